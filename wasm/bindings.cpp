@@ -1,0 +1,45 @@
+// Embind bindings for the engine's front door (core/include/tcplab/run.hpp).
+// Other parts of the module live in their own files (lesson_bindings.cpp, capture_bindings.cpp);
+// the JS-facing types of all of them are in tcplab.d.mts.
+#include "js_error.hpp"
+
+#include "tcplab/run.hpp"
+
+#include <emscripten/bind.h>
+
+#include <string>
+
+#if __has_include("tcplab/catalog.hpp")
+#include "tcplab/catalog.hpp"
+#define TCPLAB_HAS_CATALOG 1
+#endif
+
+namespace {
+
+// Runs a scenario (or a lesson's "scenario" member) given as JSON text; `file` names the input
+// in error messages. Returns the trace as compact JSON text, the same bytes as
+// `tcplab run --json`. Invalid input throws a JS Error whose message is the engine's.
+std::string run_scenario(const std::string& text, const std::string& file) {
+    return tcplab::wasm::js_errors([&] { return tcplab::run_scenario_text(text, file); });
+}
+
+std::string version() {
+    return TCPLAB_VERSION;
+}
+
+#ifdef TCPLAB_HAS_CATALOG
+// The engine's message catalogue (states, timers, errno meanings, note templates; en + zh-CN).
+std::string catalog() {
+    return tcplab::wasm::js_errors([] { return tcplab::catalog().dump(); });
+}
+#endif
+
+}  // namespace
+
+EMSCRIPTEN_BINDINGS(tcplab_core) {
+    emscripten::function("runScenario", &run_scenario);
+    emscripten::function("version", &version);
+#ifdef TCPLAB_HAS_CATALOG
+    emscripten::function("catalog", &catalog);
+#endif
+}
