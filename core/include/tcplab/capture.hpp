@@ -1,0 +1,98 @@
+// Reading real captures: pcap and pcapng files, down to the TCP segments they carry.
+//
+// The reader is written here rather than taken from libpcap on purpose:
+//  - the browser build (WebAssembly) must not depend on libpcap, and the browser's own
+//    TypeScript reader (web/src/capture/reader.ts) follows this file step by step, so both
+//    produce the same connection list and segment sequence from the same bytes;
+//  - every error must name the byte offset where the file stops making sense, which libpcap
+//    does not report;
+//  - it only ever looks at a byte span: no file I/O in core.
+//
+// Supported: pcap (both byte orders, microsecond magic a1b2c3d4 and nanosecond magic a1b23c4d),
+// pcapng (SHB in either byte order, IDB with if_tsresol/if_tsoffset, EPB, SPB, the obsolete PB;
+// several sections and interfaces). Link types: Null/loopback (0), Ethernet (1, with 802.1Q/ad
+// tags), raw IP (12, 101), Linux cooked SLL (113) and SLL2 (276), IPv4 (228), IPv6 (229).
+// IPv4 (with options) and IPv6 (hop-by-hop, routing, destination options, fragment and AH
+// extension headers skipped properly). Fragments after the first are counted, not reassembled.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace tcplab {
+
+// TCP flag bits as on the wire (RFC 9293 §3.1; ECE/CWR from RFC 3168).
+enum TcpFlag : uint8_t { kFin = 0x01, kSyn = 0x02, kRst = 0x04, kPsh = 0x08, kAck = 0x10, kUrg = 0x20,
+                         kEce = 0x40, kCwr = 0x80 };
+
+struct TcpOptionsSeen {
+    int mss = -1;          // -1: absent
+    int wscale = -1;       // -1: absent
+    bool sack_ok = false;
+    bool has_ts = false;
+    uint32_t ts_val = 0, ts_ecr = 0;
+    std::vector<std::pair<uint32_t, uint32_t>> sack;  // SACK blocks (left, right)
+};
+
+struct CapturedSegment {
+    uint64_t frame = 0;       // 1-based number of the packet in the file (every packet counts)
+    uint64_t offset = 0;      // byte offset of the packet's record (pcap) or block (pcapng)
+    int64_t ts_us = 0;        // timestamp, microseconds since the Unix epoch
+    uint32_t iface = 0;       // pcapng interface id (0 for pcap)
+    uint8_t ip_version = 4;
+    std::array<uint8_t, 16> src{}, dst{};  // IPv4 uses the first 4 bytes
+    uint16_t sport = 0, dport = 0;
+    uint32_t seq = 0, ack = 0;
+    uint8_t flags = 0;
+    uint16_t win = 0;         // raw window field (not scaled)
+    uint32_t len = 0;         // payload length from the IP header (not limited by the snap length)
+    bool truncated = false;   // the record holds fewer bytes than the packet had
+    TcpOptionsSeen opts;
+};
+
+struct CaptureInfo {
+    std::string format;                  // "pcap" | "pcapng"
+    std::vector<int> linktypes;          // per interface (pcap: one)
+    uint64_t packets = 0;                // every packet record
+    uint64_t tcp_packets = 0;
+    std::map<std::string, uint64_t> skipped;  // reason code -> count (see capture_skip_reasons())
+    std::optional<uint64_t> truncated_at;     // byte offset of an incomplete last record
+};
+
+struct Capture {
+    CaptureInfo info;
+    std::vector<CapturedSegment> segments;
+};
+
+// Reads the whole capture. Throws InputError ("<file>: byte <N>: <what>") for a damaged file.
+// A file that simply ends inside a record (a capture cut short) is not an error: the packets
+// before it are returned and info.truncated_at says where the cut is.
+Capture read_capture(std::span<const uint8_t> bytes, const std::string& file);
+
+// Streaming form: calls on_segment for each TCP segment in file order, fills info.
+void read_capture(std::span<const uint8_t> bytes, const std::string& file, CaptureInfo& info,
+                  const std::function<void(const CapturedSegment&)>& on_segment);
+
+// Reason codes used in CaptureInfo::skipped, in a fixed order.
+const std::vector<std::string>& capture_skip_reasons();
+
+std::string ip_to_string(uint8_t version, const std::array<uint8_t, 16>& ip);
+std::string endpoint_string(uint8_t version, const std::array<uint8_t, 16>& ip, uint16_t port);  // "ip:port", "[v6]:port"
+std::vector<std::string> flag_names(uint8_t flags);  // ascending bit order: FIN, SYN, RST, PSH, ACK, URG, ECE, CWR
+
+// The reader's result as JSON, the format both readers (C++ and TypeScript) produce:
+// { "format", "linktypes", "packets", "tcp_packets", "skipped": {reason: n}, "truncated_at"?,
+//   "connections": [ { "a": "ip:port", "b": "ip:port", "segments": n } ],   // by first appearance
+//   "segments": [ { "frame", "t_us", "conn", "dir" ("a>b" | "b>a"), "flags", "seq", "ack", "win",
+//                   "len", "opts"? } ] }
+nlohmann::ordered_json capture_to_json(const Capture& cap);
+
+}  // namespace tcplab

@@ -1,0 +1,456 @@
+// Trace -> pcapng / pcap. See pcap.hpp for what is written and why.
+#include "tcplab/pcap.hpp"
+#include "tcplab/run.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <optional>
+
+namespace tcplab {
+namespace {
+
+using nlohmann::json;
+
+struct Addr {
+    uint8_t version = 4;
+    std::array<uint8_t, 16> ip{};
+    uint16_t port = 0;
+};
+
+bool parse_ipv4(const std::string& s, std::array<uint8_t, 16>& out) {
+    unsigned a, b, c, d;
+    char tail;
+    if (std::sscanf(s.c_str(), "%u.%u.%u.%u%c", &a, &b, &c, &d, &tail) != 4 || a > 255 || b > 255 || c > 255 || d > 255)
+        return false;
+    out = {};
+    out[0] = uint8_t(a), out[1] = uint8_t(b), out[2] = uint8_t(c), out[3] = uint8_t(d);
+    return true;
+}
+
+bool parse_ipv6(const std::string& s, std::array<uint8_t, 16>& out) {
+    std::vector<uint16_t> head, tail;
+    bool gap = false;
+    size_t i = 0;
+    if (s.rfind("::", 0) == 0) { gap = true; i = 2; }
+    while (i < s.size()) {
+        size_t j = s.find(':', i);
+        std::string g = s.substr(i, j == std::string::npos ? std::string::npos : j - i);
+        if (g.empty() || g.size() > 4 || g.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos) return false;
+        (gap ? tail : head).push_back(uint16_t(std::stoul(g, nullptr, 16)));
+        if (j == std::string::npos) break;
+        if (j + 1 < s.size() && s[j + 1] == ':') {
+            if (gap) return false;
+            gap = true;
+            i = j + 2;
+        } else {
+            i = j + 1;
+        }
+    }
+    if (head.size() + tail.size() > 8 || (!gap && head.size() != 8)) return false;
+    std::vector<uint16_t> g(head);
+    g.resize(8 - tail.size(), 0);
+    g.insert(g.end(), tail.begin(), tail.end());
+    for (int k = 0; k < 8; ++k) out[2 * k] = uint8_t(g[k] >> 8), out[2 * k + 1] = uint8_t(g[k]);
+    return true;
+}
+
+// "ip:port" or "[v6]:port"
+std::optional<Addr> parse_endpoint(const std::string& s) {
+    Addr a;
+    size_t colon = s.rfind(':');
+    if (colon == std::string::npos || colon + 1 >= s.size()) return std::nullopt;
+    std::string host = s.substr(0, colon), port = s.substr(colon + 1);
+    if (port.find_first_not_of("0123456789") != std::string::npos || port.size() > 5) return std::nullopt;
+    unsigned long p = std::stoul(port);
+    if (p > 65535) return std::nullopt;
+    a.port = uint16_t(p);
+    if (!host.empty() && host.front() == '[' && host.back() == ']') {
+        a.version = 6;
+        if (!parse_ipv6(host.substr(1, host.size() - 2), a.ip)) return std::nullopt;
+    } else if (!parse_ipv4(host, a.ip)) {
+        return std::nullopt;
+    }
+    return a;
+}
+
+void put16be(std::vector<uint8_t>& v, uint16_t x) { v.push_back(uint8_t(x >> 8)); v.push_back(uint8_t(x)); }
+void put32be(std::vector<uint8_t>& v, uint32_t x) { put16be(v, uint16_t(x >> 16)); put16be(v, uint16_t(x)); }
+void put16le(std::vector<uint8_t>& v, uint16_t x) { v.push_back(uint8_t(x)); v.push_back(uint8_t(x >> 8)); }
+void put32le(std::vector<uint8_t>& v, uint32_t x) { put16le(v, uint16_t(x)); put16le(v, uint16_t(x >> 16)); }
+void set16be(std::vector<uint8_t>& v, size_t at, uint16_t x) { v[at] = uint8_t(x >> 8); v[at + 1] = uint8_t(x); }
+
+// Internet checksum (RFC 1071), continued from `sum`.
+uint32_t sum16(const uint8_t* p, size_t n, uint32_t sum = 0) {
+    for (size_t i = 0; i + 1 < n; i += 2) sum += uint32_t(p[i] << 8 | p[i + 1]);
+    if (n & 1) sum += uint32_t(p[n - 1] << 8);
+    return sum;
+}
+uint16_t fold(uint32_t sum) {
+    while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+    return uint16_t(~sum);
+}
+
+struct Seg {
+    Addr src, dst;
+    uint8_t flags = 0;
+    uint32_t seq = 0, ack = 0, len = 0;
+    uint16_t win = 0;
+    std::vector<uint8_t> opts;  // encoded TCP options, padded to 4
+    std::string text;
+};
+
+class Checker {
+public:
+    explicit Checker(const std::string& file) : file_(file) {}
+    [[noreturn]] void fail(const std::string& ptr, const std::string& what) const {
+        throw InputError(file_ + ": " + ptr + ": " + what);
+    }
+    uint64_t uint(const json& o, const std::string& key, const std::string& ptr, uint64_t max) const {
+        auto it = o.find(key);
+        if (it == o.end() || !it->is_number_unsigned() || it->get<uint64_t>() > max)
+            fail(ptr + "/" + key, "expected an integer from 0 to " + std::to_string(max));
+        return it->get<uint64_t>();
+    }
+    std::string str(const json& o, const std::string& key, const std::string& ptr) const {
+        auto it = o.find(key);
+        if (it == o.end() || !it->is_string()) fail(ptr + "/" + key, "expected a string");
+        return it->get<std::string>();
+    }
+
+private:
+    std::string file_;
+};
+
+Seg parse_seg(const json& j, const std::string& ptr, const Checker& ck) {
+    if (!j.is_object()) ck.fail(ptr, "expected a segment object");
+    Seg s;
+    auto src = parse_endpoint(ck.str(j, "src", ptr)), dst = parse_endpoint(ck.str(j, "dst", ptr));
+    if (!src) ck.fail(ptr + "/src", "expected \"ip:port\"");
+    if (!dst) ck.fail(ptr + "/dst", "expected \"ip:port\"");
+    if (src->version != dst->version) ck.fail(ptr + "/dst", "expected the same IP version as src");
+    s.src = *src, s.dst = *dst;
+    auto fl = j.find("flags");
+    if (fl == j.end() || !fl->is_array()) ck.fail(ptr + "/flags", "expected an array of flag names");
+    static const std::map<std::string, uint8_t> bits = {{"FIN", 0x01}, {"SYN", 0x02}, {"RST", 0x04}, {"PSH", 0x08},
+                                                        {"ACK", 0x10}, {"URG", 0x20}, {"ECE", 0x40}, {"CWR", 0x80}};
+    for (size_t i = 0; i < fl->size(); ++i) {
+        const json& f = (*fl)[i];
+        auto it = f.is_string() ? bits.find(f.get<std::string>()) : bits.end();
+        if (it == bits.end()) ck.fail(ptr + "/flags/" + std::to_string(i), "expected FIN, SYN, RST, PSH, ACK, URG, ECE or CWR");
+        s.flags |= it->second;
+    }
+    s.seq = uint32_t(ck.uint(j, "seq", ptr, 0xffffffffu));
+    s.ack = uint32_t(ck.uint(j, "ack", ptr, 0xffffffffu));
+    s.win = uint16_t(ck.uint(j, "win", ptr, 0xffff));
+    s.len = uint32_t(ck.uint(j, "len", ptr, 65535 - 60 - 40));
+    for (const char* k : {"text", "data", "payload"})
+        if (auto t = j.find(k); t != j.end() && t->is_string() && t->get_ref<const std::string&>().size() == s.len) {
+            s.text = t->get<std::string>();
+            break;
+        }
+    // Options in the order Linux puts them (tcp_options_write): MSS, SACK-permitted + timestamps,
+    // window scale; on other segments: timestamps, then SACK blocks.
+    if (auto o = j.find("opts"); o != j.end()) {
+        std::string op = ptr + "/opts";
+        if (!o->is_object()) ck.fail(op, "expected an object");
+        auto& v = s.opts;
+        bool syn = s.flags & 0x02;
+        bool sack_ok = o->value("sack_ok", false);
+        std::optional<std::pair<uint32_t, uint32_t>> ts;
+        if (auto t = o->find("ts"); t != o->end()) {
+            if (!t->is_array() || t->size() != 2 || !(*t)[0].is_number_unsigned() || !(*t)[1].is_number_unsigned() ||
+                (*t)[0].get<uint64_t>() > 0xffffffffu || (*t)[1].get<uint64_t>() > 0xffffffffu)
+                ck.fail(op + "/ts", "expected [TSval, TSecr], two 32-bit unsigned integers");
+            ts = {uint32_t((*t)[0].get<uint64_t>()), uint32_t((*t)[1].get<uint64_t>())};
+        }
+        auto put_ts = [&] { v.push_back(8); v.push_back(10); put32be(v, ts->first); put32be(v, ts->second); };
+        if (o->contains("mss")) {
+            v.push_back(2); v.push_back(4); put16be(v, uint16_t(ck.uint(*o, "mss", op, 0xffff)));
+        }
+        if (sack_ok && ts) { v.push_back(4); v.push_back(2); put_ts(); }
+        else if (ts) { v.push_back(1); v.push_back(1); put_ts(); }
+        else if (sack_ok) { v.push_back(1); v.push_back(1); v.push_back(4); v.push_back(2); }
+        if (o->contains("wscale")) {
+            v.push_back(1); v.push_back(3); v.push_back(3); v.push_back(uint8_t(ck.uint(*o, "wscale", op, 14)));
+        }
+        if (auto sk = o->find("sack"); sk != o->end() && !syn) {
+            if (!sk->is_array() || sk->size() > 3) ck.fail(op + "/sack", "expected up to 3 [left, right] blocks");
+            if (!sk->empty()) {
+                v.push_back(1); v.push_back(1); v.push_back(5); v.push_back(uint8_t(2 + 8 * sk->size()));
+                for (size_t i = 0; i < sk->size(); ++i) {
+                    const json& b = (*sk)[i];
+                    if (!b.is_array() || b.size() != 2 || !b[0].is_number_unsigned() || !b[1].is_number_unsigned())
+                        ck.fail(op + "/sack/" + std::to_string(i), "expected [left, right]");
+                    put32be(v, uint32_t(b[0].get<uint64_t>())); put32be(v, uint32_t(b[1].get<uint64_t>()));
+                }
+            }
+        }
+        if (v.size() > 40) ck.fail(op, "options need more than the 40 bytes a TCP header has");
+        while (v.size() % 4) v.push_back(0);  // end of option list, padding
+    }
+    return s;
+}
+
+std::array<uint8_t, 6> mac_of(const Addr& a) {
+    // Locally administered unicast, derived from the address so each host keeps one MAC.
+    const uint8_t* p = a.version == 4 ? a.ip.data() : a.ip.data() + 12;
+    return {0x02, 0x00, p[0], p[1], p[2], p[3]};
+}
+
+// Ethernet frame for a segment.
+std::vector<uint8_t> frame(const Seg& s, uint16_t ip_id) {
+    std::vector<uint8_t> f;
+    f.reserve(14 + 60 + 20 + s.opts.size() + s.len);
+    auto dm = mac_of(s.dst), sm = mac_of(s.src);
+    f.insert(f.end(), dm.begin(), dm.end());
+    f.insert(f.end(), sm.begin(), sm.end());
+    const bool v6 = s.src.version == 6;
+    put16be(f, v6 ? 0x86dd : 0x0800);
+    const size_t ip_at = f.size();
+    const uint32_t tcp_len = uint32_t(20 + s.opts.size() + s.len);
+    if (!v6) {
+        f.push_back(0x45); f.push_back(0);
+        put16be(f, uint16_t(20 + tcp_len));
+        put16be(f, ip_id);
+        put16be(f, 0x4000);  // DF, as Linux sets with path MTU discovery
+        f.push_back(64); f.push_back(6);
+        put16be(f, 0);
+        f.insert(f.end(), s.src.ip.begin(), s.src.ip.begin() + 4);
+        f.insert(f.end(), s.dst.ip.begin(), s.dst.ip.begin() + 4);
+        set16be(f, ip_at + 10, fold(sum16(f.data() + ip_at, 20)));
+    } else {
+        put32be(f, 0x60000000u);
+        put16be(f, uint16_t(tcp_len));
+        f.push_back(6); f.push_back(64);
+        f.insert(f.end(), s.src.ip.begin(), s.src.ip.end());
+        f.insert(f.end(), s.dst.ip.begin(), s.dst.ip.end());
+    }
+    const size_t tcp_at = f.size();
+    put16be(f, s.src.port); put16be(f, s.dst.port);
+    put32be(f, s.seq); put32be(f, s.ack);
+    f.push_back(uint8_t((20 + s.opts.size()) / 4 << 4));
+    f.push_back(s.flags);
+    put16be(f, s.win);
+    put16be(f, 0);  // checksum, below
+    put16be(f, 0);  // urgent pointer
+    f.insert(f.end(), s.opts.begin(), s.opts.end());
+    if (!s.text.empty()) f.insert(f.end(), s.text.begin(), s.text.end());
+    else f.resize(f.size() + s.len, 0);
+    // Pseudo-header (RFC 9293 §3.1 for IPv4; RFC 8200 §8.1 for IPv6).
+    uint32_t sum = 0;
+    size_t alen = v6 ? 16 : 4;
+    sum = sum16(s.src.ip.data(), alen, sum);
+    sum = sum16(s.dst.ip.data(), alen, sum);
+    sum += 6;
+    sum += tcp_len >> 16;
+    sum += tcp_len & 0xffff;
+    sum = sum16(f.data() + tcp_at, tcp_len, sum);
+    uint16_t c = fold(sum);
+    set16be(f, tcp_at + 16, c);
+    return f;
+}
+
+struct Packet {
+    size_t iface;
+    int64_t t_us;
+    std::vector<uint8_t> data;
+    std::string comment;
+};
+
+const char* remark(const std::string& lang, bool drop) {
+    bool zh = lang == "zh-CN";
+    if (drop) return zh ? "这个报文段已经发出，但在网络中丢失了：接收方永远收不到它（原因：" : "This segment was sent but lost in the network: the receiver never gets it (reason: ";
+    return zh ? "这个报文段到达了，但被接收主机丢弃（原因：" : "This segment arrived but the receiving host threw it away (reason: ";
+}
+
+std::vector<Packet> collect(const json& trace, const PcapOptions& opt, std::vector<std::string>& iface_names) {
+    Checker ck(opt.file);
+    if (!trace.is_object()) ck.fail("", "expected a trace object");
+    auto ev = trace.find("events");
+    if (ev == trace.end() || !ev->is_array()) ck.fail("/events", "expected an array of events");
+    const json hosts = trace.value("hosts", json::object());
+    if (!hosts.is_object()) ck.fail("/hosts", "expected an object");
+
+    // Which interfaces.
+    std::vector<std::string> at = opt.at;
+    if (at.size() == 1 && at[0] == "*") {
+        at.clear();
+        for (auto& [name, _] : hosts.items()) at.push_back(name);
+    }
+    if (at.empty()) {
+        for (const auto& e : *ev)
+            if (e.is_object() && e.value("kind", "") == "send" && e.contains("seg") && e["seg"].is_object() &&
+                e["seg"].value("flags", json::array()) == json::array({"SYN"}) && e.value("host", "") != "") {
+                at.push_back(e["host"].get<std::string>());
+                break;
+            }
+        if (at.empty() && !hosts.empty()) at.push_back(hosts.begin().key());
+        if (at.empty()) ck.fail("/hosts", "expected at least one host");
+    }
+    std::map<std::string, size_t> iface;
+    for (const auto& h : at) {
+        if (!hosts.contains(h)) ck.fail("/hosts", "has no host \"" + h + "\" to capture at");
+        iface.emplace(h, iface.size());
+    }
+    iface_names = at;
+
+    std::map<uint64_t, Seg> segs;
+    std::map<uint64_t, size_t> seg_event;  // seg id -> packet index of its send, for drop remarks
+    std::map<std::string, uint16_t> ip_id;
+    std::vector<Packet> out;
+    std::string pending_comment;
+    size_t next_step = 0;
+    auto steps = opt.step_comments;
+    std::stable_sort(steps.begin(), steps.end(), [](auto& a, auto& b) { return a.first_event < b.first_event; });
+    std::map<uint64_t, std::vector<uint8_t>> frames;  // seg id -> frame bytes (a delivered segment is the sent one)
+    for (size_t i = 0; i < ev->size(); ++i) {
+        const json& e = (*ev)[i];
+        const std::string ptr = "/events/" + std::to_string(i);
+        if (!e.is_object()) ck.fail(ptr, "expected an event object");
+        while (next_step < steps.size() && steps[next_step].first_event <= i) {
+            if (!pending_comment.empty()) pending_comment += "\n";
+            pending_comment += steps[next_step++].text;
+        }
+        const std::string kind = e.value("kind", "");
+        auto t = e.find("t_us");
+        auto time = [&] { return int64_t(ck.uint(e, "t_us", ptr, uint64_t(1) << 62)); };
+        (void)t;
+        auto emit = [&](size_t ifc, uint64_t id, std::string comment) {
+            Packet p{ifc, time(), frames[id], std::move(comment)};
+            if (!pending_comment.empty()) {
+                p.comment = p.comment.empty() ? pending_comment : pending_comment + "\n" + p.comment;
+                pending_comment.clear();
+            }
+            out.push_back(std::move(p));
+            return out.size() - 1;
+        };
+        if (kind == "send") {
+            auto sj = e.find("seg");
+            if (sj == e.end()) ck.fail(ptr + "/seg", "expected the segment");
+            Seg s = parse_seg(*sj, ptr + "/seg", ck);
+            uint64_t id = ck.uint(*sj, "id", ptr + "/seg", uint64_t(1) << 53);
+            std::string host = e.value("host", "");
+            frames[id] = frame(s, ip_id[host]++);
+            segs[id] = s;
+            if (auto it = iface.find(host); it != iface.end()) seg_event[id] = emit(it->second, id, "");
+        } else if (kind == "deliver") {
+            uint64_t id = ck.uint(e, "seg_id", ptr, uint64_t(1) << 53);
+            if (!frames.count(id)) ck.fail(ptr + "/seg_id", "expected the id of a segment sent earlier");
+            if (auto it = iface.find(e.value("host", "")); it != iface.end()) emit(it->second, id, "");
+        } else if ((kind == "drop" || kind == "discard") && opt.remarks) {
+            uint64_t id = ck.uint(e, "seg_id", ptr, uint64_t(1) << 53);
+            std::string reason = e.value("reason", "?");
+            if (kind == "drop") {
+                if (auto it = seg_event.find(id); it != seg_event.end()) {
+                    auto& c = out[it->second].comment;
+                    c += (c.empty() ? "" : "\n") + std::string(remark(opt.lang, true)) + reason + (opt.lang == "zh-CN" ? "）" : ")");
+                }
+            } else if (iface.count(e.value("host", "")) && !out.empty()) {
+                // The discard follows its deliver: remark the packet just written for that host.
+                for (size_t k = out.size(); k-- > 0;)
+                    if (out[k].iface == iface[e.value("host", "")]) {
+                        auto& c = out[k].comment;
+                        c += (c.empty() ? "" : "\n") + std::string(remark(opt.lang, false)) + reason + (opt.lang == "zh-CN" ? "）" : ")");
+                        break;
+                    }
+            }
+        }
+    }
+    return out;
+}
+
+void pad4(std::vector<uint8_t>& v) { while (v.size() % 4) v.push_back(0); }
+
+void option(std::vector<uint8_t>& v, uint16_t code, const void* data, size_t len) {
+    put16le(v, code);
+    put16le(v, uint16_t(len));
+    const auto* p = static_cast<const uint8_t*>(data);
+    v.insert(v.end(), p, p + len);
+    pad4(v);
+}
+
+void block(std::vector<uint8_t>& out, uint32_t type, const std::vector<uint8_t>& body) {
+    uint32_t len = uint32_t(12 + body.size());
+    put32le(out, type);
+    put32le(out, len);
+    out.insert(out.end(), body.begin(), body.end());
+    put32le(out, len);
+}
+
+}  // namespace
+
+std::vector<uint8_t> write_pcapng(const json& trace, const PcapOptions& opt) {
+    std::vector<std::string> names;
+    auto packets = collect(trace, opt, names);
+    std::vector<uint8_t> out, b;
+    // Section Header Block (little-endian; section length unknown = -1).
+    put32le(b, 0x1a2b3c4du);
+    put16le(b, 1); put16le(b, 0);
+    put32le(b, 0xffffffffu); put32le(b, 0xffffffffu);
+    static const char app[] = "tcplab";
+    option(b, 4, app, sizeof app - 1);  // shb_userappl
+    if (trace.contains("title") && trace["title"].is_string() && !trace["title"].get_ref<const std::string&>().empty()) {
+        const auto& t = trace["title"].get_ref<const std::string&>();
+        option(b, 1, t.data(), std::min<size_t>(t.size(), 60000));
+    }
+    put32le(b, 0);  // opt_endofopt
+    block(out, 0x0a0d0d0au, b);
+    const json hosts = trace.value("hosts", json::object());
+    for (const auto& n : names) {
+        b.clear();
+        put16le(b, 1);  // LINKTYPE_ETHERNET
+        put16le(b, 0);
+        put32le(b, 0);  // snap length: no limit
+        option(b, 2, n.data(), n.size());  // if_name
+        std::string ip = hosts[n].is_object() ? hosts[n].value("ip", "") : "";
+        if (!ip.empty()) option(b, 3, ip.data(), ip.size());  // if_description
+        uint8_t res = 6;
+        option(b, 9, &res, 1);  // if_tsresol: microseconds
+        put32le(b, 0);
+        block(out, 1, b);
+    }
+    for (const auto& p : packets) {
+        b.clear();
+        put32le(b, uint32_t(p.iface));
+        uint64_t ts = uint64_t(p.t_us);
+        put32le(b, uint32_t(ts >> 32)); put32le(b, uint32_t(ts));
+        put32le(b, uint32_t(p.data.size())); put32le(b, uint32_t(p.data.size()));
+        b.insert(b.end(), p.data.begin(), p.data.end());
+        pad4(b);
+        if (!p.comment.empty()) {
+            option(b, 1, p.comment.data(), std::min<size_t>(p.comment.size(), 65000));
+            put32le(b, 0);
+        }
+        block(out, 6, b);
+    }
+    return out;
+}
+
+std::vector<uint8_t> write_pcap(const json& trace, const PcapOptions& opt) {
+    std::vector<std::string> names;
+    auto packets = collect(trace, opt, names);
+    if (names.size() != 1)
+        throw InputError(opt.file + ": : classic pcap holds one capture point; use pcapng to capture at several hosts");
+    std::vector<uint8_t> out;
+    put32le(out, 0xa1b2c3d4u);  // microsecond timestamps, little-endian
+    put16le(out, 2); put16le(out, 4);
+    put32le(out, 0); put32le(out, 0);
+    put32le(out, 262144);
+    put32le(out, 1);  // LINKTYPE_ETHERNET
+    for (const auto& p : packets) {
+        put32le(out, uint32_t(p.t_us / 1000000));
+        put32le(out, uint32_t(p.t_us % 1000000));
+        put32le(out, uint32_t(p.data.size())); put32le(out, uint32_t(p.data.size()));
+        out.insert(out.end(), p.data.begin(), p.data.end());
+    }
+    return out;
+}
+
+std::vector<uint8_t> write_capture(const json& trace, const PcapOptions& opt) {
+    return opt.format == PcapOptions::Format::pcap ? write_pcap(trace, opt) : write_pcapng(trace, opt);
+}
+
+}  // namespace tcplab
