@@ -1,0 +1,597 @@
+// Unit tests of the lesson resolver (core/src/lesson.cpp) on small hand-written traces: event
+// matchers, fact queries, parameters, text interpolation and the errors an author sees.
+#include "tcplab/lesson.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+
+using nlohmann::json;
+using nlohmann::ordered_json;
+using tcplab::InputError;
+using tcplab::lesson::evaluate_fact;
+using tcplab::lesson::event_matches;
+using tcplab::lesson::find_event;
+
+namespace {
+
+const char* const kClient = "10.0.0.1:40000>10.0.0.2:80";
+const char* const kServer = "10.0.0.2:80>10.0.0.1:40000";
+const char* const kListener = "10.0.0.2:80>*";
+
+// Builds a trace event by event, in the trace format of docs/CONTRACTS.md.
+class TraceBuilder {
+public:
+    TraceBuilder() {
+        trace_["tcplab"] = 1;
+        trace_["title"] = "hand-made";
+        trace_["hosts"] = ordered_json::object();
+        trace_["hosts"]["client"] = {{"ip", "10.0.0.1"}};
+        trace_["hosts"]["server"] = {{"ip", "10.0.0.2"}};
+        trace_["events"] = ordered_json::array();
+    }
+    TraceBuilder& call(double ms, const std::string& host, const std::string& call,
+                       const std::string& sock) {
+        return add(ms, {{"kind", "call"}, {"host", host}, {"call", call}, {"sock", sock}});
+    }
+    TraceBuilder& ret(double ms, const std::string& host, const std::string& call,
+                      const std::string& sock, long result, const std::string& err = "") {
+        ordered_json e = {
+            {"kind", "return"}, {"host", host}, {"call", call}, {"sock", sock}, {"result", result}};
+        if (!err.empty()) e["errno"] = err;
+        return add(ms, e);
+    }
+    TraceBuilder& state(double ms, const std::string& host, const std::string& conn,
+                        const std::string& from, const std::string& to, const std::string& cause) {
+        return add(ms, {{"kind", "state"},
+                        {"host", host},
+                        {"conn", conn},
+                        {"from", from},
+                        {"to", to},
+                        {"cause", cause}});
+    }
+    // A segment from `host`; seq/ack absolute, rel relative to the ISNs (1000 and 5000 here).
+    TraceBuilder& send(double ms, const std::string& host, int id, ordered_json flags, long seq,
+                       long ack, int len, long rel_seq, long rel_ack) {
+        const bool c = host == "client";
+        ordered_json seg = {{"id", id},
+                            {"src", c ? "10.0.0.1:40000" : "10.0.0.2:80"},
+                            {"dst", c ? "10.0.0.2:80" : "10.0.0.1:40000"},
+                            {"flags", flags},
+                            {"seq", seq},
+                            {"ack", ack},
+                            {"win", 64240},
+                            {"len", len}};
+        return add(ms, {{"kind", "send"},
+                        {"host", host},
+                        {"conn", c ? kClient : kServer},
+                        {"seg", seg},
+                        {"rel", {{"seq", rel_seq}, {"ack", rel_ack}}}});
+    }
+    TraceBuilder& deliver(double ms, const std::string& host, int id) {
+        return add(ms, {{"kind", "deliver"}, {"host", host}, {"seg_id", id}});
+    }
+    TraceBuilder& drop(double ms, int id) {
+        return add(ms, {{"kind", "drop"}, {"seg_id", id}, {"reason", "fault"}});
+    }
+    TraceBuilder& timer(double ms, const std::string& host, const std::string& name,
+                        const std::string& action) {
+        return add(ms, {{"kind", "timer"},
+                        {"host", host},
+                        {"conn", kClient},
+                        {"timer", name},
+                        {"action", action}});
+    }
+    ordered_json build() const { return trace_; }
+
+private:
+    TraceBuilder& add(double ms, ordered_json e) {
+        ordered_json full = {{"t_us", static_cast<long>(ms * 1000)}};
+        for (auto it = e.begin(); it != e.end(); ++it)
+            full[it.key()] = it.value();
+        trace_["events"].push_back(full);
+        return *this;
+    }
+    ordered_json trace_;
+};
+
+// A handshake, 100 bytes, a four-way close and TIME_WAIT, with a 10 ms link.
+ordered_json handshake_trace() {
+    return TraceBuilder()
+        .call(0, "server", "listen", "L")                                          // 0
+        .state(0, "server", kListener, "CLOSED", "LISTEN", "listen")               // 1
+        .ret(0, "server", "listen", "L", 0)                                        // 2
+        .call(10, "client", "connect", "s")                                        // 3
+        .state(10, "client", kClient, "CLOSED", "SYN_SENT", "connect")             // 4
+        .send(10, "client", 1, {"SYN"}, 1000, 0, 0, 0, 0)                          // 5
+        .deliver(20, "server", 1)                                                  // 6
+        .state(20, "server", kServer, "LISTEN", "SYN_RECEIVED", "seg:1")           // 7
+        .send(20, "server", 2, {"SYN", "ACK"}, 5000, 1001, 0, 0, 1)                // 8
+        .deliver(30, "client", 2)                                                  // 9
+        .state(30, "client", kClient, "SYN_SENT", "ESTABLISHED", "seg:2")          // 10
+        .send(30, "client", 3, {"ACK"}, 1001, 5001, 0, 1, 1)                       // 11
+        .ret(30, "client", "connect", "s", 0)                                      // 12
+        .send(30, "client", 4, {"PSH", "ACK"}, 1001, 5001, 100, 1, 1)              // 13
+        .deliver(40, "server", 3)                                                  // 14
+        .state(40, "server", kServer, "SYN_RECEIVED", "ESTABLISHED", "seg:3")      // 15
+        .deliver(40, "server", 4)                                                  // 16
+        .send(40, "server", 5, {"ACK"}, 5001, 1101, 0, 1, 101)                     // 17
+        .call(100, "client", "close", "s")                                         // 18
+        .state(100, "client", kClient, "ESTABLISHED", "FIN_WAIT_1", "close")       // 19
+        .send(100, "client", 6, {"FIN", "ACK"}, 1101, 5001, 0, 101, 1)             // 20
+        .ret(100, "client", "close", "s", 0)                                       // 21
+        .deliver(110, "server", 6)                                                 // 22
+        .state(110, "server", kServer, "ESTABLISHED", "CLOSE_WAIT", "seg:6")       // 23
+        .send(110, "server", 7, {"ACK"}, 5001, 1102, 0, 1, 102)                    // 24
+        .deliver(120, "client", 7)                                                 // 25
+        .state(120, "client", kClient, "FIN_WAIT_1", "FIN_WAIT_2", "seg:7")        // 26
+        .send(400, "server", 8, {"FIN", "ACK"}, 5001, 1102, 0, 1, 102)             // 27
+        .state(400, "server", kServer, "CLOSE_WAIT", "LAST_ACK", "close")          // 28
+        .drop(405, 8)                                                              // 29
+        .send(1400, "server", 9, {"FIN", "ACK"}, 5001, 1102, 0, 1, 102)            // 30
+        .deliver(1410, "client", 9)                                                // 31
+        .state(1410, "client", kClient, "FIN_WAIT_2", "TIME_WAIT", "seg:9")        // 32
+        .send(1410, "client", 10, {"ACK"}, 1102, 5002, 0, 102, 2)                  // 33
+        .timer(1410, "client", "time_wait", "set")                                 // 34
+        .deliver(1420, "server", 10)                                               // 35
+        .state(1420, "server", kServer, "LAST_ACK", "CLOSED", "seg:10")            // 36
+        .timer(3410, "client", "time_wait", "fire")                                // 37
+        .state(3410, "client", kClient, "TIME_WAIT", "CLOSED", "timer:time_wait")  // 38
+        .ret(3500, "client", "recv", "s", -1, "ECONNRESET")                        // 39
+        .build();
+}
+
+json text(const std::string& zh, const std::string& en) {
+    return {{"zh-CN", zh}, {"en", en}};
+}
+
+// A small valid lesson over handshake_trace(); tests mutate it to provoke errors.
+json small_lesson() {
+    return {
+        {"tcplab_lesson", 1},
+        {"id", "tiny"},
+        {"title", text("握手", "Handshake")},
+        {"summary", text("一个小测试课", "A small test lesson")},
+        {"minutes", 3},
+        {"level", "basics"},
+        {"scenario", {{"tcplab", 1}, {"hosts", json::object()}}},
+        {"steps",
+         {{{"id", "syn"},
+           {"until", {{"kind", "send"}, {"host", "client"}, {"seg", {{"flags", "SYN"}}}}},
+           {"text", text("客户端发出 SYN", "The client sends a SYN")}},
+          {{"id", "synack"},
+           {"until", {{"kind", "send"}, {"host", "server"}, {"flags", "SYN,ACK"}}},
+           {"focus", {{"kind", "state"}, {"host", "server"}}},
+           {"text", text("服务器回 SYN+ACK", "The server answers SYN+ACK")}},
+          {{"id", "rest"}, {"until", "end"}, {"text", text("其余", "The rest")}}}},
+        {"quizzes",
+         {{{"id", "q1"},
+           {"kind", "predict_state"},
+           {"before", "synack"},
+           {"prompt", text("服务器进入哪个状态？", "Which state does the server enter?")},
+           {"answer", {{"fact", "state"}, {"host", "server"}}},
+           {"choices",
+            {{{"id", "a"}, {"value", "LISTEN"}},
+             {{"id", "b"}, {"value", "SYN_RECEIVED"}},
+             {{"id", "c"}, {"value", "ESTABLISHED"}}}},
+           {"explain", text("是 {{answer}}。", "It is {{answer}}.")}}}},
+    };
+}
+
+tcplab::lesson::Runner fixed(const ordered_json& trace) {
+    return [trace](const json&, const std::string&) { return trace; };
+}
+
+std::string error_of(const json& lesson, const json& options = json::object()) {
+    try {
+        tcplab::lesson::resolve_lesson_with(lesson, "tiny.json", options, fixed(handshake_trace()));
+    } catch (const InputError& e) {
+        return e.what();
+    }
+    return "";
+}
+
+}  // namespace
+
+TEST_CASE("matcher: fields compare by subset, flags as an exact set", "[lesson][matcher]") {
+    const ordered_json t = handshake_trace();
+    CHECK(event_matches({{"kind", "send"}, {"host", "client"}}, t, 5));
+    CHECK(event_matches({{"kind", "send"}, {"seg", {{"flags", "SYN"}}}}, t, 5));
+    CHECK_FALSE(event_matches({{"kind", "send"}, {"seg", {{"flags", "SYN"}}}}, t, 8));
+    CHECK(event_matches({{"seg", {{"flags", "ACK,SYN"}}}}, t, 8));
+    CHECK(event_matches({{"flags", "syn, ack"}}, t, 8));
+    // "ACK" is a pure ACK: not a SYN+ACK, but a data segment with PSH (PSH ignored unless named).
+    CHECK_FALSE(event_matches({{"flags", "ACK"}}, t, 8));
+    CHECK(event_matches({{"flags", "ACK"}}, t, 13));
+    CHECK_FALSE(event_matches({{"flags", "PSH"}}, t, 13));
+    CHECK(event_matches({{"flags", "PSH,ACK"}}, t, 13));
+    CHECK(event_matches({{"has_flags", "FIN"}}, t, 20));
+    CHECK_FALSE(event_matches({{"has_flags", "FIN"}}, t, 13));
+    CHECK(event_matches({{"kind", "state"}, {"to", "ESTABLISHED"}, {"host", "client"}}, t, 10));
+    CHECK_FALSE(
+        event_matches({{"kind", "state"}, {"to", "ESTABLISHED"}, {"host", "server"}}, t, 10));
+    CHECK(event_matches({{"rel", {{"ack", 101}}}}, t, 17));
+    CHECK_FALSE(event_matches({{"errno", "ECONNRESET"}}, t, 12));  // a field the event lacks
+}
+
+TEST_CASE("matcher: deliver and drop events match by the segment they carry", "[lesson][matcher]") {
+    const ordered_json t = handshake_trace();
+    CHECK(event_matches({{"kind", "deliver"}, {"seg", {{"flags", "SYN,ACK"}}}}, t, 9));
+    CHECK(event_matches({{"kind", "deliver"}, {"host", "client"}, {"rel", {{"ack", 1}}}}, t, 9));
+    CHECK(event_matches({{"kind", "drop"}, {"flags", "FIN,ACK"}}, t, 29));
+    CHECK_FALSE(event_matches({{"kind", "drop"}, {"flags", "ACK"}}, t, 29));
+}
+
+TEST_CASE("matcher: nth, time bounds and the search start", "[lesson][matcher]") {
+    const ordered_json t = handshake_trace();
+    CHECK(find_event({{"kind", "send"}, {"host", "client"}}, t, 0) == 5u);
+    CHECK(find_event({{"kind", "send"}, {"host", "client"}, {"nth", 3}}, t, 0) == 13u);
+    CHECK(find_event({{"kind", "send"}, {"host", "client"}}, t, 6) == 11u);
+    CHECK(find_event({{"kind", "send"}, {"host", "server"}, {"after_ms", 1000}}, t, 0) == 30u);
+    CHECK(find_event({{"kind", "send"}, {"before_ms", 10}}, t, 0) == std::nullopt);
+    CHECK(find_event({{"kind", "state"}, {"to", "CLOSING"}}, t, 0) == std::nullopt);
+}
+
+TEST_CASE("fact: a host's state at a moment, listeners left out", "[lesson][fact]") {
+    const ordered_json t = handshake_trace();
+    auto at = [&](const std::string& host, std::size_t i) {
+        return evaluate_fact({{"fact", "state"}, {"host", host}}, t, 0, i, "t", "/q")["value"];
+    };
+    CHECK(at("server", 2) == "CLOSED");  // only the listener exists: no connection yet
+    CHECK(at("server", 7) == "SYN_RECEIVED");
+    CHECK(at("client", 26) == "FIN_WAIT_2");
+    CHECK(at("server", 28) == "LAST_ACK");
+    CHECK(evaluate_fact({{"fact", "state"}, {"host", "server"}, {"listener", true}}, t, 0, 2, "t",
+                        "/q")["value"] == "LISTEN");
+    ordered_json r = evaluate_fact(
+        {{"fact", "state"}, {"host", "client"}, {"at", {{"kind", "timer"}, {"action", "set"}}}}, t,
+        0, 0, "t", "/q");
+    CHECK(r["value"] == "TIME_WAIT");
+    CHECK(r["evidence"] == 32);
+}
+
+TEST_CASE("fact: which side is in a state", "[lesson][fact]") {
+    const ordered_json t = handshake_trace();
+    auto side = [&](const std::string& state, std::size_t i) {
+        return evaluate_fact({{"fact", "which_side"}, {"state", state}}, t, 0, i, "t",
+                             "/q")["value"];
+    };
+    CHECK(side("TIME_WAIT", 33) == "client");
+    CHECK(side("TIME_WAIT", 38) == "none");
+    CHECK(side("ESTABLISHED", 17) == "client,server");
+    CHECK(side("CLOSE_WAIT", 24) == "server");
+}
+
+TEST_CASE("fact: segment fields, errno, counts and times", "[lesson][fact]") {
+    const ordered_json t = handshake_trace();
+    auto fact = [&](const json& q, std::size_t first = 0) {
+        return evaluate_fact(q, t, first, t["events"].size() - 1, "t", "/q");
+    };
+    CHECK(
+        fact({{"fact", "seg"}, {"match", {{"flags", "SYN,ACK"}}}, {"field", "rel.ack"}})["value"] ==
+        1);
+    CHECK(fact({{"fact", "seg"}, {"match", {{"flags", "SYN,ACK"}}}, {"field", "ack"}})["value"] ==
+          1001);
+    CHECK(fact({{"fact", "seg"},
+                {"match", {{"kind", "send"}, {"host", "server"}}},
+                {"field", "flags"}})["value"] == "SYN,ACK");
+    // The default scope starts at the quiz's step: the first server segment from event 20 on.
+    CHECK(fact({{"fact", "seg"},
+                {"match", {{"kind", "send"}, {"host", "server"}}},
+                {"field", "flags"}},
+               20)["value"] == "ACK");
+    CHECK(fact({{"fact", "seg"},
+                {"scope", "all"},
+                {"match", {{"kind", "send"}, {"host", "server"}}},
+                {"field", "flags"}},
+               20)["value"] == "SYN,ACK");
+    ordered_json seg =
+        fact({{"fact", "segment"},
+              {"match", {{"kind", "send"}, {"has_flags", "FIN"}, {"host", "server"}}}})["value"];
+    CHECK(seg == ordered_json({{"flags", "FIN,ACK"}, {"seq", 1}, {"ack", 102}}));
+    CHECK(fact({{"fact", "errno"}, {"match", {{"call", "connect"}}}})["value"] == "none");
+    CHECK(fact({{"fact", "errno"}, {"match", {{"call", "recv"}}}})["value"] == "ECONNRESET");
+    CHECK(fact({{"fact", "count"},
+                {"match",
+                 {{"kind", "send"}, {"host", "server"}, {"has_flags", "FIN"}}}})["value"] == 2);
+    CHECK(fact({{"fact", "count"}, {"match", {{"kind", "drop"}}}})["evidence"] == 29);
+    CHECK(fact({{"fact", "exists"}, {"match", {{"flags", "RST"}}}})["value"] == false);
+    ordered_json tw = fact({{"fact", "time_between"},
+                            {"from", {{"kind", "state"}, {"to", "TIME_WAIT"}}},
+                            {"to", {{"kind", "state"}, {"from", "TIME_WAIT"}}}});
+    CHECK(tw["value"] == 2000);
+    CHECK(tw["evidence"] == 38);
+    CHECK(fact({{"fact", "time_between"},
+                {"from", {{"kind", "send"}, {"has_flags", "FIN"}, {"host", "server"}}},
+                {"to", {{"kind", "send"}, {"has_flags", "FIN"}, {"host", "server"}, {"nth", 2}}},
+                {"unit", "s"}})["value"] == 1);
+}
+
+TEST_CASE("fact: a query that finds nothing is an error at its pointer", "[lesson][fact]") {
+    const ordered_json t = handshake_trace();
+    try {
+        evaluate_fact({{"fact", "seg"}, {"match", {{"flags", "RST"}}}, {"field", "seq"}}, t, 0, 0,
+                      "x.json", "/quizzes/2/answer");
+        FAIL("expected an InputError");
+    } catch (const InputError& e) {
+        CHECK_THAT(e.what(), Catch::Contains("x.json: /quizzes/2/answer/match: expected an event "
+                                             "matching"));
+    }
+    CHECK_THROWS_AS(evaluate_fact({{"fact", "colour"}}, t, 0, 0, "x", "/q"), InputError);
+    CHECK_THROWS_WITH(
+        evaluate_fact({{"fact", "seg"}, {"match", {{"flags", "SYN"}}}, {"field", "nope"}}, t, 0, 0,
+                      "x", "/q"),
+        Catch::Contains("has no field \"nope\""));
+}
+
+TEST_CASE("resolve: steps cut the trace, quizzes get computed answers", "[lesson][resolve]") {
+    ordered_json r = tcplab::lesson::resolve_lesson_with(small_lesson(), "tiny.json",
+                                                         json::object(), fixed(handshake_trace()));
+    REQUIRE(r["steps"].size() == 3);
+    CHECK(r["steps"][0]["first"] == 0);
+    CHECK(r["steps"][0]["last"] == 5);
+    CHECK(r["steps"][1]["first"] == 6);
+    CHECK(r["steps"][1]["last"] == 8);
+    CHECK(r["steps"][1]["focus"] == 7);
+    CHECK(r["steps"][2]["last"] == 39);
+    const ordered_json& q = r["quizzes"][0];
+    CHECK(q["step"] == 1);
+    CHECK(q["answer"]["value"] == "SYN_RECEIVED");
+    CHECK(q["answer"]["choice"] == "b");
+    CHECK(q["evidence"] == 7);
+    CHECK(q["explain"]["en"] == "It is SYN_RECEIVED.");
+    CHECK(q["choices"][1]["text"]["zh-CN"] == "SYN_RECEIVED");
+    CHECK(r["lesson"]["title"]["zh-CN"] == "握手");
+}
+
+TEST_CASE("resolve: a step matcher that matches nothing names the step and the index",
+          "[lesson][errors]") {
+    json l = small_lesson();
+    l["steps"][1]["until"] = {{"kind", "send"}, {"flags", "RST"}};
+    CHECK_THAT(error_of(l), Catch::StartsWith("tiny.json: /steps/1/until: expected an event "
+                                              "matching") &&
+                                Catch::Contains("after event 5"));
+    // Steps only look forward: the SYN is before the second step's start.
+    l["steps"][1]["until"] = {{"kind", "send"}, {"flags", "SYN"}};
+    CHECK_THAT(error_of(l), Catch::StartsWith("tiny.json: /steps/1/until:"));
+}
+
+TEST_CASE("resolve: choices must contain the computed answer exactly once", "[lesson][errors]") {
+    json l = small_lesson();
+    l["quizzes"][0]["choices"][1]["value"] = "CLOSE_WAIT";
+    CHECK_THAT(error_of(l),
+               Catch::StartsWith("tiny.json: /quizzes/0/choices:") && Catch::Contains("none does"));
+    l = small_lesson();
+    l["quizzes"][0]["choices"][0]["value"] = "SYN_RECEIVED";
+    CHECK_THAT(error_of(l), Catch::Contains("both do"));
+}
+
+TEST_CASE("resolve: hand-written answers must declare themselves conceptual", "[lesson][errors]") {
+    json l = small_lesson();
+    l["quizzes"][0].erase("answer");
+    l["quizzes"][0]["kind"] = "choice";
+    l["quizzes"][0]["correct"] = "b";
+    l["quizzes"][0]["explain"] = text("因为……", "Because...");
+    CHECK_THAT(error_of(l), Catch::StartsWith("tiny.json: /quizzes/0/answer_kind:"));
+    l["quizzes"][0]["answer_kind"] = "concept";
+    CHECK(error_of(l) == "");
+    l["quizzes"][0]["kind"] = "predict_state";
+    CHECK_THAT(error_of(l), Catch::StartsWith("tiny.json: /quizzes/0/correct:"));
+}
+
+TEST_CASE("resolve: every text needs both languages, non-empty", "[lesson][errors]") {
+    json l = small_lesson();
+    l["steps"][2]["text"].erase("zh-CN");
+    CHECK_THAT(error_of(l), Catch::StartsWith("tiny.json: /steps/2/text/zh-CN:"));
+    l = small_lesson();
+    l["quizzes"][0]["explain"]["en"] = "  ";
+    CHECK_THAT(error_of(l),
+               Catch::StartsWith("tiny.json: /quizzes/0/explain/en: expected a non-empty"));
+    l = small_lesson();
+    l["summary"] = "just English";
+    CHECK_THAT(error_of(l), Catch::StartsWith("tiny.json: /summary:"));
+    l = small_lesson();
+    l["steps"][0]["text"]["en"] = "Port {{port}}";
+    CHECK_THAT(error_of(l),
+               Catch::StartsWith("tiny.json: /steps/0/text/en: unknown name {{port}}"));
+}
+
+TEST_CASE("resolve: structure errors point at the field", "[lesson][errors]") {
+    json l = small_lesson();
+    l["minutes"] = 30;
+    CHECK_THAT(error_of(l), Catch::StartsWith("tiny.json: /minutes:"));
+    l = small_lesson();
+    l["steps"][0]["until"]["kind"] = "sned";
+    CHECK_THAT(error_of(l),
+               Catch::StartsWith("tiny.json: /steps/0/until/kind: expected an event kind"));
+    l = small_lesson();
+    l["steps"][1]["until"]["flags"] = "SYN,ACX";
+    CHECK_THAT(error_of(l), Catch::StartsWith("tiny.json: /steps/1/until/flags: unknown flag"));
+    l = small_lesson();
+    l["quizzes"][0]["before"] = "nowhere";
+    CHECK_THAT(error_of(l), Catch::StartsWith("tiny.json: /quizzes/0/before:"));
+    l = small_lesson();
+    l["steps"].push_back({{"until", "end"}, {"text", text("多余", "Extra")}});
+    CHECK_THAT(error_of(l), Catch::StartsWith("tiny.json: /steps/3/until: expected events after"));
+}
+
+TEST_CASE("params: placeholders, ranges, seeds and facts in texts", "[lesson][params]") {
+    json l = small_lesson();
+    l["params"] = {
+        {"port",
+         {{"label", text("端口", "Port")}, {"min", 1024}, {"max", 65535}, {"default", 8080}}},
+        {"loss", {{"label", text("丢哪个", "Which loss")}, {"values", {1, 2, 3}}, {"default", 2}}}};
+    l["scenario"]["port"] = {{"$param", "port"}};
+    l["scenario"]["nested"] = {{{"x", {{"$param", "loss"}}}}};
+    l["facts"] = {
+        {"synack_ack", {{"fact", "seg"}, {"match", {{"flags", "SYN,ACK"}}}, {"field", "rel.ack"}}}};
+    l["steps"][0]["text"]["en"] = "Port {{port}}, loss {{ loss }}, ack {{synack_ack}}";
+
+    json seen;
+    auto capture = [&seen](const json& doc, const std::string&) {
+        seen = doc;
+        return handshake_trace();
+    };
+    ordered_json r = tcplab::lesson::resolve_lesson_with(l, "tiny.json", json::object(), capture);
+    CHECK(seen["scenario"]["port"] == 8080);
+    CHECK(seen["scenario"]["nested"][0]["x"] == 2);
+    CHECK_FALSE(seen.contains("params"));
+    CHECK(r["steps"][0]["text"]["en"] == "Port 8080, loss 2, ack 1");
+    CHECK(r["lesson"]["params"]["port"]["max"] == 65535);
+
+    r = tcplab::lesson::resolve_lesson_with(l, "tiny.json", {{"params", {{"port", 9000}}}},
+                                            capture);
+    CHECK(r["params"]["port"] == 9000);
+
+    // A seed picks every value in range, the same way every time; different seeds differ.
+    ordered_json a = tcplab::lesson::resolve_lesson_with(l, "tiny.json", {{"seed", 7}}, capture);
+    ordered_json b = tcplab::lesson::resolve_lesson_with(l, "tiny.json", {{"seed", 7}}, capture);
+    CHECK(a["params"] == b["params"]);
+    bool differs = false;
+    for (int s = 1; s <= 20; ++s) {
+        ordered_json c =
+            tcplab::lesson::resolve_lesson_with(l, "tiny.json", {{"seed", s}}, capture);
+        CHECK(c["params"]["port"].get<int>() >= 1024);
+        CHECK(c["params"]["port"].get<int>() <= 65535);
+        differs = differs || c["params"] != a["params"];
+    }
+    CHECK(differs);
+
+    CHECK_THAT(error_of(l, {{"params", {{"port", 80}}}}),
+               Catch::StartsWith("options: /params/port: expected an integer from 1024 to 65535"));
+    CHECK_THAT(error_of(l, {{"params", {{"loss", 9}}}}),
+               Catch::StartsWith("options: /params/loss:"));
+    CHECK_THAT(error_of(l, {{"params", {{"colour", 1}}}}),
+               Catch::StartsWith("options: /params/colour: no such parameter"));
+    l["scenario"]["bad"] = {{"$param", "nope"}};
+    CHECK_THAT(error_of(l), Catch::StartsWith("tiny.json: /scenario/bad/$param:"));
+}
+
+TEST_CASE("resolve: order quizzes list item ids in trace order", "[lesson][resolve]") {
+    json l = small_lesson();
+    l["quizzes"].push_back(
+        {{"id", "q2"},
+         {"kind", "order"},
+         {"before", "syn"},
+         {"prompt", text("排序", "Order them")},
+         {"items",
+          {{{"id", "fin"}, {"text", text("FIN", "FIN")}, {"match", {{"has_flags", "FIN"}}}},
+           {{"id", "syn"}, {"text", text("SYN", "SYN")}, {"match", {{"flags", "SYN"}}}},
+           {{"id", "est"},
+            {"text", text("建立", "Established")},
+            {"match", {{"to", "ESTABLISHED"}}}}}},
+         {"explain", text("{{answer}}", "{{answer}}")}});
+    ordered_json r = tcplab::lesson::resolve_lesson_with(l, "tiny.json", json::object(),
+                                                         fixed(handshake_trace()));
+    CHECK(r["quizzes"][1]["answer"]["value"] == ordered_json({"syn", "est", "fin"}));
+    CHECK(r["quizzes"][1]["explain"]["en"] == "syn, est, fin");
+    l["quizzes"][1]["items"][2]["match"] = {{"flags", "SYN"}};
+    CHECK_THAT(error_of(l), Catch::StartsWith("tiny.json: /quizzes/1/items/2/match: expected a "
+                                              "different event"));
+}
+
+TEST_CASE("resolve: text API reports parse errors with the byte offset", "[lesson][errors]") {
+    CHECK_THROWS_WITH(tcplab::resolve_lesson_text("{\"id\": ", "bad.json", ""),
+                      Catch::StartsWith("bad.json: byte "));
+    CHECK_THROWS_WITH(tcplab::resolve_lesson_text("{}", "empty.json", "{oops"),
+                      Catch::StartsWith("options: byte "));
+    CHECK_THROWS_WITH(tcplab::resolve_lesson_text("{}", "empty.json", ""),
+                      Catch::StartsWith("empty.json: /tcplab_lesson:"));
+}
+
+namespace {
+
+// What the engine is expected to produce for lessons/handshake-close.json (10 ms link, client
+// MSL 1 s): lets the lesson's own logic be checked independently of the engine.
+ordered_json handshake_close_model() {
+    return TraceBuilder()
+        .call(0, "server", "listen", "L")
+        .state(0, "server", kListener, "CLOSED", "LISTEN", "listen")
+        .ret(0, "server", "listen", "L", 0)
+        .call(0, "server", "accept", "L")
+        .call(10, "client", "connect", "s")
+        .state(10, "client", kClient, "CLOSED", "SYN_SENT", "connect")
+        .send(10, "client", 1, {"SYN"}, 1000, 0, 0, 0, 0)
+        .deliver(20, "server", 1)
+        .state(20, "server", kServer, "LISTEN", "SYN_RECEIVED", "seg:1")
+        .send(20, "server", 2, {"SYN", "ACK"}, 5000, 1001, 0, 0, 1)
+        .deliver(30, "client", 2)
+        .state(30, "client", kClient, "SYN_SENT", "ESTABLISHED", "seg:2")
+        .send(30, "client", 3, {"ACK"}, 1001, 5001, 0, 1, 1)
+        .ret(30, "client", "connect", "s", 0)
+        .call(30, "client", "send", "s")
+        .send(30, "client", 4, {"PSH", "ACK"}, 1001, 5001, 100, 1, 1)
+        .ret(30, "client", "send", "s", 100)
+        .call(30, "client", "recv", "s")
+        .deliver(40, "server", 3)
+        .state(40, "server", kServer, "SYN_RECEIVED", "ESTABLISHED", "seg:3")
+        .ret(40, "server", "accept", "L", 4)
+        .call(40, "server", "recv", "c")
+        .deliver(40, "server", 4)
+        .ret(40, "server", "recv", "c", 100)
+        .call(40, "server", "send", "c")
+        .send(40, "server", 5, {"PSH", "ACK"}, 5001, 1101, 200, 1, 101)
+        .ret(40, "server", "send", "c", 200)
+        .call(40, "server", "recv", "c")
+        .deliver(50, "client", 5)
+        .ret(50, "client", "recv", "s", 200)
+        .send(90, "client", 6, {"ACK"}, 1101, 5201, 0, 101, 201)
+        .deliver(100, "server", 6)
+        .call(150, "client", "close", "s")
+        .state(150, "client", kClient, "ESTABLISHED", "FIN_WAIT_1", "close")
+        .send(150, "client", 7, {"FIN", "ACK"}, 1101, 5201, 0, 101, 201)
+        .ret(150, "client", "close", "s", 0)
+        .deliver(160, "server", 7)
+        .state(160, "server", kServer, "ESTABLISHED", "CLOSE_WAIT", "seg:7")
+        .ret(160, "server", "recv", "c", 0)
+        .send(160, "server", 8, {"ACK"}, 5201, 1102, 0, 201, 102)
+        .deliver(170, "client", 8)
+        .state(170, "client", kClient, "FIN_WAIT_1", "FIN_WAIT_2", "seg:8")
+        .call(460, "server", "close", "c")
+        .state(460, "server", kServer, "CLOSE_WAIT", "LAST_ACK", "close")
+        .send(460, "server", 9, {"FIN", "ACK"}, 5201, 1102, 0, 201, 102)
+        .ret(460, "server", "close", "c", 0)
+        .deliver(470, "client", 9)
+        .state(470, "client", kClient, "FIN_WAIT_2", "TIME_WAIT", "seg:9")
+        .send(470, "client", 10, {"ACK"}, 1102, 5202, 0, 102, 202)
+        .timer(470, "client", "time_wait", "set")
+        .deliver(480, "server", 10)
+        .state(480, "server", kServer, "LAST_ACK", "CLOSED", "seg:10")
+        .timer(2470, "client", "time_wait", "fire")
+        .state(2470, "client", kClient, "TIME_WAIT", "CLOSED", "timer:time_wait")
+        .build();
+}
+
+json read_lesson(const std::string& name) {
+    std::ifstream in(std::string(TCPLAB_SOURCE_DIR) + "/lessons/" + name);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return json::parse(ss.str());
+}
+
+}  // namespace
+
+TEST_CASE("lesson handshake-close: resolves on a model of its trace", "[lesson][resolve]") {
+    ordered_json r = tcplab::lesson::resolve_lesson_with(
+        read_lesson("handshake-close.json"), "lessons/handshake-close.json", json::object(),
+        fixed(handshake_close_model()));
+    std::map<std::string, ordered_json> quiz;
+    for (const auto& q : r["quizzes"])
+        quiz[q["id"].get<std::string>()] = q;
+    CHECK(quiz["synack-numbers"]["answer"]["value"] ==
+          ordered_json({{"flags", "SYN,ACK"}, {"seq", 0}, {"ack", 1}}));
+    CHECK(quiz["third-ack-number"]["answer"]["value"] == 1);
+    CHECK(quiz["call-order"]["answer"]["value"] ==
+          ordered_json({"connect", "server-est", "accept"}));
+    CHECK(quiz["request-ack"]["answer"]["value"] == 101);
+    CHECK(quiz["after-close"]["answer"]["value"] == "CLOSE_WAIT");
+    CHECK(quiz["fin-numbers"]["answer"]["value"] ==
+          ordered_json({{"flags", "FIN,ACK"}, {"seq", 201}, {"ack", 102}}));
+    CHECK(quiz["who-time-wait"]["answer"]["value"] == "client");
+    CHECK(quiz["time-wait-length"]["answer"]["value"] == 2000);
+    CHECK(r["steps"].back()["last"] == r["trace"]["events"].size() - 1);
+    CHECK_THAT(r["steps"][1]["text"]["en"].get<std::string>(), Catch::Contains("10.0.0.1:40000"));
+}
