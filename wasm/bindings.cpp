@@ -23,9 +23,7 @@ std::string run_scenario(const std::string& text, const std::string& file) {
     return tcplab::wasm::js_errors([&] { return tcplab::run_scenario_text(text, file); });
 }
 
-std::string version() {
-    return TCPLAB_VERSION;
-}
+std::string version() { return TCPLAB_VERSION; }
 
 #ifdef TCPLAB_HAS_CATALOG
 // The engine's message catalogue (states, timers, errno meanings, note templates; en + zh-CN).

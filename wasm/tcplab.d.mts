@@ -28,7 +28,14 @@ export interface TcplabModule {
     version(): string;
 
     // ---- wasm/lesson_bindings.cpp ------------------------------------------------------------
-    // (declared here when that file provides them)
+    /**
+     * Resolves a lesson file given as JSON text: runs its scenario and returns, as compact JSON
+     * text, the lesson's metadata, the parameter values used, the engine's trace, the steps as
+     * event ranges and the quizzes with their computed answers (see docs/LESSONS.md).
+     * `optionsJson` is "" or e.g. '{"params": {...}}' / '{"seed": 7}'.
+     * @throws Error with the engine's message on invalid input.
+     */
+    resolveLesson(text: string, file: string, optionsJson: string): string;
 
     // ---- wasm/capture_bindings.cpp -----------------------------------------------------------
     // (declared here when that file provides them)

@@ -54,16 +54,25 @@ function tcplab(...args) {
     return r;
 }
 
-function jsonFiles(dir, { exclude = [] } = {}) {
+function jsonFiles(dir) {
     const abs = join(repoRoot, dir);
     if (!existsSync(abs)) return [];
     return readdirSync(abs)
-        .filter((f) => f.endsWith('.json') && !exclude.includes(f))
+        .filter((f) => f.endsWith('.json'))
         .sort()
         .map((f) => relative(repoRoot, join(abs, f)));
 }
+// A lesson file has a top-level "tcplab_lesson" member; lessons/ also holds an index and
+// a schema.
+const isLesson = (file) => {
+    try {
+        return 'tcplab_lesson' in JSON.parse(readFileSync(join(repoRoot, file), 'utf8'));
+    } catch {
+        return true; // unreadable JSON: let the test report it
+    }
+};
 const scenarioFiles = jsonFiles('tests/scenarios');
-const lessonFiles = jsonFiles('lessons', { exclude: ['schema.json'] });
+const lessonFiles = jsonFiles('lessons').filter(isLesson);
 
 // Invariants the schema cannot express: time order, and segment ids that refer to sent segments.
 function checkTraceInvariants(trace, file) {

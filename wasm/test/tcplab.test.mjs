@@ -147,18 +147,27 @@ test('tcplab.d.mts declares exactly the functions the module exports, with their
 const run = promisify(execFile);
 const cli = process.env.TCPLAB_CLI ?? join(repoRoot, 'build/native/cli/tcplab');
 
-function jsonFiles(dir, { exclude = [] } = {}) {
+function jsonFiles(dir) {
     const abs = join(repoRoot, dir);
     if (!existsSync(abs)) return [];
     return readdirSync(abs)
-        .filter((f) => f.endsWith('.json') && !exclude.includes(f))
+        .filter((f) => f.endsWith('.json'))
         .sort()
         .map((f) => relative(repoRoot, join(abs, f)));
 }
+// A lesson file has a top-level "tcplab_lesson" member; lessons/ also holds an index and
+// a schema.
+const isLesson = (file) => {
+    try {
+        return 'tcplab_lesson' in JSON.parse(readFileSync(join(repoRoot, file), 'utf8'));
+    } catch {
+        return true; // unreadable JSON: let the test report it
+    }
+};
 
 const inputs = [
     ...jsonFiles('tests/scenarios'),
-    ...jsonFiles('lessons', { exclude: ['schema.json'] }),
+    ...jsonFiles('lessons').filter(isLesson),
 ];
 
 const skip = existsSync(cli)
