@@ -1,0 +1,572 @@
+// The player: wires the lesson list, the renderers, the controls, the URL hash and the stores.
+import { EngineCatalog, loadEngine, type Engine } from './engine';
+import { fmtTime, type NumberMode } from './format';
+import { GLOSSARY, LANGS, detectLang, format, getLang, loc, setLang, t, type Lang } from './i18n';
+import { layoutTime, type TimeLayout } from './layout';
+import { exampleLesson, fromResolved, listExamples, listLessons, type LessonEntry, type PlayerLesson, type Quiz } from './lessons';
+import { buildModel, endpointStates, focusConn, snapshotAt, type Model } from './model';
+import { narrateEvent } from './narrate';
+import { ProgressStore } from './progress';
+import { findStep, stepOfEvent } from './steps';
+import type { StateEvent, StateName } from './types';
+import { byId, clear, el } from './ui/dom';
+import { renderInspector } from './ui/inspector';
+import { ladderGeometry, renderLadder, renderLadderHeader, type LadderGeometry } from './ui/ladder';
+import { QuizView } from './ui/quiz';
+import { renderSockets } from './ui/sockets';
+import { StateDiagram, type Lit } from './ui/statediagram';
+import { mountCapture } from './ui/capture-slot';
+
+const LANG_KEY = 'tcplab.lang';
+const PROJ_KEY = 'tcplab.projection';
+const SPEEDS = [0.5, 1, 2, 4];
+
+function storage(): Storage | undefined {
+  try { return window.localStorage; } catch { return undefined; }
+}
+
+export function parseHash(hash: string): { lesson?: string; step?: number } {
+  const p = new URLSearchParams(hash.replace(/^#/, ''));
+  const step = Number(p.get('step'));
+  return { lesson: p.get('lesson') ?? undefined, step: Number.isInteger(step) && step >= 1 ? step : undefined };
+}
+
+export class App {
+  engine?: Engine;
+  catalog = new EngineCatalog();
+  entries: LessonEntry[] = [];
+  lesson?: PlayerLesson;
+  model?: Model;
+  layout?: TimeLayout;
+  geom?: LadderGeometry;
+  step = 0;
+  selected?: number;
+  mode: NumberMode = 'rel';
+  playing = false;
+  speed = 1;
+  private timer?: number;
+  private sd!: StateDiagram;
+  private quiz!: QuizView;
+  private answered = new Set<string>();
+  private lastRenderedStep = -1;
+  readonly progress: ProgressStore;
+  private reducedMotion = window.matchMedia?.('(prefers-reduced-motion: reduce)').matches ?? false;
+
+  constructor() {
+    this.progress = new ProgressStore(storage());
+    setLang(detectLang(storage()?.getItem(LANG_KEY) ?? null, navigator.languages ?? [navigator.language]));
+  }
+
+  async start(): Promise<void> {
+    document.documentElement.lang = getLang();
+    if (storage()?.getItem(PROJ_KEY) === '1') document.body.classList.add('projection');
+    this.sd = new StateDiagram(byId<SVGSVGElement & HTMLElement>('sd') as unknown as SVGSVGElement, (k) => t(k), (s) => this.stateName(s));
+    this.quiz = new QuizView(byId('quiz'), {
+      t: (k, a) => t(k, a),
+      stateName: (s) => this.stateName(s),
+      onAnswer: (q, correct) => this.onQuizAnswer(q, correct),
+      onContinue: () => { this.next(); },
+      onProof: (index) => this.showProof(index),
+    });
+    this.bindControls();
+    this.applyStaticText();
+    if (this.progress.problem) this.banner(t('progress.corrupt', { why: this.progress.problem }), 'warn');
+    try {
+      this.engine = await loadEngine();
+    } catch (e) {
+      this.banner(t('app.engine.error', { msg: (e as Error).message }), 'error');
+    }
+    if (this.engine?.catalog) this.catalog = EngineCatalog.parse(this.engine.catalog());
+    const lessons = this.engine ? listLessons() : [];
+    this.entries = [...lessons, ...listExamples()];
+    if (!this.engine) this.banner(t('app.engine.missing'), 'info');
+    mountCapture(byId('capture-slot'), { engine: this.engine, t: (k, a) => t(k, a), open: (l) => this.openLesson(l, 0) });
+    this.renderLessonList();
+    window.addEventListener('hashchange', () => this.fromHash());
+    await this.fromHash();
+    for (const e of this.entries) {
+      if (this.lesson) break;
+      await this.open(e.id, 0);
+    }
+    document.body.classList.add('ready');
+  }
+
+  // ---- lessons ---------------------------------------------------------------------------------
+
+  private async fromHash(): Promise<void> {
+    const h = parseHash(location.hash);
+    if (!h.lesson) return;
+    if (this.lesson?.id === h.lesson) { this.go((h.step ?? 1) - 1, false); return; }
+    await this.open(h.lesson, (h.step ?? 1) - 1);
+  }
+
+  async open(id: string, step: number): Promise<void> {
+    const e = this.entries.find((x) => x.id === id);
+    if (!e) { this.banner(t('app.lesson.error', { msg: id }), 'error'); return; }
+    let lesson: PlayerLesson;
+    try {
+      if (e.kind === 'lesson' && this.engine?.resolveLesson) {
+        lesson = fromResolved(JSON.parse(this.engine.resolveLesson(e.text, e.file, '{}')) as Record<string, unknown>, e);
+      } else if (e.kind === 'lesson' && this.engine) {
+        // Without the lesson resolver the lesson's scenario still runs; steps are cut per moment.
+        const doc = JSON.parse(e.text) as { scenario?: unknown };
+        const text = doc.scenario !== undefined ? JSON.stringify(doc.scenario) : e.text;
+        lesson = { ...exampleLesson({ ...e, text: this.engine.runScenario(text, e.file) }), id: e.id, title: e.title, summary: e.summary, kind: 'lesson' };
+      } else {
+        lesson = exampleLesson(e);
+      }
+    } catch (err) {
+      this.banner(t('app.lesson.error', { msg: (err as Error).message }), 'error');
+      return;
+    }
+    this.openLesson(lesson, step);
+  }
+
+  openLesson(lesson: PlayerLesson, step: number): void {
+    this.pause();
+    this.lesson = lesson;
+    this.model = buildModel(lesson.trace);
+    this.layout = layoutTime(lesson.trace.events);
+    this.geom = ladderGeometry(this.model.hosts.length);
+    this.selected = undefined;
+    this.answered = new Set(Object.entries(this.progress.progress.lessons[lesson.id]?.quizzes ?? {}).filter(([, r]) => r.correct).map(([q]) => q));
+    this.lastRenderedStep = -1;
+    const range = byId<HTMLInputElement>('timeline');
+    range.max = String(Math.max(0, lesson.steps.length - 1));
+    this.go(step, false);
+    this.renderLessonList();
+  }
+
+  // ---- navigation ------------------------------------------------------------------------------
+
+  go(step: number, fromUser = true): void {
+    if (!this.lesson) return;
+    const n = this.lesson.steps.length;
+    const target = Math.max(0, Math.min(n - 1, Number.isFinite(step) ? step : 0));
+    // A quiz between here and the target stops a forward move until it is answered.
+    if (fromUser && target > this.step) {
+      const q = this.pendingQuiz(this.step, target);
+      if (q !== undefined && q.step < target) {
+        this.step = q.step;
+        this.pause();
+        this.render();
+        this.quiz.flash(t('quiz.locked'));
+        return;
+      }
+    }
+    this.step = target;
+    if (this.step === n - 1) this.progress.markDone(this.lesson.id);
+    this.render();
+  }
+
+  private pendingQuiz(from: number, to: number): Quiz | undefined {
+    return this.lesson?.quizzes.find((q) => q.step >= from && q.step < to && !this.answered.has(q.id));
+  }
+
+  next(): void { this.go(this.step + 1); }
+  prev(): void { this.go(this.step - 1); }
+
+  jump(kinds: string[], dir: 1 | -1): void {
+    if (!this.model || !this.lesson) return;
+    this.go(findStep(this.model, this.lesson.steps, this.step, dir, kinds));
+  }
+
+  play(): void {
+    if (!this.lesson || this.playing) return;
+    if (this.step >= this.lesson.steps.length - 1) this.go(0, false);
+    this.playing = true;
+    this.updatePlayButton();
+    const tick = (): void => {
+      if (!this.playing || !this.lesson) return;
+      const before = this.step;
+      this.next();
+      if (this.step === before || this.step >= this.lesson.steps.length - 1 || this.quizOpen()) { this.pause(); return; }
+      this.timer = window.setTimeout(tick, 1600 / this.speed);
+    };
+    this.timer = window.setTimeout(tick, this.reducedMotion ? 0 : 300 / this.speed);
+  }
+
+  pause(): void {
+    this.playing = false;
+    if (this.timer !== undefined) window.clearTimeout(this.timer);
+    this.timer = undefined;
+    this.updatePlayButton();
+  }
+
+  private quizOpen(): boolean {
+    return this.lesson?.quizzes.some((q) => q.step === this.step && !this.answered.has(q.id)) ?? false;
+  }
+
+  // ---- rendering -------------------------------------------------------------------------------
+
+  stateName(s: string): string {
+    return s;
+  }
+
+  timerName(name: string): string {
+    const k = `timer.${name}`;
+    const own = t(k);
+    if (own !== k) return own;
+    return loc(this.catalog.lookup('timers', name)) || name;
+  }
+
+  render(): void {
+    const L = this.lesson, m = this.model, lay = this.layout, g = this.geom;
+    if (!L || !m || !lay || !g) return;
+    const step = L.steps[this.step]!;
+    const now = step.last;
+    const snap = snapshotAt(m, now);
+    const stepChanged = this.lastRenderedStep !== this.step;
+
+    // Selected segment: the step's focus, else the last segment sent in the step, else keep.
+    if (stepChanged) {
+      const focus = typeof step.focus === 'number' ? (step.focus as number) : undefined;
+      let sel: number | undefined;
+      if (focus !== undefined) {
+        const fe = m.events[focus];
+        if (fe?.kind === 'send') sel = fe.seg.id;
+        else if (fe && (fe.kind === 'deliver' || fe.kind === 'drop' || fe.kind === 'discard')) sel = fe.seg_id;
+      }
+      if (sel === undefined) {
+        for (let i = now; i >= step.first; i--) { const e = m.events[i]!; if (e.kind === 'send') { sel = e.seg.id; break; } if (e.kind === 'deliver' || e.kind === 'drop') { sel = e.seg_id; break; } }
+      }
+      if (sel !== undefined) this.selected = sel;
+      if (this.selected !== undefined && (m.segs.get(this.selected)?.sendIndex ?? Infinity) > now) {
+        this.selected = [...m.segOrder].reverse().find((s) => s.sendIndex <= now)?.id;
+      }
+    }
+
+    // Title, narration.
+    byId('lesson-title').textContent = loc(L.title);
+    const stepTitle = byId('step-title');
+    stepTitle.textContent = loc(step.title as Record<string, string> | undefined) || `${t('ctl.step', { n: this.step + 1, total: L.steps.length })} · ${fmtTime(m.events[now]?.t_us ?? 0)}`;
+    const narr = byId('narration');
+    clear(narr);
+    const text = loc(step.text);
+    const lines: string[] = [];
+    for (let i = step.first; i <= step.last; i++) {
+      const line = narrateEvent(m, m.events[i]!, {
+        t: (k, a) => t(k, a), mode: this.mode, timerName: (x) => this.timerName(x), stateName: (s) => this.stateName(s),
+        noteText: (code, args) => this.noteText(code, args), reason: (r) => { const k = `drop.${r}`; const s = t(k); return s === k ? r : s; },
+      });
+      if (line) lines.push(line);
+    }
+    if (text) {
+      narr.append(el('p', { class: 'narr-text' }, text));
+    }
+    const descs = this.stateDescriptions(m, step.first, step.last);
+    for (const d of descs) narr.append(el('p', { class: 'state-desc' }, el('b', {}, `${d.state}: `), d.text));
+    if (lines.length) {
+      const list = el('ul', { class: 'event-lines' }, ...lines.map((l) => el('li', {}, l)));
+      if (text) {
+        const det = el('details', { class: 'events' }, el('summary', {}, t('narr.events')), list);
+        narr.append(det);
+      } else narr.append(list);
+    }
+
+    // Quiz at this step.
+    const q = L.quizzes.find((x) => x.step === this.step);
+    this.quiz.show(q, q ? this.answered.has(q.id) : false, m);
+
+    // Ladder.
+    const focus = focusConn(m, now);
+    const eps = endpointStates(m, snap, focus);
+    const headStates = new Map<string, string | undefined>();
+    for (const h of m.hosts) headStates.set(h, eps.get(h)?.state ?? this.anyState(snap, h));
+    const view = {
+      now, stepFirst: step.first, selected: this.selected, mode: this.mode, animate: stepChanged && !this.reducedMotion,
+      t: (k: string, a?: Record<string, string | number>) => t(k, a), timerName: (x: string) => this.timerName(x), stateName: (s: string) => this.stateName(s),
+    };
+    renderLadderHeader(byId('ladder-head') as unknown as SVGSVGElement, m, g, headStates, view);
+    const ySel = renderLadder(byId('ladder') as unknown as SVGSVGElement, m, lay, g, view, (id) => { this.selected = id; this.render(); this.showTab('inspector'); });
+    if (stepChanged) this.scrollLadder(now, ySel);
+
+    // State diagram.
+    const lits: Lit[] = [];
+    m.hosts.forEach((h, hi) => {
+      const cs = eps.get(h);
+      if (!eps.has(h)) return;
+      const ev: StateEvent | undefined = cs?.ev;
+      let transition: Lit['transition'];
+      if (ev) transition = { from: ev.from, to: ev.to, label: this.transitionLabel(m, cs!.index), current: cs!.index >= step.first && cs!.index <= now };
+      lits.push({ host: h, hostIndex: hi, state: cs?.state as StateName | undefined, closedAtEnd: (cs?.state === 'CLOSED' && ev !== undefined && ev.from !== 'CLOSED'), transition });
+    });
+    this.sd.update(lits);
+    const sdText = byId('sd-text');
+    clear(sdText);
+    if (lits.length === 0) sdText.append(t('sd.none'));
+    for (const l of lits) {
+      const li = el('div', { class: `sd-line host-${l.hostIndex % 4}` }, `${l.hostIndex === 0 ? '●' : '◆'} `);
+      if (l.transition?.current) li.append(t('sd.transition', { host: l.host, from: l.transition.from, to: l.transition.to, why: l.transition.label }));
+      else li.append(t('sd.summary', { host: l.host, state: l.state ?? '—' }));
+      sdText.append(li);
+    }
+
+    // Inspector and sockets.
+    renderInspector(byId('inspector'), m, this.selected !== undefined ? m.segs.get(this.selected) : undefined, now, this.mode, (k, a) => t(k, a));
+    renderSockets(byId('sockets'), m, snap, step.first, (k, a) => t(k, a), (e) => this.errnoText(e));
+
+    // Controls and URL.
+    const range = byId<HTMLInputElement>('timeline');
+    range.value = String(this.step);
+    range.setAttribute('aria-valuetext', t('ctl.timeline', { n: this.step + 1, total: L.steps.length }));
+    byId('step-counter').textContent = t('ctl.step', { n: this.step + 1, total: L.steps.length });
+    byId<HTMLButtonElement>('btn-prev').disabled = this.step === 0;
+    byId<HTMLButtonElement>('btn-first').disabled = this.step === 0;
+    byId<HTMLButtonElement>('btn-next').disabled = this.step >= L.steps.length - 1;
+    byId<HTMLButtonElement>('btn-last').disabled = this.step >= L.steps.length - 1;
+    const hash = `#lesson=${encodeURIComponent(L.id)}&step=${this.step + 1}`;
+    if (location.hash !== hash) history.replaceState(null, '', hash);
+    this.lastRenderedStep = this.step;
+  }
+
+  private anyState(snap: ReturnType<typeof snapshotAt>, host: string): string | undefined {
+    let best: { state: string; index: number } | undefined;
+    for (const c of snap.conns.values()) if (c.host === host && (!best || c.index > best.index)) best = { state: c.state, index: c.index };
+    return best?.state;
+  }
+
+  private stateDescriptions(m: Model, first: number, last: number): { state: string; text: string }[] {
+    const out: { state: string; text: string }[] = [];
+    const seen = new Set<string>();
+    for (let i = first; i <= last; i++) {
+      const e = m.events[i]!;
+      if (e.kind !== 'state' || seen.has(e.to)) continue;
+      seen.add(e.to);
+      const d = loc(this.catalog.lookup('states', e.to));
+      if (d) out.push({ state: e.to, text: d });
+    }
+    return out;
+  }
+
+  /** "rcv SYN,ACK #2 / snd ACK": what caused a state change and what was sent with it, from the trace. */
+  transitionLabel(m: Model, index: number): string {
+    const e = m.events[index] as StateEvent;
+    const parts: string[] = [];
+    const c = e.cause ?? '';
+    if (c.startsWith('seg:')) {
+      const id = Number(c.slice(4));
+      const s = m.segs.get(id);
+      parts.push(t('tr.rcv', { flags: s ? s.send.seg.flags.join(',') : '?', id }));
+    } else if (c.startsWith('timer:')) parts.push(t('tr.timer', { timer: this.timerName(c.slice(6)) }));
+    else if (['crash', 'reboot', 'unplug', 'plug'].includes(c)) parts.push(t(`action.${c}`));
+    else if (c) parts.push(t('tr.call', { call: c }));
+    for (let i = index + 1; i < m.events.length; i++) {
+      const x = m.events[i]!;
+      if (x.t_us !== e.t_us || x.host !== e.host) break;
+      if (x.kind === 'state') break;
+      if (x.kind === 'send' && x.conn === e.conn) { parts.push(t('tr.snd', { flags: x.seg.flags.join(',') })); break; }
+    }
+    return parts.join(' / ');
+  }
+
+  private noteText(code: string, args: Record<string, unknown>): string {
+    const tmpl = loc(this.catalog.lookup('notes', code));
+    if (!tmpl) return `${code} ${Object.keys(args).length ? JSON.stringify(args) : ''}`.trim();
+    const flat: Record<string, string | number> = {};
+    for (const [k, v] of Object.entries(args)) flat[k] = typeof v === 'number' ? v : String(v);
+    return format(tmpl.replace(/\{\{(\w+)\}\}/g, '{$1}'), flat);
+  }
+
+  private errnoText(e: string): string {
+    return loc(this.catalog.lookup('errno', e));
+  }
+
+  private scrollLadder(now: number, ySel: number): void {
+    const box = byId('ladder-scroll');
+    const svgEl = byId('ladder');
+    const scale = svgEl.getBoundingClientRect().width / (this.geom?.width ?? 1);
+    const yNow = (this.layout?.y[now] ?? 0) * scale;
+    const y = Math.min(yNow, ySel * scale);
+    const target = Math.max(0, Math.min(y - box.clientHeight * 0.35, yNow - box.clientHeight * 0.6));
+    box.scrollTo({ top: Math.max(target, yNow - box.clientHeight + 80 * scale), behavior: this.reducedMotion ? 'auto' : 'smooth' });
+  }
+
+  private showProof(index: number): void {
+    if (!this.model || !this.lesson) return;
+    const e = this.model.events[index];
+    if (e?.kind === 'send') this.selected = e.seg.id;
+    else if (e && (e.kind === 'deliver' || e.kind === 'drop' || e.kind === 'discard')) this.selected = e.seg_id;
+    const s = stepOfEvent(this.lesson.steps, index);
+    if (s > this.step) this.go(s, false); else this.render();
+    if (e?.kind === 'state') this.flashState(e.host);
+    else this.showTab('inspector');
+  }
+
+  private flashState(host: string): void {
+    byId('sd-panel').classList.add('flash');
+    window.setTimeout(() => byId('sd-panel').classList.remove('flash'), 1200);
+    void host;
+  }
+
+  private onQuizAnswer(q: Quiz, correct: boolean): void {
+    if (!this.lesson) return;
+    this.progress.recordQuiz(this.lesson.id, q.id, correct);
+    this.answered.add(q.id);
+    this.renderLessonList();
+  }
+
+  // ---- chrome ----------------------------------------------------------------------------------
+
+  banner(text: string, kind: 'info' | 'warn' | 'error'): void {
+    const b = byId('banner');
+    b.append(el('div', { class: `banner-item ${kind}` }, text));
+  }
+
+  private applyStaticText(): void {
+    document.documentElement.lang = getLang();
+    document.title = `${t('app.title')} · ${t('app.tagline')}`;
+    for (const n of document.querySelectorAll<HTMLElement>('[data-i18n]')) n.textContent = t(n.dataset.i18n!);
+    for (const n of document.querySelectorAll<HTMLElement>('[data-i18n-label]')) {
+      const s = t(n.dataset.i18nLabel!);
+      n.setAttribute('aria-label', s);
+      n.title = s;
+    }
+    byId('btn-lang').textContent = getLang() === 'en' ? '中文' : 'English';
+    byId('btn-lang').setAttribute('aria-label', getLang() === 'en' ? '切换到中文' : 'Switch to English');
+    this.updatePlayButton();
+    this.renderGlossary();
+  }
+
+  private updatePlayButton(): void {
+    const b = byId('btn-play');
+    b.textContent = this.playing ? '❚❚' : '▶';
+    b.setAttribute('aria-label', t(this.playing ? 'ctl.pause' : 'ctl.play'));
+    b.title = t(this.playing ? 'ctl.pause' : 'ctl.play');
+    b.setAttribute('aria-pressed', String(this.playing));
+  }
+
+  setLanguage(l: Lang): void {
+    setLang(l);
+    storage()?.setItem(LANG_KEY, l);
+    this.applyStaticText();
+    this.sd.relabel((k) => t(k), (s) => this.stateName(s));
+    this.renderLessonList();
+    this.render();
+  }
+
+  private renderLessonList(): void {
+    const list = byId('lesson-list');
+    clear(list);
+    const groups: [string, LessonEntry[]][] = [[t('lessons.title'), this.entries.filter((e) => e.kind === 'lesson')], [t('lessons.examples'), this.entries.filter((e) => e.kind === 'example')]];
+    for (const [title, items] of groups) {
+      if (items.length === 0) continue;
+      list.append(el('h3', {}, title));
+      const ol = el('ol', { class: 'lessons' });
+      for (const e of items) {
+        const stats = this.progress.quizStats(e.id);
+        const a = el('a', { href: `#lesson=${encodeURIComponent(e.id)}&step=1`, class: this.lesson?.id === e.id ? 'current' : '', 'aria-current': this.lesson?.id === e.id ? 'page' : undefined },
+          el('span', { class: 'l-title' }, loc(e.title)));
+        if (this.progress.isDone(e.id)) a.append(el('span', { class: 'l-done' }, `✓ ${t('lessons.done')}`));
+        if (e.minutes) a.append(el('span', { class: 'l-min' }, t('lessons.minutes', { n: e.minutes })));
+        if (stats.n) a.append(el('span', { class: 'l-quiz' }, t('lessons.quizzes', stats)));
+        if (e.summary) a.append(el('span', { class: 'l-sum' }, loc(e.summary)));
+        a.addEventListener('click', () => (byId('lessons-dialog') as HTMLDialogElement).close());
+        ol.append(el('li', {}, a));
+      }
+      list.append(ol);
+    }
+  }
+
+  private renderGlossary(): void {
+    const body = byId('glossary-body');
+    clear(body);
+    for (const g of GLOSSARY) {
+      body.append(el('tr', {}, el('th', { scope: 'row', lang: 'zh-CN' }, g.zh), el('td', { lang: 'en' }, g.en), el('td', {}, loc(g.meaning))));
+    }
+  }
+
+  showTab(which: 'inspector' | 'sockets'): void {
+    for (const id of ['inspector', 'sockets'] as const) {
+      const tab = byId(`tab-${id}`);
+      const on = id === which;
+      tab.setAttribute('aria-selected', String(on));
+      tab.tabIndex = on ? 0 : -1;
+      byId(id).hidden = !on;
+    }
+  }
+
+  private bindControls(): void {
+    const on = (id: string, f: () => void): void => byId(id).addEventListener('click', f);
+    on('btn-play', () => (this.playing ? this.pause() : this.play()));
+    on('btn-prev', () => { this.pause(); this.prev(); });
+    on('btn-next', () => { this.pause(); this.next(); });
+    on('btn-first', () => { this.pause(); this.go(0); });
+    on('btn-last', () => { this.pause(); this.go(Number.MAX_SAFE_INTEGER); });
+    on('btn-prev-seg', () => { this.pause(); this.jump(['send'], -1); });
+    on('btn-next-seg', () => { this.pause(); this.jump(['send'], 1); });
+    on('btn-prev-state', () => { this.pause(); this.jump(['state'], -1); });
+    on('btn-next-state', () => { this.pause(); this.jump(['state'], 1); });
+    on('btn-lang', () => this.setLanguage(getLang() === 'en' ? 'zh-CN' : 'en'));
+    on('btn-copy', () => {
+      void navigator.clipboard?.writeText(location.href).then(() => { byId('copy-status').textContent = t('ctl.copied'); }, () => undefined);
+    });
+    on('btn-proj', () => {
+      const p = document.body.classList.toggle('projection');
+      storage()?.setItem(PROJ_KEY, p ? '1' : '0');
+      byId('btn-proj').setAttribute('aria-pressed', String(p));
+      this.render();
+    });
+    byId('btn-proj').setAttribute('aria-pressed', String(document.body.classList.contains('projection')));
+    const abs = byId<HTMLInputElement>('chk-abs');
+    abs.addEventListener('change', () => { this.mode = abs.checked ? 'abs' : 'rel'; this.render(); });
+    const range = byId<HTMLInputElement>('timeline');
+    range.addEventListener('input', () => { this.pause(); this.go(Number(range.value)); });
+    const speed = byId<HTMLSelectElement>('speed');
+    for (const s of SPEEDS) speed.append(el('option', { value: s, selected: s === 1 }, `${s}×`));
+    speed.addEventListener('change', () => { this.speed = Number(speed.value) || 1; });
+    const dialog = (btn: string, id: string): void => on(btn, () => (byId(id) as HTMLDialogElement).showModal());
+    dialog('btn-lessons', 'lessons-dialog');
+    dialog('btn-glossary', 'glossary-dialog');
+    dialog('btn-progress', 'progress-dialog');
+    for (const b of document.querySelectorAll<HTMLButtonElement>('[data-close]')) b.addEventListener('click', () => (b.closest('dialog') as HTMLDialogElement).close());
+    for (const id of ['inspector', 'sockets'] as const) on(`tab-${id}`, () => this.showTab(id));
+    byId('tablist').addEventListener('keydown', (ev) => {
+      if (ev.key === 'ArrowLeft' || ev.key === 'ArrowRight') {
+        ev.preventDefault(); ev.stopPropagation();
+        const next = byId('inspector').hidden ? 'inspector' : 'sockets';
+        this.showTab(next); byId(`tab-${next}`).focus();
+      }
+    });
+    on('btn-export', () => {
+      const blob = new Blob([this.progress.exportText()], { type: 'application/json' });
+      const a = el('a', { href: URL.createObjectURL(blob), download: 'tcplab-progress.json' });
+      document.body.append(a); a.click(); a.remove();
+    });
+    const imp = byId<HTMLInputElement>('file-import');
+    imp.addEventListener('change', async () => {
+      const f = imp.files?.[0];
+      if (!f) return;
+      const err = this.progress.importText(await f.text());
+      byId('progress-status').textContent = err ? t('progress.badfile', { why: err }) : t('progress.imported');
+      imp.value = '';
+      this.renderLessonList();
+    });
+    on('btn-reset', () => { this.progress.reset(); this.answered.clear(); this.renderLessonList(); this.render(); });
+    document.addEventListener('keydown', (ev) => this.onKey(ev));
+  }
+
+  private onKey(ev: KeyboardEvent): void {
+    if (ev.altKey || ev.ctrlKey || ev.metaKey) return;
+    const target = ev.target as HTMLElement | null;
+    const tag = target?.tagName ?? '';
+    if (tag === 'INPUT' && (target as HTMLInputElement).type !== 'range' && (target as HTMLInputElement).type !== 'checkbox') return;
+    if (tag === 'TEXTAREA' || tag === 'SELECT' || document.querySelector('dialog[open]')) return;
+    if (target?.closest('#quiz') && ['ArrowLeft', 'ArrowRight', ' '].includes(ev.key)) return;
+    const act = (f: () => void): void => { ev.preventDefault(); f(); };
+    switch (ev.key) {
+      case 'ArrowRight': case 'PageDown': act(() => { this.pause(); this.next(); }); break;
+      case 'ArrowLeft': case 'PageUp': act(() => { this.pause(); this.prev(); }); break;
+      case ' ':
+        if (tag === 'BUTTON' || tag === 'A') return;
+        act(() => (this.playing ? this.pause() : this.play())); break;
+      case 'Home': act(() => { this.pause(); this.go(0); }); break;
+      case 'End': act(() => { this.pause(); this.go(Number.MAX_SAFE_INTEGER); }); break;
+      case 's': case 'S': act(() => { this.pause(); this.jump(['send'], ev.shiftKey ? -1 : 1); }); break;
+      case 't': case 'T': act(() => { this.pause(); this.jump(['state'], ev.shiftKey ? -1 : 1); }); break;
+      case 'l': case 'L': act(() => this.setLanguage(LANGS[(LANGS.indexOf(getLang()) + 1) % LANGS.length]!)); break;
+      case 'p': case 'P': act(() => byId('btn-proj').click()); break;
+      default: break;
+    }
+  }
+}

@@ -1,0 +1,101 @@
+// The lesson list: lesson files from ../lessons (bundled as text) and, for development and
+// before the engine module exists, the recorded example traces in ./fixtures.
+import { checkTrace, type Localized, type Trace } from './types';
+import { defaultSteps, type Step } from './steps';
+
+const lessonFiles = import.meta.glob('../../lessons/*.json', { query: '?raw', import: 'default', eager: true }) as Record<string, string>;
+const fixtureFiles = import.meta.glob('./fixtures/*.trace.json', { query: '?raw', import: 'default', eager: true }) as Record<string, string>;
+
+export interface LessonEntry {
+  id: string;
+  file: string;
+  kind: 'lesson' | 'example';
+  title: Localized;
+  summary?: Localized;
+  minutes?: number;
+  level?: string;
+  text: string;
+}
+
+export interface QuizChoice { id: string; text: Localized }
+export interface Quiz {
+  id: string;
+  step: number;
+  kind: string;
+  prompt: Localized;
+  choices?: QuizChoice[];
+  answer: unknown;
+  explain?: Localized;
+  evidence?: number;
+  [k: string]: unknown;
+}
+
+export interface PlayerLesson {
+  id: string;
+  title: Localized;
+  summary?: Localized;
+  trace: Trace;
+  steps: Step[];
+  quizzes: Quiz[];
+  kind: 'lesson' | 'example';
+}
+
+const baseName = (p: string): string => p.slice(p.lastIndexOf('/') + 1).replace(/\.trace\.json$|\.json$/, '');
+const same = (s: string): Localized => ({ en: s, 'zh-CN': s });
+
+export function listLessons(): LessonEntry[] {
+  const out: LessonEntry[] = [];
+  for (const [path, text] of Object.entries(lessonFiles)) {
+    const name = baseName(path);
+    if (name === 'schema') continue;
+    try {
+      const j = JSON.parse(text) as Record<string, unknown>;
+      if (j.tcplab_lesson === undefined) continue;
+      out.push({
+        id: typeof j.id === 'string' ? j.id : name, file: `lessons/${name}.json`, kind: 'lesson',
+        title: (j.title as Localized) ?? same(name), summary: j.summary as Localized | undefined,
+        minutes: typeof j.minutes === 'number' ? j.minutes : undefined, level: typeof j.level === 'string' ? j.level : undefined,
+        text,
+      });
+    } catch {
+      out.push({ id: name, file: `lessons/${name}.json`, kind: 'lesson', title: same(name), text });
+    }
+  }
+  out.sort((a, b) => (lessonOrder(a) - lessonOrder(b)) || a.id.localeCompare(b.id));
+  return out;
+}
+
+const LEVELS = ['basics', 'intermediate', 'advanced', 'expert'];
+const lessonOrder = (e: LessonEntry): number => {
+  const i = LEVELS.indexOf(e.level ?? '');
+  return i < 0 ? LEVELS.length : i;
+};
+
+export function listExamples(): LessonEntry[] {
+  return Object.entries(fixtureFiles).map(([path, text]) => {
+    const id = `example-${baseName(path)}`;
+    let title = same(baseName(path));
+    try { const j = JSON.parse(text) as { title?: string }; if (j.title) title = same(j.title); } catch { /* keep the file name */ }
+    return { id, file: `web/src/fixtures/${baseName(path)}.trace.json`, kind: 'example' as const, title, text };
+  });
+}
+
+export function exampleLesson(e: LessonEntry): PlayerLesson {
+  const trace = checkTrace(JSON.parse(e.text), e.file);
+  return { id: e.id, title: e.title, trace, steps: defaultSteps(trace.events), quizzes: [], kind: 'example' };
+}
+
+/** A resolved lesson (docs/LESSONS.md "Resolved lesson") as the player uses it. */
+export function fromResolved(r: Record<string, unknown>, e: LessonEntry): PlayerLesson {
+  const trace = checkTrace(r.trace, e.file);
+  const meta = (r.lesson ?? {}) as Record<string, unknown>;
+  const rawSteps = Array.isArray(r.steps) ? (r.steps as Record<string, unknown>[]) : [];
+  const steps: Step[] = rawSteps
+    .filter((s) => typeof s.first === 'number' && typeof s.last === 'number')
+    .map((s) => ({ ...s, first: s.first as number, last: s.last as number, text: s.text as Localized | undefined }));
+  const quizzes = (Array.isArray(r.quizzes) ? (r.quizzes as Quiz[]) : []).filter((q) => typeof q === 'object' && q !== null);
+  return {
+    id: e.id, title: (meta.title as Localized) ?? e.title, summary: (meta.summary as Localized) ?? e.summary,
+    trace, steps: steps.length ? steps : defaultSteps(trace.events), quizzes, kind: 'lesson',
+  };
+}

@@ -1,0 +1,9 @@
+import './style.css';
+import { App } from './app';
+
+const app = new App();
+void app.start().catch((e: unknown) => {
+  const b = document.getElementById('banner');
+  if (b) b.textContent = String((e as Error)?.message ?? e);
+});
+(window as unknown as { tcplab?: App }).tcplab = app;
