@@ -22,8 +22,9 @@ TCPLAB_APT_PACKAGES=(
     tshark tcpdump
 )
 
-# Node.js is not taken from Debian (Debian 12 ships 18.x); Vite 8, Vitest 4 and Playwright need this.
-TCPLAB_NODE_MIN="20.19.0"
+# Node.js is not taken from Debian (Debian 12 ships 18.x). Vite 8 needs ^20.19 || >=22.12
+# (Vitest 4 and Playwright 1.65 need 20 or newer).
+TCPLAB_NODE_WANTED="^20.19.0 || >=22.12.0"
 
 tcplab_say() { printf '[setup] %s\n' "$*"; }
 tcplab_die() { printf '[setup] error: %s\n' "$*" >&2; return 1; }
@@ -69,16 +70,18 @@ tcplab_version_ge() {
 
 tcplab_check_node() {
     if ! command -v node >/dev/null 2>&1; then
-        tcplab_die "Node.js >= $TCPLAB_NODE_MIN is required and 'node' is not on PATH" \
+        tcplab_die "Node.js $TCPLAB_NODE_WANTED is required and 'node' is not on PATH" \
             "(Debian 12's own nodejs is 18.x, too old for Vite 8 / Vitest 4 / Playwright)"
         return 1
     fi
-    local v
+    local v major
     v="$(node --version)"
     v="${v#v}"
-    if ! tcplab_version_ge "$v" "$TCPLAB_NODE_MIN"; then
-        tcplab_die "Node.js $v found, but >= $TCPLAB_NODE_MIN is required" \
-            "(Vite 8 needs ^20.19 || >=22.12; Debian 12's own nodejs is 18.x)"
+    major="${v%%.*}"
+    if ! { { [[ "$major" == 20 ]] && tcplab_version_ge "$v" 20.19.0; } ||
+        tcplab_version_ge "$v" 22.12.0; }; then
+        tcplab_die "Node.js $v found, but $TCPLAB_NODE_WANTED is required" \
+            "(Vite 8's requirement; Debian 12's own nodejs is 18.x)"
         return 1
     fi
     if ! command -v npm >/dev/null 2>&1; then
