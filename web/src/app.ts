@@ -3,7 +3,7 @@ import { EngineCatalog, loadEngine, type Engine } from './engine';
 import { fmtTime, type NumberMode } from './format';
 import { GLOSSARY, LANGS, detectLang, format, getLang, loc, setLang, t, type Lang } from './i18n';
 import { layoutTime, type TimeLayout } from './layout';
-import { exampleLesson, fromResolved, listExamples, listLessons, type LessonEntry, type PlayerLesson, type Quiz } from './lessons';
+import { exampleLesson, fromResolved, learningPath, listExamples, listLessons, type LessonEntry, type PlayerLesson, type Quiz } from './lessons';
 import { buildModel, endpointStates, focusConn, snapshotAt, type Model } from './model';
 import { narrateEvent } from './narrate';
 import { ProgressStore } from './progress';
@@ -103,18 +103,22 @@ export class App {
   async open(id: string, step: number): Promise<void> {
     const e = this.entries.find((x) => x.id === id);
     if (!e) { this.banner(t('app.lesson.error', { msg: id }), 'error'); return; }
-    let lesson: PlayerLesson;
+    let lesson: PlayerLesson | undefined;
     try {
       if (e.kind === 'lesson' && this.engine?.resolveLesson) {
-        lesson = fromResolved(JSON.parse(this.engine.resolveLesson(e.text, e.file, '{}')) as Record<string, unknown>, e);
-      } else if (e.kind === 'lesson' && this.engine) {
-        // Without the lesson resolver the lesson's scenario still runs; steps are cut per moment.
+        try {
+          lesson = fromResolved(JSON.parse(this.engine.resolveLesson(e.text, e.file, '')) as Record<string, unknown>, e);
+        } catch (err) {
+          // The lesson does not fit what the engine does (yet): say so, and still show the run.
+          this.banner(t('app.lesson.error', { msg: (err as Error).message }), 'error');
+        }
+      }
+      if (!lesson && e.kind === 'lesson' && this.engine) {
         const doc = JSON.parse(e.text) as { scenario?: unknown };
         const text = doc.scenario !== undefined ? JSON.stringify(doc.scenario) : e.text;
         lesson = { ...exampleLesson({ ...e, text: this.engine.runScenario(text, e.file) }), id: e.id, title: e.title, summary: e.summary, kind: 'lesson' };
-      } else {
-        lesson = exampleLesson(e);
       }
+      if (!lesson) lesson = exampleLesson(e);
     } catch (err) {
       this.banner(t('app.lesson.error', { msg: (err as Error).message }), 'error');
       return;
@@ -143,14 +147,16 @@ export class App {
     if (!this.lesson) return;
     const n = this.lesson.steps.length;
     const target = Math.max(0, Math.min(n - 1, Number.isFinite(step) ? step : 0));
-    // A quiz between here and the target stops a forward move until it is answered.
+    // A quiz stops a forward move before its step until it is answered.
     if (fromUser && target > this.step) {
       const q = this.pendingQuiz(this.step, target);
-      if (q !== undefined && q.step < target) {
-        this.step = q.step;
+      if (q !== undefined) {
+        const stopAt = Math.max(0, q.step - 1);
+        const moved = stopAt !== this.step;
+        this.step = stopAt;
         this.pause();
         this.render();
-        this.quiz.flash(t('quiz.locked'));
+        if (!moved) this.quiz.flash(t('quiz.locked'));
         return;
       }
     }
@@ -160,7 +166,7 @@ export class App {
   }
 
   private pendingQuiz(from: number, to: number): Quiz | undefined {
-    return this.lesson?.quizzes.find((q) => q.step >= from && q.step < to && !this.answered.has(q.id));
+    return this.lesson?.quizzes.find((q) => q.step > from && q.step <= to && !this.answered.has(q.id));
   }
 
   next(): void { this.go(this.step + 1); }
@@ -194,7 +200,7 @@ export class App {
   }
 
   private quizOpen(): boolean {
-    return this.lesson?.quizzes.some((q) => q.step === this.step && !this.answered.has(q.id)) ?? false;
+    return this.lesson?.quizzes.some((q) => q.step - 1 === this.step && !this.answered.has(q.id)) ?? false;
   }
 
   // ---- rendering -------------------------------------------------------------------------------
@@ -265,8 +271,8 @@ export class App {
     }
 
     // Quiz at this step.
-    const q = L.quizzes.find((x) => x.step === this.step);
-    this.quiz.show(q, q ? this.answered.has(q.id) : false, m);
+    const q = L.quizzes.find((x) => Math.max(0, x.step - 1) === this.step);
+    this.quiz.show(q, q ? this.answered.has(q.id) : false);
 
     // Ladder.
     const focus = focusConn(m, now);
@@ -375,11 +381,15 @@ export class App {
   private scrollLadder(now: number, ySel: number): void {
     const box = byId('ladder-scroll');
     const svgEl = byId('ladder');
-    const scale = svgEl.getBoundingClientRect().width / (this.geom?.width ?? 1);
-    const yNow = (this.layout?.y[now] ?? 0) * scale;
-    const y = Math.min(yNow, ySel * scale);
-    const target = Math.max(0, Math.min(y - box.clientHeight * 0.35, yNow - box.clientHeight * 0.6));
-    box.scrollTo({ top: Math.max(target, yNow - box.clientHeight + 80 * scale), behavior: this.reducedMotion ? 'auto' : 'smooth' });
+    const r = svgEl.getBoundingClientRect();
+    const scale = r.width / (this.geom?.width ?? 1);
+    const off = r.top - box.getBoundingClientRect().top + box.scrollTop;
+    const headH = byId('ladder-head').getBoundingClientRect().height;
+    const yNow = off + (this.layout?.y[now] ?? 0) * scale;
+    const ySelPx = off + ySel * scale;
+    let top = yNow - box.clientHeight * 0.7;
+    if (ySelPx < top + headH + 24) top = ySelPx - headH - 24;
+    box.scrollTo({ top: Math.max(0, top), behavior: this.reducedMotion ? 'auto' : 'smooth' });
   }
 
   private showProof(index: number): void {
@@ -443,12 +453,22 @@ export class App {
     this.sd.relabel((k) => t(k), (s) => this.stateName(s));
     this.renderLessonList();
     this.render();
+    this.quiz.refresh();
   }
 
   private renderLessonList(): void {
     const list = byId('lesson-list');
     clear(list);
-    const groups: [string, LessonEntry[]][] = [[t('lessons.title'), this.entries.filter((e) => e.kind === 'lesson')], [t('lessons.examples'), this.entries.filter((e) => e.kind === 'example')]];
+    const lessons = this.entries.filter((e) => e.kind === 'lesson');
+    const groups: [string, LessonEntry[]][] = [];
+    const placed = new Set<string>();
+    for (const part of learningPath()) {
+      const items = part.lessons.map((id) => lessons.find((e) => e.id === id)).filter((e): e is LessonEntry => e !== undefined);
+      items.forEach((e) => placed.add(e.id));
+      groups.push([loc(part.title), items]);
+    }
+    groups.push([t('lessons.title'), lessons.filter((e) => !placed.has(e.id))]);
+    groups.push([t('lessons.examples'), this.entries.filter((e) => e.kind === 'example')]);
     for (const [title, items] of groups) {
       if (items.length === 0) continue;
       list.append(el('h3', {}, title));

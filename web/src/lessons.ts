@@ -17,16 +17,21 @@ export interface LessonEntry {
   text: string;
 }
 
-export interface QuizChoice { id: string; text: Localized }
+export interface QuizChoice { id: string; text?: Localized; value?: unknown }
+export interface QuizItem { id: string; text: Localized; event?: number }
+/** A resolved quiz (docs/LESSONS.md "Resolved lesson"): `step` is the step it stops before. */
 export interface Quiz {
   id: string;
   step: number;
   kind: string;
   prompt: Localized;
   choices?: QuizChoice[];
-  answer: unknown;
+  items?: QuizItem[];
+  answer: { kind?: string; value?: unknown; choice?: string };
   explain?: Localized;
-  evidence?: number;
+  evidence?: number | null;
+  unit?: Localized;
+  tolerance?: number;
   [k: string]: unknown;
 }
 
@@ -43,11 +48,25 @@ export interface PlayerLesson {
 const baseName = (p: string): string => p.slice(p.lastIndexOf('/') + 1).replace(/\.trace\.json$|\.json$/, '');
 const same = (s: string): Localized => ({ en: s, 'zh-CN': s });
 
+export interface PathPart { id: string; title: Localized; lessons: string[] }
+
+/** The learning path (lessons/index.json): parts in order, each an ordered list of lesson ids. */
+export function learningPath(): PathPart[] {
+  const text = Object.entries(lessonFiles).find(([p]) => baseName(p) === 'index')?.[1];
+  if (!text) return [];
+  try {
+    const j = JSON.parse(text) as { path?: PathPart[] };
+    return Array.isArray(j.path) ? j.path.filter((p) => p && Array.isArray(p.lessons)) : [];
+  } catch {
+    return [];
+  }
+}
+
 export function listLessons(): LessonEntry[] {
   const out: LessonEntry[] = [];
   for (const [path, text] of Object.entries(lessonFiles)) {
     const name = baseName(path);
-    if (name === 'schema') continue;
+    if (name === 'schema' || name === 'index') continue;
     try {
       const j = JSON.parse(text) as Record<string, unknown>;
       if (j.tcplab_lesson === undefined) continue;
@@ -61,11 +80,13 @@ export function listLessons(): LessonEntry[] {
       out.push({ id: name, file: `lessons/${name}.json`, kind: 'lesson', title: same(name), text });
     }
   }
-  out.sort((a, b) => (lessonOrder(a) - lessonOrder(b)) || a.id.localeCompare(b.id));
+  const order = learningPath().flatMap((p) => p.lessons);
+  const rank = (e: LessonEntry): number => { const i = order.indexOf(e.id); return i < 0 ? order.length + lessonOrder(e) : i; };
+  out.sort((a, b) => (rank(a) - rank(b)) || a.id.localeCompare(b.id));
   return out;
 }
 
-const LEVELS = ['basics', 'intermediate', 'advanced', 'expert'];
+const LEVELS = ['basics', 'intermediate', 'failures'];
 const lessonOrder = (e: LessonEntry): number => {
   const i = LEVELS.indexOf(e.level ?? '');
   return i < 0 ? LEVELS.length : i;

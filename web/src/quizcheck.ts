@@ -1,30 +1,38 @@
-// Comparing a learner's answer with the answer the engine computed for the resolved lesson.
-// The player never knows the right answer by itself; it only compares.
+// Comparing a learner's answer with the answer the engine computed for the resolved lesson
+// (docs/LESSONS.md "Resolved lesson"). The player never knows the right answer by itself.
+import type { Quiz } from './lessons';
 
-export type Answer = string | number | string[] | { flags?: string[]; seq?: number; ack?: number; [k: string]: unknown };
+export type Given = { choice: string } | { value: unknown };
 
-const norm = (x: unknown): unknown => {
-  if (typeof x === 'string') return x.trim().toUpperCase();
-  if (Array.isArray(x)) return x.map(norm);
-  if (x && typeof x === 'object') {
-    const o: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(x as Record<string, unknown>)) o[k] = k === 'flags' && Array.isArray(v) ? [...v].map(norm).sort() : norm(v);
-    return o;
+const flagSet = (x: unknown): string =>
+  (Array.isArray(x) ? x.map(String) : String(x ?? '').split(','))
+    .map((f) => f.trim().toUpperCase()).filter(Boolean).sort().join(',');
+
+/** True when `given` equals `expected`: strings case-insensitive, flag sets unordered, numbers within `tolerance`. */
+export function valuesMatch(given: unknown, expected: unknown, tolerance = 0): boolean {
+  if (typeof expected === 'number') {
+    const g = typeof given === 'string' ? (given.trim() === '' ? NaN : Number(given)) : Number(given);
+    return Number.isFinite(g) && Math.abs(g - expected) <= tolerance;
   }
-  return x;
-};
-
-function eq(a: unknown, b: unknown): boolean {
-  if (typeof a === 'number' || typeof b === 'number') return Number(a) === Number(b);
-  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => eq(x, b[i]));
-  if (a && b && typeof a === 'object' && typeof b === 'object') {
-    const ka = Object.keys(b as object);
-    return ka.every((k) => eq((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+  if (typeof expected === 'string') return typeof given === 'string' && given.trim().toUpperCase() === expected.toUpperCase();
+  if (typeof expected === 'boolean') return given === expected;
+  if (Array.isArray(expected)) return Array.isArray(given) && given.length === expected.length && expected.every((x, i) => valuesMatch(given[i], x));
+  if (expected && typeof expected === 'object') {
+    if (!given || typeof given !== 'object') return false;
+    return Object.entries(expected as Record<string, unknown>).every(([k, v]) =>
+      k === 'flags' ? flagSet((given as Record<string, unknown>)[k]) === flagSet(v) : valuesMatch((given as Record<string, unknown>)[k], v));
   }
-  return a === b;
+  return given === expected;
 }
 
-/** True when `given` matches `expected` (strings case-insensitive, flag sets unordered, numbers by value). */
-export function answerMatches(given: unknown, expected: unknown): boolean {
-  return eq(norm(given), norm(expected));
+export function isCorrect(q: Quiz, given: Given | undefined): boolean {
+  if (!given) return false;
+  const a = q.answer ?? {};
+  if ('choice' in given) {
+    if (a.choice !== undefined) return given.choice === a.choice;
+    const c = q.choices?.find((x) => x.id === given.choice);
+    return c !== undefined && a.value !== undefined && valuesMatch(c.value, a.value);
+  }
+  if (a.value === undefined) return false;
+  return valuesMatch(given.value, a.value, typeof q.tolerance === 'number' ? q.tolerance : 0);
 }

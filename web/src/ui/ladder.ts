@@ -84,7 +84,7 @@ export function renderLadder(target: SVGSVGElement, m: Model, lay: TimeLayout, g
     layers.lanes.append(svg('line', { x1: x, y1: 0, x2: x, y2: height, class: `lifeline ${hostClass(i)}` }));
   });
   for (const b of lay.breaks) {
-    if (b.y0 > yNow + 40) break;
+    if (b.y1 > yNow) break; // a gap is only known once the moment after it has come
     const mid = (b.y0 + b.y1) / 2;
     layers.breaks.append(svg('rect', { x: 0, y: b.y0 + 6, width: g.width, height: b.y1 - b.y0 - 12, class: 'break-band' }));
     layers.breaks.append(svg('path', { d: zigzag(TIME_COL, g.width - 4, b.y0 + 8), class: 'break-edge' }));
@@ -247,7 +247,7 @@ export function renderLadder(target: SVGSVGElement, m: Model, lay: TimeLayout, g
   }
 
   layers.now.append(svg('line', { x1: TIME_COL, y1: yNow + 14, x2: g.width, y2: yNow + 14, class: 'now-line' }));
-  layers.now.append(svg('text', { x: TIME_COL - 8, y: yNow + 18, 'text-anchor': 'end', class: 'now-label' }, v.t('ladder.now')));
+  layers.now.append(svg('text', { x: g.width - 4, y: yNow + 28, 'text-anchor': 'end', class: 'now-label' }, `${v.t('ladder.now')} ${fmtTime(tNow)}`));
   return yFocus;
 }
 

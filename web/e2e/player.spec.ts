@@ -1,0 +1,171 @@
+// Browser tests of the player on the recorded example traces (always available) and on the
+// lessons resolved by the engine module. Screenshots go to test-results/ for a human to look at.
+import { expect, test, type Page } from '@playwright/test';
+
+const shot = (page: Page, name: string) => page.screenshot({ path: `test-results/${name}.png` });
+const ready = (page: Page) => page.waitForSelector('body.ready');
+const laneState = (page: Page, host: string) => page.locator(`.lane-state[data-host="${host}"]`);
+const counter = (page: Page) => page.locator('#step-counter');
+
+async function open(page: Page, hash: string): Promise<void> {
+  await page.goto(`/${hash}`);
+  await ready(page);
+}
+
+async function stepUntil(page: Page, done: () => Promise<boolean>, max = 80): Promise<void> {
+  for (let i = 0; i < max; i++) {
+    if (await done()) return;
+    await page.keyboard.press('ArrowRight');
+  }
+  throw new Error('condition never reached while stepping');
+}
+
+test.beforeEach(async ({ page }) => {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  (page as unknown as { errors: string[] }).errors = errors;
+});
+
+test.afterEach(async ({ page }) => {
+  expect((page as unknown as { errors: string[] }).errors).toEqual([]);
+});
+
+test('the handshake example plays: ESTABLISHED after the handshake, TIME_WAIT then CLOSED at the end', async ({ page }) => {
+  await open(page, '#lesson=example-handshake-close&step=1');
+  await expect(counter(page)).toHaveText(/^Step 1 \/ \d+$/);
+  await expect(laneState(page, 'server')).toHaveText('LISTEN');
+  await page.locator('body').click({ position: { x: 5, y: 200 } });
+  await stepUntil(page, async () => (await laneState(page, 'server').textContent()) === 'ESTABLISHED');
+  await expect(laneState(page, 'client')).toHaveText('ESTABLISHED');
+  await expect(page.locator('.sd-node.lit[data-state="ESTABLISHED"]')).toHaveCount(1);
+  await shot(page, 'handshake-established');
+  await stepUntil(page, async () => (await laneState(page, 'server').textContent()) === 'CLOSED');
+  await expect(laneState(page, 'client')).toHaveText('TIME_WAIT');
+  await expect(page.locator('.timer.pending[data-timer="time_wait"]')).toHaveCount(1);
+  await expect(page.locator('.break-label')).toHaveCount(0);
+  await shot(page, 'handshake-time-wait');
+  await page.keyboard.press('End');
+  await expect(laneState(page, 'client')).toHaveText('CLOSED');
+  await expect(page.locator('.break-label')).toContainText('60 s');
+  await shot(page, 'handshake-end');
+});
+
+test('a lost segment stops half-way, the retransmission and the RST are drawn, EPIPE and SIGPIPE are listed', async ({ page }) => {
+  await open(page, '#lesson=example-loss-rst&step=1');
+  await page.keyboard.press('End');
+  await expect(page.locator('.lost-mark')).toHaveCount(1);
+  await expect(page.locator('.seg-lost')).toContainText('lost');
+  await expect(page.locator('.seg[data-seg="5"] .seg-label')).toContainText('↻');
+  await expect(page.locator('.seg-line.dup')).toHaveCount(1);
+  await expect(page.locator('.action-crash')).toHaveCount(1);
+  await page.locator('#tab-sockets').click();
+  await expect(page.locator('#sockets .ret.err').last()).toContainText('EPIPE');
+  await expect(page.locator('#sockets .signal')).toContainText('SIGPIPE');
+  await shot(page, 'loss-rst-end');
+  await page.locator('.seg[data-seg="9"] .hit').click({ force: true });
+  await expect(page.locator('#inspector .hf.flag.on')).toHaveText(['RST1']);
+});
+
+test('switching language keeps the place, and is remembered', async ({ page }) => {
+  await open(page, '#lesson=example-handshake-close&step=6');
+  await expect(counter(page)).toHaveText(/^Step 6 /);
+  await page.locator('#btn-lang').click();
+  await expect(page.locator('html')).toHaveAttribute('lang', 'zh-CN');
+  await expect(counter(page)).toHaveText(/^第 6 \//);
+  await expect(page.locator('#ladder-h')).toHaveText('时序图');
+  await expect(page.locator('#narration')).toContainText('调用');
+  await shot(page, 'zh-CN');
+  await page.reload();
+  await ready(page);
+  await expect(page.locator('html')).toHaveAttribute('lang', 'zh-CN');
+  await expect(counter(page)).toHaveText(/^第 6 \//);
+  await page.locator('#btn-lang').click();
+  await expect(page.locator('#ladder-h')).toHaveText('Time-sequence diagram');
+  await expect(counter(page)).toHaveText(/^Step 6 /);
+});
+
+test('keyboard only: every control is reachable, focus is visible, keys step and play', async ({ page }) => {
+  await open(page, '#lesson=example-handshake-close&step=1');
+  const seen = new Set<string>();
+  for (let i = 0; i < 40; i++) {
+    await page.keyboard.press('Tab');
+    const id = await page.evaluate(() => document.activeElement?.id || document.activeElement?.tagName || '');
+    seen.add(id);
+  }
+  for (const id of ['btn-lessons', 'btn-lang', 'btn-play', 'btn-next', 'timeline', 'speed', 'tab-inspector', 'ladder-scroll']) expect(seen, id).toContain(id);
+  await page.locator('#btn-next').focus();
+  const outline = await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle);
+  expect(outline).not.toBe('none');
+  await page.keyboard.press('Enter');
+  await expect(counter(page)).toHaveText(/^Step 2 /);
+  await page.locator('#ladder-scroll').focus();
+  await page.keyboard.press('PageDown');
+  await expect(counter(page)).toHaveText(/^Step 3 /);
+  await page.keyboard.press('PageUp');
+  await page.keyboard.press('ArrowLeft');
+  await expect(counter(page)).toHaveText(/^Step 1 /);
+  await page.keyboard.press('End');
+  await expect(page.locator('#btn-next')).toBeDisabled();
+  await page.keyboard.press('Home');
+  await expect(counter(page)).toHaveText(/^Step 1 /);
+  await page.keyboard.press('t');
+  const afterT = await counter(page).textContent();
+  expect(afterT).not.toMatch(/^Step 1 /);
+  await page.keyboard.press(' ');
+  await expect(page.locator('#btn-play')).toHaveAttribute('aria-pressed', 'true');
+  await page.keyboard.press(' ');
+  await expect(page.locator('#btn-play')).toHaveAttribute('aria-pressed', 'false');
+  await page.locator('#btn-lessons').focus();
+  await page.keyboard.press('Enter');
+  await expect(page.locator('#lessons-dialog')).toBeVisible();
+  await page.keyboard.press('Escape');
+  await expect(page.locator('#lessons-dialog')).toBeHidden();
+});
+
+test('a deep link reopens exactly the same step after a reload', async ({ page }) => {
+  await open(page, '#lesson=example-handshake-close&step=1');
+  for (let i = 0; i < 6; i++) await page.keyboard.press('ArrowRight');
+  await expect(page).toHaveURL(/#lesson=example-handshake-close&step=7$/);
+  const narration = await page.locator('#narration').textContent();
+  await page.reload();
+  await ready(page);
+  await expect(counter(page)).toHaveText(/^Step 7 /);
+  await expect(page.locator('#narration')).toHaveText(narration ?? '');
+});
+
+for (const [w, h] of [[1280, 720], [1920, 1080]] as const) {
+  test(`projection mode fits ${w}×${h} without page scrolling`, async ({ page }) => {
+    await page.setViewportSize({ width: w, height: h });
+    await open(page, '#lesson=example-handshake-close&step=12');
+    await page.locator('#btn-proj').click();
+    await expect(page.locator('body')).toHaveClass(/projection/);
+    const m = await page.evaluate(() => ({ sh: document.documentElement.scrollHeight, sw: document.documentElement.scrollWidth, ih: innerHeight, iw: innerWidth }));
+    expect(m.sh).toBeLessThanOrEqual(m.ih + 1);
+    expect(m.sw).toBeLessThanOrEqual(m.iw + 1);
+    for (const sel of ['#ladder', '#sd', '#narration', '#btn-play']) await expect(page.locator(sel)).toBeInViewport();
+    const fontPx = await page.evaluate(() => parseFloat(getComputedStyle(document.querySelector('.narr-text, .event-lines')!).fontSize));
+    expect(fontPx).toBeGreaterThanOrEqual(20);
+    await shot(page, `projection-${w}x${h}`);
+  });
+}
+
+test('phone layout (390×844) has no sideways scrolling and keeps the controls at hand', async ({ page }) => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await open(page, '#lesson=example-handshake-close&step=9');
+  const sw = await page.evaluate(() => document.documentElement.scrollWidth);
+  expect(sw).toBeLessThanOrEqual(391);
+  await expect(page.locator('#btn-next')).toBeInViewport();
+  await page.locator('#btn-next').click();
+  await expect(counter(page)).toHaveText(/^Step 10 /);
+  await shot(page, 'phone');
+});
+
+test('a corrupt progress store is reported and reset without breaking the page', async ({ page }) => {
+  await page.addInitScript(() => { if (!sessionStorage.getItem('seeded')) { localStorage.setItem('tcplab.progress', '{"version": 1, "lessons": '); sessionStorage.setItem('seeded', '1'); } });
+  await open(page, '#lesson=example-handshake-close&step=1');
+  await expect(page.locator('#banner')).toContainText('could not be read');
+  await expect(counter(page)).toHaveText(/^Step 1 /);
+  const stored = await page.evaluate(() => JSON.parse(localStorage.getItem('tcplab.progress') ?? 'null'));
+  expect(stored).toEqual({ version: 1, lessons: {} });
+});
