@@ -118,8 +118,7 @@ std::set<std::string> parse_flag_set(const std::string& text) {
     while (std::getline(in, token, ',')) {
         token.erase(0, token.find_first_not_of(" \t"));
         token.erase(token.find_last_not_of(" \t") + 1);
-        for (char& c : token)
-            c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+        for (char& c : token) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
         if (!token.empty()) out.insert(token);
     }
     return out;
@@ -463,9 +462,7 @@ void substitute(json& node, const json& values, const std::string& file,
 
 // ---- facts ---------------------------------------------------------------------------------
 
-std::string describe(const json& matcher) {
-    return matcher.dump();
-}
+std::string describe(const json& matcher) { return matcher.dump(); }
 
 std::size_t locate(const json& matcher, const TraceIndex& ti, std::size_t from,
                    const std::string& file, const std::string& pointer) {
@@ -507,8 +504,7 @@ std::vector<std::string> host_names(const TraceIndex& ti) {
     std::vector<std::string> names;
     auto hosts = ti.trace().find("hosts");
     if (hosts != ti.trace().end() && hosts->is_object())
-        for (auto it = hosts->begin(); it != hosts->end(); ++it)
-            names.push_back(it.key());
+        for (auto it = hosts->begin(); it != hosts->end(); ++it) names.push_back(it.key());
     return names;
 }
 
@@ -659,6 +655,63 @@ ojson evaluate(const json& q, const TraceIndex& ti, std::size_t scope_first, std
         if (fact == "exists") return fact_result(count > 0, last);
         return fact_result(count, last);
     }
+    if (fact == "max" || fact == "min") {
+        const json& m = require_member(q, "match", file, pointer, "an event matcher");
+        validate_matcher(m, file, child(pointer, "match"));
+        const std::string path = require_string(q, "field", file, pointer, "a numeric field path");
+        std::size_t end = ti.size();
+        if (q.contains("until"))
+            end = locate(q["until"], ti, start, file, child(pointer, "until")) + 1;
+        json plain = m;
+        plain.erase("nth");
+        std::optional<std::size_t> best;
+        double best_value = 0;
+        for (std::size_t i = start; i < end; ++i) {
+            if (!matches(plain, ti, i)) continue;
+            const ojson* v = read_path(ti.event(i), ti, path);
+            if (!v || !v->is_number()) continue;
+            const double x = v->get<double>();
+            if (!best || (fact == "max" ? x > best_value : x < best_value)) {
+                best = i;
+                best_value = x;
+            }
+        }
+        if (!best)
+            fail(file, child(pointer, "match"),
+                 "expected events matching " + describe(m) + " with a numeric \"" + path +
+                     "\" at or after event " + std::to_string(start));
+        return fact_result(*read_path(ti.event(*best), ti, path), best);
+    }
+    if (fact == "difference") {
+        // to - from, e.g. how far one ISN is from another; "modulo" wraps (2^32 for sequence
+        // numbers, RFC 9293 §3.4).
+        const json& a = require_member(q, "from", file, pointer, "a fact query");
+        const json& b = require_member(q, "to", file, pointer, "a fact query");
+        ojson ra = evaluate(a, ti, scope_first, scope_last, file, child(pointer, "from"));
+        ojson rb = evaluate(b, ti, scope_first, scope_last, file, child(pointer, "to"));
+        if (!ra["value"].is_number() || !rb["value"].is_number())
+            fail(file, pointer,
+                 "expected both facts to be numbers, got " + ra["value"].dump() + " and " +
+                     rb["value"].dump());
+        if (ra["value"].is_number_integer() && rb["value"].is_number_integer()) {
+            std::int64_t d = rb["value"].get<std::int64_t>() - ra["value"].get<std::int64_t>();
+            if (q.contains("modulo")) {
+                if (!q["modulo"].is_number_integer() || q["modulo"].get<std::int64_t>() <= 0)
+                    fail(file, child(pointer, "modulo"), "expected a positive integer");
+                const std::int64_t mod = q["modulo"].get<std::int64_t>();
+                d = ((d % mod) + mod) % mod;
+            }
+            return fact_result(d,
+                               rb["evidence"].is_null()
+                                   ? std::optional<std::size_t>()
+                                   : std::optional<std::size_t>(rb["evidence"].get<std::size_t>()));
+        }
+        const double d = rb["value"].get<double>() - ra["value"].get<double>();
+        return fact_result(std::round(d * 1000.0) / 1000.0,
+                           rb["evidence"].is_null()
+                               ? std::optional<std::size_t>()
+                               : std::optional<std::size_t>(rb["evidence"].get<std::size_t>()));
+    }
     if (fact == "time_between") {
         const json& from_m = require_member(q, "from", file, pointer, "an event matcher");
         const json& to_m = require_member(q, "to", file, pointer, "an event matcher");
@@ -676,8 +729,8 @@ ojson evaluate(const json& q, const TraceIndex& ti, std::size_t scope_first, std
     }
     fail(file, child(pointer, "fact"),
          "unknown fact \"" + fact +
-             "\" (expected state, seg, field, errno, segment, count, exists, time_between, "
-             "which_side)");
+             "\" (expected state, seg, field, errno, segment, count, exists, max, min, "
+             "difference, time_between, which_side)");
 }
 
 // ---- texts ---------------------------------------------------------------------------------
@@ -689,8 +742,7 @@ std::string format_value(const ojson& v) {
                " ack=" + v["ack"].dump();
     if (v.is_array()) {
         std::string out;
-        for (const auto& x : v)
-            out += (out.empty() ? "" : ", ") + format_value(x);
+        for (const auto& x : v) out += (out.empty() ? "" : ", ") + format_value(x);
         return out;
     }
     return v.dump();
@@ -715,8 +767,7 @@ std::string interpolate(const std::string& text, const std::map<std::string, ojs
         auto it = values.find(name);
         if (it == values.end()) {
             std::string known;
-            for (const auto& [k, v] : values)
-                known += (known.empty() ? "" : ", ") + k;
+            for (const auto& [k, v] : values) known += (known.empty() ? "" : ", ") + k;
             fail(file, pointer,
                  "unknown name {{" + name +
                      "}} (expected one of: " + (known.empty() ? std::string("none") : known) + ")");
@@ -968,8 +1019,7 @@ ojson resolve_quiz(const json& quiz, std::size_t qi, const TraceIndex& ti,
         }
         std::sort(found.begin(), found.end());
         ojson order = ojson::array();
-        for (const auto& [idx, iid] : found)
-            order.push_back(iid);
+        for (const auto& [idx, iid] : found) order.push_back(iid);
         answer["value"] = order;
         evidence = found.back().first;
         values["answer"] = order;

@@ -90,8 +90,7 @@ public:
 private:
     TraceBuilder& add(double ms, ordered_json e) {
         ordered_json full = {{"t_us", static_cast<long>(ms * 1000)}};
-        for (auto it = e.begin(); it != e.end(); ++it)
-            full[it.key()] = it.value();
+        for (auto it = e.begin(); it != e.end(); ++it) full[it.key()] = it.value();
         trace_["events"].push_back(full);
         return *this;
     }
@@ -144,9 +143,7 @@ ordered_json handshake_trace() {
         .build();
 }
 
-json text(const std::string& zh, const std::string& en) {
-    return {{"zh-CN", zh}, {"en", en}};
-}
+json text(const std::string& zh, const std::string& en) { return {{"zh-CN", zh}, {"en", en}}; }
 
 // A small valid lesson over handshake_trace(); tests mutate it to provoke errors.
 json small_lesson() {
@@ -308,6 +305,28 @@ TEST_CASE("fact: segment fields, errno, counts and times", "[lesson][fact]") {
                 {"from", {{"kind", "send"}, {"has_flags", "FIN"}, {"host", "server"}}},
                 {"to", {{"kind", "send"}, {"has_flags", "FIN"}, {"host", "server"}, {"nth", 2}}},
                 {"unit", "s"}})["value"] == 1);
+}
+
+TEST_CASE("fact: maxima and differences", "[lesson][fact]") {
+    const ordered_json t = handshake_trace();
+    auto fact = [&](const json& q) { return evaluate_fact(q, t, 0, 0, "t", "/q"); };
+    ordered_json m = fact({{"fact", "max"}, {"match", {{"kind", "send"}}}, {"field", "len"}});
+    CHECK(m["value"] == 100);
+    CHECK(m["evidence"] == 13);
+    CHECK(fact({{"fact", "min"},
+                {"match", {{"kind", "send"}, {"host", "client"}}},
+                {"field", "rel.ack"}})["value"] == 0);
+    const json syn = {{"fact", "seg"}, {"match", {{"flags", "SYN"}}}, {"field", "seq"}};
+    const json synack = {{"fact", "seg"}, {"match", {{"flags", "SYN,ACK"}}}, {"field", "seq"}};
+    CHECK(fact({{"fact", "difference"}, {"from", syn}, {"to", synack}})["value"] == 4000);
+    // Sequence numbers wrap: 1000 - 5000 modulo 2^32.
+    CHECK(fact({{"fact", "difference"},
+                {"from", synack},
+                {"to", syn},
+                {"modulo", 4294967296LL}})["value"] == 4294963296LL);
+    CHECK(fact({{"fact", "difference"}, {"from", synack}, {"to", syn}})["value"] == -4000);
+    CHECK_THROWS_WITH(fact({{"fact", "max"}, {"match", {{"kind", "state"}}}, {"field", "to"}}),
+                      Catch::Contains("with a numeric \"to\""));
 }
 
 TEST_CASE("fact: a query that finds nothing is an error at its pointer", "[lesson][fact]") {
@@ -579,8 +598,7 @@ TEST_CASE("lesson handshake-close: resolves on a model of its trace", "[lesson][
         read_lesson("handshake-close.json"), "lessons/handshake-close.json", json::object(),
         fixed(handshake_close_model()));
     std::map<std::string, ordered_json> quiz;
-    for (const auto& q : r["quizzes"])
-        quiz[q["id"].get<std::string>()] = q;
+    for (const auto& q : r["quizzes"]) quiz[q["id"].get<std::string>()] = q;
     CHECK(quiz["synack-numbers"]["answer"]["value"] ==
           ordered_json({{"flags", "SYN,ACK"}, {"seq", 0}, {"ack", 1}}));
     CHECK(quiz["third-ack-number"]["answer"]["value"] == 1);
