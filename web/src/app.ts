@@ -83,6 +83,9 @@ export class App {
     mountCapture(byId('capture-slot'), { engine: this.engine, t: (k, a) => t(k, a), open: (l) => this.openLesson(l, 0) });
     this.renderLessonList();
     window.addEventListener('hashchange', () => this.fromHash());
+    window.matchMedia?.('(max-width: 760px)').addEventListener('change', () => {
+      if (this.model) { this.geom = ladderGeometry(this.model.hosts.length, this.compact()); this.render(); }
+    });
     await this.fromHash();
     for (const e of this.entries) {
       if (this.lesson) break;
@@ -126,12 +129,19 @@ export class App {
     this.openLesson(lesson, step);
   }
 
+  /** Opens an already resolved lesson (docs/LESSONS.md "Resolved lesson"), e.g. one saved to a file. */
+  openResolved(resolved: Record<string, unknown>, id: string, step = 0): void {
+    const meta = (resolved.lesson ?? {}) as Record<string, unknown>;
+    const entry: LessonEntry = { id, file: `${id}.json`, kind: 'lesson', title: (meta.title as LessonEntry['title']) ?? { en: id, 'zh-CN': id }, text: '' };
+    this.openLesson(fromResolved(resolved, entry), step);
+  }
+
   openLesson(lesson: PlayerLesson, step: number): void {
     this.pause();
     this.lesson = lesson;
     this.model = buildModel(lesson.trace);
     this.layout = layoutTime(lesson.trace.events);
-    this.geom = ladderGeometry(this.model.hosts.length);
+    this.geom = ladderGeometry(this.model.hosts.length, this.compact());
     this.selected = undefined;
     this.answered = new Set(Object.entries(this.progress.progress.lessons[lesson.id]?.quizzes ?? {}).filter(([, r]) => r.correct).map(([q]) => q));
     this.lastRenderedStep = -1;
@@ -139,6 +149,10 @@ export class App {
     range.max = String(Math.max(0, lesson.steps.length - 1));
     this.go(step, false);
     this.renderLessonList();
+  }
+
+  private compact(): boolean {
+    return window.matchMedia?.('(max-width: 760px)').matches ?? false;
   }
 
   // ---- navigation ------------------------------------------------------------------------------

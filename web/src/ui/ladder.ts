@@ -8,7 +8,7 @@ import { whySeq } from '../explain';
 import type { StateEvent, TimerEvent } from '../types';
 import { clear, svg } from './dom';
 
-export interface LadderGeometry { laneX: number[]; width: number }
+export interface LadderGeometry { laneX: number[]; width: number; timeCol: number; laneGap: number }
 
 export interface LadderView {
   now: number;            // last event index shown
@@ -25,11 +25,13 @@ export const TIME_COL = 78;
 const LABEL_SPACE = 190;
 const LANE_GAP = 360;
 
-export function ladderGeometry(hosts: number): LadderGeometry {
+/** Lane positions; `compact` (phones) trades label room for a larger scale. */
+export function ladderGeometry(hosts: number, compact = false): LadderGeometry {
+  const timeCol = compact ? 46 : TIME_COL, labelSpace = compact ? 104 : LABEL_SPACE, laneGap = compact ? 270 : LANE_GAP;
   const laneX: number[] = [];
-  for (let i = 0; i < hosts; i++) laneX.push(TIME_COL + LABEL_SPACE + i * LANE_GAP);
-  const width = (laneX.at(-1) ?? TIME_COL + LABEL_SPACE) + LABEL_SPACE + 8;
-  return { laneX, width };
+  for (let i = 0; i < hosts; i++) laneX.push(timeCol + labelSpace + i * laneGap);
+  const width = (laneX.at(-1) ?? timeCol + labelSpace) + labelSpace + 8;
+  return { laneX, width, timeCol, laneGap };
 }
 
 /** Which side of its lifeline a host's labels go on: outwards. */
@@ -87,8 +89,8 @@ export function renderLadder(target: SVGSVGElement, m: Model, lay: TimeLayout, g
     if (b.y1 > yNow) break; // a gap is only known once the moment after it has come
     const mid = (b.y0 + b.y1) / 2;
     layers.breaks.append(svg('rect', { x: 0, y: b.y0 + 6, width: g.width, height: b.y1 - b.y0 - 12, class: 'break-band' }));
-    layers.breaks.append(svg('path', { d: zigzag(TIME_COL, g.width - 4, b.y0 + 8), class: 'break-edge' }));
-    layers.breaks.append(svg('path', { d: zigzag(TIME_COL, g.width - 4, b.y1 - 8), class: 'break-edge' }));
+    layers.breaks.append(svg('path', { d: zigzag(g.timeCol, g.width - 4, b.y0 + 8), class: 'break-edge' }));
+    layers.breaks.append(svg('path', { d: zigzag(g.timeCol, g.width - 4, b.y1 - 8), class: 'break-edge' }));
     layers.breaks.append(svg('text', { x: g.width / 2, y: mid + 5, 'text-anchor': 'middle', class: 'break-label' }, v.t('ladder.gap', { d: fmtDuration(b.gapUs) })));
   }
 
@@ -98,7 +100,7 @@ export function renderLadder(target: SVGSVGElement, m: Model, lay: TimeLayout, g
     if (grp.y > yNow) break;
     if (grp.y - lastLabelY < 18) continue;
     lastLabelY = grp.y;
-    layers.times.append(svg('text', { x: TIME_COL - 8, y: grp.y + 4, 'text-anchor': 'end', class: 'time-label' }, fmtTime(grp.t)));
+    layers.times.append(svg('text', { x: g.timeCol - 6, y: grp.y + 4, 'text-anchor': 'end', class: 'time-label' }, fmtTime(grp.t)));
   }
 
   // State changes: a dot on the lifeline and the new state's name outside it.
@@ -197,7 +199,7 @@ export function renderLadder(target: SVGSVGElement, m: Model, lay: TimeLayout, g
     if (retrans) label = `${v.t('ladder.retrans')} ${label}`;
     if (s.send.injected) label = `${v.t('ladder.injected')} ${label}`;
     const delivered = s.deliveries.filter((x) => x.index <= now);
-    const toX = toLane !== undefined ? g.laneX[toLane]! : x0 + (fromLane === n - 1 ? -1 : 1) * LANE_GAP;
+    const toX = toLane !== undefined ? g.laneX[toLane]! : x0 + (fromLane === n - 1 ? -1 : 1) * g.laneGap;
     if (delivered.length > 0) {
       delivered.forEach((dl, j) => {
         const x1 = g.laneX[laneOf.get(dl.host) ?? 0]!;
@@ -240,13 +242,14 @@ export function renderLadder(target: SVGSVGElement, m: Model, lay: TimeLayout, g
     const li = laneOf.get(e.host) ?? 0;
     const x = g.laneX[li]!;
     const y = ys[i]!;
+    const cx = x - outward(li, n) * 70; // inside, away from the state labels
     const grp = svg('g', { class: `action action-${e.action}` });
-    grp.append(svg('rect', { x: x - 60, y: y - 11, width: 120, height: 22, rx: 11 }));
-    grp.append(svg('text', { x, y: y + 5, 'text-anchor': 'middle' }, v.t(`action.${e.action}`)));
+    grp.append(svg('rect', { x: cx - 58, y: y - 11, width: 116, height: 22, rx: 11 }));
+    grp.append(svg('text', { x: cx, y: y + 5, 'text-anchor': 'middle' }, v.t(`action.${e.action}`)));
     layers.states.append(grp);
   }
 
-  layers.now.append(svg('line', { x1: TIME_COL, y1: yNow + 14, x2: g.width, y2: yNow + 14, class: 'now-line' }));
+  layers.now.append(svg('line', { x1: g.timeCol, y1: yNow + 14, x2: g.width, y2: yNow + 14, class: 'now-line' }));
   layers.now.append(svg('text', { x: g.width - 4, y: yNow + 28, 'text-anchor': 'end', class: 'now-label' }, `${v.t('ladder.now')} ${fmtTime(tNow)}`));
   return yFocus;
 }
