@@ -290,3 +290,24 @@ case("peer-reboot", scenario(
                  {"at_ms": 1200, "call": "send", "sock": "s", "bytes": 100, "nosignal": True}],
     1400, events=[{"at_ms": 500, "action": "reboot", "host": "server"}]),
     ss_at_ms=[400, 700, 1050])
+
+# 24. Accept queue overflow with tcp_abort_on_overflow=1: the third ACK gets a RST.
+case("accept-overflow-abort", scenario(
+    "listen(backlog=1), never accept(), tcp_abort_on_overflow=1",
+    listener(backlog=1),
+    [{"name": "a", "host": "client", "steps": connect(100, sock="a")},
+     {"name": "b", "host": "client", "steps": connect(200, sock="b")},
+     {"name": "c", "host": "client", "steps": connect(200, sock="c") +
+      [{"at_ms": 300, "call": "recv", "sock": "c", "max": 100}]}],
+    600, sysctl_server={"tcp_abort_on_overflow": 1}), ss_at_ms=[250, 500])
+
+# 25. close() in SYN_SENT is silent; the late SYN-ACK is answered with RST.
+case("close-in-syn-sent", scenario(
+    "Non-blocking connect(), close() before the (delayed) SYN-ACK arrives",
+    listener(),
+    [{"at_ms": 10, "call": "socket", "as": "s"},
+     {"call": "setsockopt", "sock": "s", "name": "O_NONBLOCK", "value": 1},
+     {"call": "connect", "sock": "s", "to": "server:80"},
+     {"at_ms": 50, "call": "close", "sock": "s"}],
+    400, faults=[{"delay": {"from": "server", "flags": "SYN,ACK", "nth": 1, "extra_ms": 100}}]),
+    ss_at_ms=[30, 80, 300])
