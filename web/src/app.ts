@@ -399,8 +399,9 @@ export class App {
     const scale = r.width / (this.geom?.width ?? 1);
     const off = r.top - box.getBoundingClientRect().top + box.scrollTop;
     const headH = byId('ladder-head').getBoundingClientRect().height;
-    const yNow = off + (this.layout?.y[now] ?? 0) * scale;
-    const ySelPx = off + ySel * scale;
+    const yMin = Number(svgEl.dataset.ymin ?? 0);
+    const yNow = off + ((this.layout?.y[now] ?? 0) - yMin) * scale;
+    const ySelPx = off + (ySel - yMin) * scale;
     let top = yNow - box.clientHeight * 0.7;
     if (ySelPx < top + headH + 24) top = ySelPx - headH - 24;
     box.scrollTo({ top: Math.max(0, top), behavior: this.reducedMotion ? 'auto' : 'smooth' });
@@ -584,7 +585,7 @@ export class App {
     if (ev.altKey || ev.ctrlKey || ev.metaKey) return;
     const target = ev.target as HTMLElement | null;
     const tag = target?.tagName ?? '';
-    if (tag === 'INPUT' && (target as HTMLInputElement).type !== 'range' && (target as HTMLInputElement).type !== 'checkbox') return;
+    if (tag === 'INPUT' && (target as HTMLInputElement).type !== 'checkbox' && !((target as HTMLInputElement).type === 'range' && ev.key === ' ')) return; // a range slider handles its own keys
     if (tag === 'TEXTAREA' || tag === 'SELECT' || document.querySelector('dialog[open]')) return;
     if (target?.closest('#quiz') && ['ArrowLeft', 'ArrowRight', ' '].includes(ev.key)) return;
     const act = (f: () => void): void => { ev.preventDefault(); f(); };

@@ -102,6 +102,9 @@ describe('why seq and ack are what they are', () => {
     expect(whySeq(hs, hs.segs.get(3)!, 'rel')).toMatchObject({ key: 'why.seq.next', args: { id: 1, plus: '+SYN', value: 1 } });
     expect(whySeq(hs, hs.segs.get(4)!, 'rel')).toMatchObject({ key: 'why.seq.next', args: { id: 1, plus: '+SYN', value: 1 } });
     expect(whySeq(lr, lr.segs.get(5)!, 'rel')).toEqual({ key: 'why.seq.retrans', args: { id: 4 } });
+    expect(lr.segs.get(5)!.repeats).toBe(4);
+    expect(lr.segs.get(4)!.repeats).toBeUndefined();
+    expect(hs.segs.get(5)!.repeats).toBeUndefined();
     expect(whyAck(lr, lr.segs.get(9)!, 'rel').key).toBe('why.ack.none');
   });
 });

@@ -15,6 +15,8 @@ export interface SegInfo {
   to: string | undefined; // receiving host (by delivery, else by destination address)
   deliveries: Delivery[];
   drop?: { index: number; t: number; reason: string };
+  /** the earlier segment with the same direction, seq and sequence-space length, if any */
+  repeats?: number;
 }
 
 export interface Model {
@@ -44,6 +46,7 @@ export function buildModel(trace: Trace): Model {
   const segOrder: SegInfo[] = [];
   const sendIndexes: number[] = [];
   const stateIndexes: number[] = [];
+  const firstOf = new Map<string, number>();
   trace.events.forEach((e, index) => {
     if (e.host !== undefined && !hosts.includes(e.host)) hosts.push(e.host);
     switch (e.kind) {
@@ -52,6 +55,13 @@ export function buildModel(trace: Trace): Model {
           id: e.seg.id, send: e, sendIndex: index, from: e.host,
           to: hostOfIp.get(ipOf(e.seg.dst)), deliveries: [],
         };
+        const f = e.seg.flags;
+        const span = e.seg.len + (f.includes('SYN') ? 1 : 0) + (f.includes('FIN') ? 1 : 0);
+        if (span > 0) {
+          const key = `${e.seg.src}>${e.seg.dst}|${e.seg.seq}|${span}`;
+          const first = firstOf.get(key);
+          if (first !== undefined) info.repeats = first; else firstOf.set(key, e.seg.id);
+        }
         segs.set(e.seg.id, info);
         segOrder.push(info);
         sendIndexes.push(index);

@@ -132,6 +132,7 @@ export const en = {
   'sock.synq': 'SYN queue',
   'sock.acceptq': 'accept queue',
   'sock.nosockets': 'no sockets',
+  'sock.more': '… and {n} more sockets',
   'narr.call': '{host}: {app} calls {call}.',
   'narr.return': '{host}: {call} returns{ret}.',
   'narr.send': '{host} sends #{id} {label} to {to}.',

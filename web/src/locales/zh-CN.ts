@@ -134,6 +134,7 @@ export const zhCN: Record<MessageKey, string> = {
   'sock.synq': '半连接队列（SYN 队列）',
   'sock.acceptq': '全连接队列（accept 队列）',
   'sock.nosockets': '没有套接字',
+  'sock.more': '… 另有 {n} 个套接字',
   'narr.call': '{host}：{app} 调用 {call}。',
   'narr.return': '{host}：{call} 返回{ret}。',
   'narr.send': '{host} 向 {to} 发送 #{id} {label}。',

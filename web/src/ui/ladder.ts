@@ -4,7 +4,6 @@
 import { fmtDuration, fmtTime, segLabel, type NumberMode } from '../format';
 import type { Model, SegInfo } from '../model';
 import type { TimeLayout } from '../layout';
-import { whySeq } from '../explain';
 import type { StateEvent, TimerEvent } from '../types';
 import { clear, svg } from './dom';
 
@@ -65,9 +64,10 @@ export function renderLadder(target: SVGSVGElement, m: Model, lay: TimeLayout, g
   const now = Math.min(v.now, m.events.length - 1);
   const yNow = now >= 0 ? ys[now]! : lay.y[0] ?? 0;
   const height = Math.max(yNow + 140, 240);
-  target.setAttribute('viewBox', `0 0 ${g.width} ${height}`);
-  target.style.height = `${height}px`;
-  target.setAttribute('height', String(height));
+  // Long traces (floods, pile-ups) draw only a window above "now"; the rest is off screen anyway.
+  const yMin = m.events.length > 3000 ? Math.max(0, yNow - 5000) : 0;
+  target.setAttribute('viewBox', `0 ${yMin} ${g.width} ${height - yMin}`);
+  target.dataset.ymin = String(yMin);
 
   const layers = {
     breaks: svg('g', { class: 'breaks' }),
@@ -87,6 +87,7 @@ export function renderLadder(target: SVGSVGElement, m: Model, lay: TimeLayout, g
   });
   for (const b of lay.breaks) {
     if (b.y1 > yNow) break; // a gap is only known once the moment after it has come
+    if (b.y1 < yMin) continue;
     const mid = (b.y0 + b.y1) / 2;
     layers.breaks.append(svg('rect', { x: 0, y: b.y0 + 6, width: g.width, height: b.y1 - b.y0 - 12, class: 'break-band' }));
     layers.breaks.append(svg('path', { d: zigzag(g.timeCol, g.width - 4, b.y0 + 8), class: 'break-edge' }));
@@ -98,6 +99,7 @@ export function renderLadder(target: SVGSVGElement, m: Model, lay: TimeLayout, g
   let lastLabelY = -100;
   for (const grp of lay.groups) {
     if (grp.y > yNow) break;
+    if (grp.y < yMin) continue;
     if (grp.y - lastLabelY < 18) continue;
     lastLabelY = grp.y;
     layers.times.append(svg('text', { x: g.timeCol - 6, y: grp.y + 4, 'text-anchor': 'end', class: 'time-label' }, fmtTime(grp.t)));
@@ -110,7 +112,7 @@ export function renderLadder(target: SVGSVGElement, m: Model, lay: TimeLayout, g
     if (i > now) break;
     const e = m.events[i] as StateEvent;
     const li = laneOf.get(e.host) ?? 0;
-    if (!fewStates && i < v.stepFirst) continue;
+    if ((!fewStates && i < v.stepFirst) || ys[i]! < yMin) continue;
     const x = g.laneX[li]!;
     const side = outward(li, n);
     const y = ys[i]!;
@@ -127,23 +129,24 @@ export function renderLadder(target: SVGSVGElement, m: Model, lay: TimeLayout, g
   }
 
   // Timers: a bracket beside the lifeline from set to fire/cancel (or to the expiry, dashed, while pending).
-  const open = new Map<string, { ev: TimerEvent; index: number }>();
-  const brackets: { ev: TimerEvent; set: number; end?: number; endAction?: string }[] = [];
+  type Bracket = { ev: TimerEvent; set: number; end?: number; endAction?: string };
+  const open = new Map<string, Bracket>();
+  const brackets: Bracket[] = [];
   for (let i = 0; i <= now; i++) {
     const e = m.events[i]!;
     if (e.kind !== 'timer') continue;
     const k = `${e.host}|${e.conn ?? ''}|${e.timer}`;
+    const prev = open.get(k);
     if (e.action === 'set') {
-      const prev = open.get(k);
-      if (prev) { const b = brackets.find((x) => x.set === prev.index); if (b) { b.end = i; b.endAction = 'reset'; } }
-      open.set(k, { ev: e, index: i });
-      brackets.push({ ev: e, set: i });
-    } else {
-      const o = open.get(k);
-      if (o) { const b = brackets.find((x) => x.set === o.index); if (b) { b.end = i; b.endAction = e.action; } open.delete(k); }
+      if (prev) { prev.end = i; prev.endAction = 'reset'; }
+      const b: Bracket = { ev: e, set: i };
+      open.set(k, b);
+      brackets.push(b);
+    } else if (prev) {
+      prev.end = i; prev.endAction = e.action; open.delete(k);
     }
   }
-  const columnsInUse: { li: number; col: number; until: number }[] = [];
+  let columnsInUse: { li: number; col: number; until: number }[] = [];
   const tNow = now >= 0 ? m.events[now]!.t_us : 0;
   for (const b of brackets) {
     // Short-lived timers that ended long before this step would only clutter the view.
@@ -154,8 +157,12 @@ export function renderLadder(target: SVGSVGElement, m: Model, lay: TimeLayout, g
     const pending = b.end === undefined;
     const yEndRaw = pending ? (b.ev.expires_us !== undefined ? lay.yAt(b.ev.expires_us) : yNow + 60) : ys[b.end!]!;
     const y1 = Math.max(yEndRaw, y0 + 10);
+    if (brackets.length > 400 && (b.end ?? Infinity) < v.stepFirst) continue;
+    if (y1 < yMin) continue;
+    columnsInUse = columnsInUse.filter((c) => c.until > y0);
     let col = 0;
     while (columnsInUse.some((c) => c.li === li && c.col === col && c.until > y0)) col++;
+    if (col >= 8) continue; // more concurrent timers than fit beside a lifeline: the socket table has them
     columnsInUse.push({ li, col, until: y1 });
     const x = g.laneX[li]! + side * (26 + col * 12);
     const cls = `timer ${hostClass(li)}${pending ? ' pending' : ''} timer-${b.ev.timer}`;
@@ -185,8 +192,10 @@ export function renderLadder(target: SVGSVGElement, m: Model, lay: TimeLayout, g
     const toLane = s.to !== undefined ? laneOf.get(s.to) : undefined;
     const x0 = g.laneX[fromLane]!;
     const y0 = ys[s.sendIndex]!;
+    const yEnd = s.deliveries.length ? ys[s.deliveries.at(-1)!.index]! : y0 + 40;
+    if (yEnd < yMin) continue;
     const fresh = s.sendIndex >= v.stepFirst || s.deliveries.some((d) => d.index >= v.stepFirst && d.index <= now) || (s.drop !== undefined && s.drop.index >= v.stepFirst && s.drop.index <= now);
-    const retrans = whySeq(m, s, v.mode).key === 'why.seq.retrans';
+    const retrans = s.repeats !== undefined;
     const grp = svg('g', {
       class: `seg ${hostClass(fromLane)}${fresh ? ' current' : ''}${s.id === v.selected ? ' selected' : ''}${s.send.injected ? ' injected' : ''}`,
       'data-seg': s.id,
@@ -238,7 +247,7 @@ export function renderLadder(target: SVGSVGElement, m: Model, lay: TimeLayout, g
   // Crash / reboot / unplug marks.
   for (let i = 0; i <= now; i++) {
     const e = m.events[i]!;
-    if (e.kind !== 'action') continue;
+    if (e.kind !== 'action' || ys[i]! < yMin) continue;
     const li = laneOf.get(e.host) ?? 0;
     const x = g.laneX[li]!;
     const y = ys[i]!;

@@ -57,7 +57,9 @@ export function renderSockets(root: HTMLElement, m: Model, snap: Snapshot, stepF
     table.append(el('caption', {}, `${h}$ ss -tan`));
     const thead = el('thead', {}, el('tr', {}, ...['State', 'Recv-Q', 'Send-Q', 'Local Address:Port', 'Peer Address:Port'].map((c) => el('th', { scope: 'col' }, c))));
     const tbody = el('tbody');
-    for (const r of rows) tbody.append(el('tr', {}, el('td', {}, r.state), el('td', { class: 'num' }, String(r.recvQ)), el('td', { class: 'num' }, String(r.sendQ)), el('td', {}, r.local), el('td', {}, r.peer)));
+    const MAX_ROWS = 40;
+    for (const r of rows.slice(0, MAX_ROWS)) tbody.append(el('tr', {}, el('td', {}, r.state), el('td', { class: 'num' }, String(r.recvQ)), el('td', { class: 'num' }, String(r.sendQ)), el('td', {}, r.local), el('td', {}, r.peer)));
+    if (rows.length > MAX_ROWS) tbody.append(el('tr', {}, el('td', { colspan: 5, class: 'muted' }, t('sock.more', { n: rows.length - MAX_ROWS }))));
     if (rows.length === 0) tbody.append(el('tr', {}, el('td', { colspan: 5, class: 'muted' }, t('sock.nosockets'))));
     table.append(thead, tbody);
     col.append(el('div', { class: 'ss-wrap' }, table));
