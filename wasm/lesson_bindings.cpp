@@ -24,6 +24,4 @@ std::string resolve_lesson(const std::string& text, const std::string& file,
 
 }  // namespace
 
-EMSCRIPTEN_BINDINGS(tcplab_lessons) {
-    emscripten::function("resolveLesson", &resolve_lesson);
-}
+EMSCRIPTEN_BINDINGS(tcplab_lessons) { emscripten::function("resolveLesson", &resolve_lesson); }

@@ -561,7 +561,17 @@ ojson evaluate(const json& q, const TraceIndex& ti, std::size_t scope_first, std
         fail(file, child(pointer, "scope"), "expected \"step\" or \"all\"");
     const std::size_t start = scope == "all" ? 0 : scope_first;
     auto at_index = [&]() -> std::size_t {
-        if (q.contains("at")) return locate(q["at"], ti, start, file, child(pointer, "at"));
+        if (q.contains("at") && q["at"].is_string()) {
+            // "shown": the last event already on screen when the quiz stops the playback;
+            // "step_end": the step's last event (the default).
+            const std::string at = q["at"].get<std::string>();
+            if (at == "shown") return scope_first == 0 ? 0 : scope_first - 1;
+            if (at != "step_end")
+                fail(file, child(pointer, "at"),
+                     "expected an event matcher, \"shown\" or \"step_end\"");
+        } else if (q.contains("at")) {
+            return locate(q["at"], ti, start, file, child(pointer, "at"));
+        }
         if (ti.size() == 0) fail(file, pointer, "expected a trace with events");
         return std::min(scope_last, ti.size() - 1);
     };

@@ -21,9 +21,7 @@ using nlohmann::ordered_json;
 
 namespace {
 
-fs::path lessons_dir() {
-    return fs::path(TCPLAB_SOURCE_DIR) / "lessons";
-}
+fs::path lessons_dir() { return fs::path(TCPLAB_SOURCE_DIR) / "lessons"; }
 
 // Lesson files: every lessons/*.json except the schema and the learning-path index.
 std::vector<fs::path> lesson_files() {
@@ -109,8 +107,7 @@ void check_resolved(const ordered_json& r, const std::string& name) {
         if (q.contains("choices")) {
             REQUIRE(q["answer"].contains("choice"));
             int hits = 0;
-            for (const auto& c : q["choices"])
-                hits += c["id"] == q["answer"]["choice"] ? 1 : 0;
+            for (const auto& c : q["choices"]) hits += c["id"] == q["answer"]["choice"] ? 1 : 0;
             CHECK(hits == 1);
         }
     }

@@ -260,6 +260,14 @@ TEST_CASE("fact: which side is in a state", "[lesson][fact]") {
     CHECK(side("TIME_WAIT", 38) == "none");
     CHECK(side("ESTABLISHED", 17) == "client,server");
     CHECK(side("CLOSE_WAIT", 24) == "server");
+    // "shown": the moment the quiz stops, before its step (here the step starts at event 33).
+    CHECK(evaluate_fact({{"fact", "which_side"}, {"state", "TIME_WAIT"}, {"at", "shown"}}, t, 33,
+                        38, "t", "/q")["value"] == "client");
+    CHECK(evaluate_fact({{"fact", "which_side"}, {"state", "TIME_WAIT"}}, t, 33, 38, "t",
+                        "/q")["value"] == "none");
+    CHECK_THROWS_WITH(evaluate_fact({{"fact", "which_side"}, {"state", "TIME_WAIT"}, {"at", "now"}},
+                                    t, 33, 38, "t", "/q"),
+                      Catch::StartsWith("t: /q/at: expected an event matcher"));
 }
 
 TEST_CASE("fact: segment fields, errno, counts and times", "[lesson][fact]") {
