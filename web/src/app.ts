@@ -11,7 +11,7 @@ import { findStep, stepOfEvent } from './steps';
 import type { StateEvent, StateName } from './types';
 import { byId, clear, el } from './ui/dom';
 import { renderInspector } from './ui/inspector';
-import { ladderGeometry, renderLadder, renderLadderHeader, type LadderGeometry } from './ui/ladder';
+import { hostMark, ladderGeometry, renderLadder, renderLadderHeader, type LadderGeometry } from './ui/ladder';
 import { QuizView } from './ui/quiz';
 import { renderSockets } from './ui/sockets';
 import { StateDiagram, type Lit } from './ui/statediagram';
@@ -316,7 +316,7 @@ export class App {
     clear(sdText);
     if (lits.length === 0) sdText.append(t('sd.none'));
     for (const l of lits) {
-      const li = el('div', { class: `sd-line host-${l.hostIndex % 4}` }, `${l.hostIndex === 0 ? '●' : '◆'} `);
+      const li = el('div', { class: `sd-line host-${l.hostIndex % 4}` }, `${hostMark(l.hostIndex)} `);
       if (l.transition?.current) li.append(t('sd.transition', { host: l.host, from: l.transition.from, to: l.transition.to, why: l.transition.label }));
       else li.append(t('sd.summary', { host: l.host, state: l.state ?? '—' }));
       sdText.append(li);
@@ -404,7 +404,22 @@ export class App {
     const ySelPx = off + (ySel - yMin) * scale;
     let top = yNow - box.clientHeight * 0.7;
     if (ySelPx < top + headH + 24) top = ySelPx - headH - 24;
-    box.scrollTo({ top: Math.max(0, top), behavior: this.reducedMotion ? 'auto' : 'smooth' });
+    // With more lanes than fit, bring the lanes this step is about into view.
+    let left = box.scrollLeft;
+    const m = this.model, step = this.lesson?.steps[this.step];
+    if (m && step && this.geom && box.scrollWidth > box.clientWidth + 4) {
+      const xs: number[] = [];
+      for (let i = step.first; i <= step.last; i++) {
+        const e = m.events[i]!;
+        const hosts = e.kind === 'send' ? [e.host, m.segs.get(e.seg.id)?.to] : [e.host];
+        for (const h of hosts) { const li = h === undefined ? -1 : m.hosts.indexOf(h); if (li >= 0) xs.push(this.geom.laneX[li]!); }
+      }
+      if (xs.length) {
+        const x0 = (Math.min(...xs) - 170) * scale, x1 = (Math.max(...xs) + 170) * scale;
+        if (x0 < left || x1 > left + box.clientWidth) left = Math.max(0, x1 - x0 > box.clientWidth ? x0 : (x0 + x1) / 2 - box.clientWidth / 2);
+      }
+    }
+    box.scrollTo({ top: Math.max(0, top), left, behavior: this.reducedMotion ? 'auto' : 'smooth' });
   }
 
   private showProof(index: number): void {

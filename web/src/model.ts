@@ -15,7 +15,7 @@ export interface SegInfo {
   to: string | undefined; // receiving host (by delivery, else by destination address)
   deliveries: Delivery[];
   drop?: { index: number; t: number; reason: string };
-  /** the earlier segment with the same direction, seq and sequence-space length, if any */
+  /** the earlier segment with the same direction, seq, sequence-space length and flags, if any */
   repeats?: number;
 }
 
@@ -58,7 +58,7 @@ export function buildModel(trace: Trace): Model {
         const f = e.seg.flags;
         const span = e.seg.len + (f.includes('SYN') ? 1 : 0) + (f.includes('FIN') ? 1 : 0);
         if (span > 0) {
-          const key = `${e.seg.src}>${e.seg.dst}|${e.seg.seq}|${span}`;
+          const key = `${e.seg.src}>${e.seg.dst}|${e.seg.seq}|${span}|${f.filter((x) => x !== 'PSH').join(',')}`;
           const first = firstOf.get(key);
           if (first !== undefined) info.repeats = first; else firstOf.set(key, e.seg.id);
         }

@@ -26,7 +26,8 @@ const LANE_GAP = 360;
 
 /** Lane positions; `compact` (phones) trades label room for a larger scale. */
 export function ladderGeometry(hosts: number, compact = false): LadderGeometry {
-  const timeCol = compact ? 46 : TIME_COL, labelSpace = compact ? 104 : LABEL_SPACE, laneGap = compact ? 270 : LANE_GAP;
+  const many = hosts > 2;
+  const timeCol = compact ? 46 : TIME_COL, labelSpace = compact ? 104 : many ? 150 : LABEL_SPACE, laneGap = compact ? 270 : many ? 290 : LANE_GAP;
   const laneX: number[] = [];
   for (let i = 0; i < hosts; i++) laneX.push(timeCol + labelSpace + i * laneGap);
   const width = (laneX.at(-1) ?? timeCol + labelSpace) + labelSpace + 8;
@@ -40,9 +41,15 @@ export function hostClass(i: number): string {
   return `host-${i % 4}`;
 }
 
+/** A shape per host, so that colour is never the only way to tell the sides apart. */
+export function hostMark(i: number): string {
+  return ['●', '◆', '▲', '■'][i % 4]!;
+}
+
 export function renderLadderHeader(target: SVGSVGElement, m: Model, g: LadderGeometry, states: Map<string, string | undefined>, v: LadderView): void {
   clear(target);
   target.setAttribute('viewBox', `0 0 ${g.width} 64`);
+  target.style.minWidth = m.hosts.length > 2 ? `${Math.round(g.width * 0.8)}px` : '';
   m.hosts.forEach((h, i) => {
     const x = g.laneX[i]!;
     const grp = svg('g', { class: `lane-head ${hostClass(i)}` });
@@ -67,6 +74,7 @@ export function renderLadder(target: SVGSVGElement, m: Model, lay: TimeLayout, g
   // Long traces (floods, pile-ups) draw only a window above "now"; the rest is off screen anyway.
   const yMin = m.events.length > 3000 ? Math.max(0, yNow - 5000) : 0;
   target.setAttribute('viewBox', `0 ${yMin} ${g.width} ${height - yMin}`);
+  target.style.minWidth = n > 2 ? `${Math.round(g.width * 0.8)}px` : '';
   target.dataset.ymin = String(yMin);
 
   const layers = {

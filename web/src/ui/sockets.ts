@@ -4,7 +4,7 @@ import { callText, returnText } from '../format';
 import type { Model, Snapshot } from '../model';
 import { ssRows } from '../sstable';
 import { clear, el } from './dom';
-import { hostClass } from './ladder';
+import { hostClass, hostMark } from './ladder';
 
 type T = (key: string, args?: Record<string, string | number>) => string;
 
@@ -20,7 +20,7 @@ export function renderSockets(root: HTMLElement, m: Model, snap: Snapshot, stepF
   m.hosts.forEach((h, hi) => {
     const col = el('section', { class: `host-col ${hostClass(hi)}`, 'aria-label': h });
     const act = snap.hostAction.get(h);
-    col.append(el('h3', {}, `${hi === 0 ? '●' : '◆'} ${h} `, el('span', { class: 'muted' }, m.trace.hosts[h]?.ip ?? ''), act === 'crash' || act === 'unplug' ? el('span', { class: 'host-down' }, ` ${t(`action.${act}`)}`) : undefined));
+    col.append(el('h3', {}, `${hostMark(hi)} ${h} `, el('span', { class: 'muted' }, m.trace.hosts[h]?.ip ?? ''), act === 'crash' || act === 'unplug' ? el('span', { class: 'host-down' }, ` ${t(`action.${act}`)}`) : undefined));
 
     const api = snap.api.get(h) ?? [];
     const list = el('ol', { class: 'api', 'aria-label': t('sock.calls') });

@@ -3,7 +3,7 @@
 // a transition the figure does not draw (a reset, a crash, a timeout) appears as a dashed arc.
 import type { StateName } from '../types';
 import { clear, svg } from './dom';
-import { hostClass } from './ladder';
+import { hostClass, hostMark } from './ladder';
 
 type NodeId = StateName | 'CLOSED_END';
 
@@ -148,7 +148,7 @@ export class StateDiagram {
         const by = y - H / 2 - 24;
         const b = svg('g', { class: `sd-badge ${hostClass(l.hostIndex)}` });
         b.append(svg('rect', { x: bx, y: by, width: w, height: 22, rx: 11 }));
-        b.append(svg('text', { x: bx + w / 2, y: by + 16, 'text-anchor': 'middle' }, `${l.hostIndex === 0 ? '●' : '◆'} ${label}`));
+        b.append(svg('text', { x: bx + w / 2, y: by + 16, 'text-anchor': 'middle' }, `${hostMark(l.hostIndex)} ${label}`));
         this.badges.append(b);
       });
     }
@@ -158,27 +158,27 @@ export class StateDiagram {
       const toId: NodeId = tr.to === 'CLOSED' && tr.from !== 'LISTEN' && tr.from !== 'SYN_SENT' ? 'CLOSED_END' : tr.to;
       const fromId: NodeId = tr.from;
       const edge = this.edges.find(({ e }) => e.from === fromId && (e.to === toId || (toId === 'CLOSED_END' && e.to === 'CLOSED')));
-      let mid: [number, number];
       if (edge) {
+        // The figure's own label says what happened; the exact segments are in the line below.
         edge.g.setAttribute('class', `sd-edge taken ${hostClass(l.hostIndex)}`);
         edge.g.querySelector('line')?.setAttribute('marker-end', `url(#arrow-${hostClass(l.hostIndex)})`);
-        const [x1, y1, x2, y2] = edgePoints(edge.e);
-        mid = [(x1 + x2) / 2, (y1 + y2) / 2];
-      } else {
-        // Not in the figure (RST, abort, crash, a timer): a dashed arc to where it went.
-        const a = NODES[fromId], b = NODES[toId];
-        const p = border(a, b), q = border(b, a);
-        const cx = (p[0] + q[0]) / 2 + (q[1] - p[1]) * 0.25, cy = (p[1] + q[1]) / 2 - (q[0] - p[0]) * 0.25;
-        this.dyn.append(svg('path', { d: `M ${p[0]} ${p[1]} Q ${cx} ${cy} ${q[0]} ${q[1]}`, class: `sd-extra ${hostClass(l.hostIndex)}`, 'marker-end': `url(#arrow-${hostClass(l.hostIndex)})` }));
-        mid = [(p[0] + 2 * cx + q[0]) / 4, (p[1] + 2 * cy + q[1]) / 4];
+        continue;
       }
-      const text = `${l.host}: ${tr.label}`;
+      // Not in the figure (RST, abort, crash, a timer): a dashed arc to where it went, labelled
+      // with the cause from the trace.
+      const a = NODES[fromId], b = NODES[toId];
+      const p = border(a, b), q = border(b, a);
+      const bend = fromId === toId ? 60 : 0.25;
+      const cx = fromId === toId ? p[0] + bend : (p[0] + q[0]) / 2 + (q[1] - p[1]) * bend;
+      const cy = fromId === toId ? p[1] - bend : (p[1] + q[1]) / 2 - (q[0] - p[0]) * bend;
+      this.dyn.append(svg('path', { d: `M ${p[0]} ${p[1]} Q ${cx} ${cy} ${q[0]} ${q[1]}`, class: `sd-extra ${hostClass(l.hostIndex)}`, 'marker-end': `url(#arrow-${hostClass(l.hostIndex)})` }));
+      const mid: [number, number] = [(p[0] + 2 * cx + q[0]) / 4, (p[1] + 2 * cy + q[1]) / 4];
+      const text = tr.label;
       const w = text.length * 7.6 + 16;
-      const cx = Math.min(Math.max(mid[0], w / 2 + 2), 760 - w / 2 - 2);
-      const cy = mid[1] + (l.hostIndex === 0 ? -16 : 16);
+      const mx = Math.min(Math.max(mid[0], w / 2 + 2), 760 - w / 2 - 2);
       const call = svg('g', { class: `sd-callout ${hostClass(l.hostIndex)}` });
-      call.append(svg('rect', { x: cx - w / 2, y: cy - 13, width: w, height: 24, rx: 6 }));
-      call.append(svg('text', { x: cx, y: cy + 4, 'text-anchor': 'middle' }, text));
+      call.append(svg('rect', { x: mx - w / 2, y: mid[1] - 13, width: w, height: 24, rx: 6 }));
+      call.append(svg('text', { x: mx, y: mid[1] + 4, 'text-anchor': 'middle' }, text));
       this.badges.append(call);
     }
   }
