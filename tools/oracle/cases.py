@@ -172,7 +172,7 @@ case("keepalive-dead", scenario(
     [{"at_ms": 10, "call": "socket", "as": "s"}] + KEEPALIVE +
     [{"call": "connect", "sock": "s", "to": "server:80"},
      {"at_ms": 100, "call": "recv", "sock": "s", "max": 1000}],
-    6000, events=[{"at_ms": 1000, "action": "unplug"}]), ss_at_ms=[1500, 3500, 5500])
+    6000, events=[{"at_ms": 1000, "action": "unplug", "host": "server"}]), ss_at_ms=[1500, 3500, 5500])
 
 
 # 12/13. Write after the peer closed.
@@ -265,7 +265,7 @@ case("time-wait-reuse-ephemeral", scenario(
     connect(at_ms=300, sock="t") + [{"after_ms": 10, "call": "close", "sock": "t"}] +
     connect(at_ms=1050, sock="u") + [{"after_ms": 10, "call": "close", "sock": "u"}] +
     connect(at_ms=1250, sock="v"),
-    1500, sysctl_client={"tcp_tw_reuse": 1, "ip_local_port_range": "40000 40000"}),
+    1500, sysctl_client={"tcp_tw_reuse": 1, "ip_local_port_range": [40000, 40000]}),
     ss_at_ms=[200, 1000, 1400])
 
 # 22. The server is in TIME_WAIT and the client reconnects from the same port (RFC 6191).

@@ -224,7 +224,7 @@ class Run:
         out = {}
         for k, v in self.scn["hosts"][host].get("sysctl", {}).items():
             if k == "ip_local_port_range":
-                v = '"%s"' % v
+                v = '"%s"' % (" ".join(str(x) for x in v) if isinstance(v, list) else v)
             out[k] = v
         return out
 
@@ -462,7 +462,8 @@ class Run:
             act = ev["action"]
             t = time.time()
             if act in ("unplug", "plug"):
-                hosts = [ev["host"]] if "host" in ev else ["client", "server"]
+                # One link joins the two hosts: unplugging either host's cable cuts both ways.
+                hosts = ["client", "server"]
                 with self.lock:
                     for h in hosts:
                         self.blocked[h] = "unplugged" if act == "unplug" else False
@@ -644,8 +645,8 @@ class Run:
                                                                e["app"], e["call"], e["sock"]))
                 continue
             res = e["result"]
-            if e["call"] == "accept" and res == 0:
-                res = "fd"
+            if e["call"] in ("socket", "accept") and res == 0 and not e["errno"]:
+                res = "fd"  # a new descriptor; its number is not part of the behaviour
             s = "APP %d..%d %s %s %s %s = %s" % (
                 round(self.rel_ms(e["t_call"])), round(self.rel_ms(e["t_ret"])), e["host"], e["app"],
                 e["call"], e["sock"], res)
@@ -700,7 +701,7 @@ class Run:
         meta = {"case": self.name, "title": self.scn.get("title"),
                 "kernel": os.uname().release,
                 "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                "sysctl": {h: self.sysctls(h) for h in ("client", "server")},
+                "sysctl": {h: self.scn["hosts"][h].get("sysctl", {}) for h in ("client", "server")},
                 "link_delay_ms": self.scn.get("link", {}).get("delay_ms", 0),
                 "loss_method": "userspace AF_PACKET forwarder in a third namespace (no sch_netem)",
                 "events": [{"t_ms": a["t_ms"], "action": a["event"]["action"]} for a in self.actions],
@@ -735,6 +736,12 @@ def label_connections(log):
             cur[key] = c
             conns[c["label"]] = c
         side = "c" if cseq else "s"
+        if c[side + "isn"] is not None or "SYN" in seg["flags"]:
+            base = c[side + "isn"] if c[side + "isn"] is not None else seg["seq"]
+            end = (seg["seq"] - base + seg["len"] + ("SYN" in seg["flags"]) + ("FIN" in seg["flags"])) \
+                & 0xFFFFFFFF
+            if seg["fate"] != "reboot" and "RST" not in seg["flags"]:
+                c[side + "nxt"] = max(c.get(side + "nxt", 0), end)
         if "SYN" in seg["flags"] and not c[side + "syn"]:
             c[side + "isn"] = seg["seq"]
             c[side + "syn"] = True
@@ -746,10 +753,18 @@ def label_connections(log):
         if prev and c["csyn"] and prev["cisn"] is not None:
             notes = []
             for side, who in (("c", "client"), ("s", "server")):
-                if c[side + "isn"] is not None and prev[side + "isn"] is not None:
-                    notes.append("%s ISN %s = %s ISN + %d" % (
-                        who, c["label"], prev["label"],
-                        (c[side + "isn"] - prev[side + "isn"]) & 0xFFFFFFFF))
+                if c[side + "isn"] is None or prev[side + "isn"] is None:
+                    continue
+                delta = (c[side + "isn"] - prev[side + "isn"]) & 0xFFFFFFFF
+                if delta == prev.get(side + "nxt", -1) + 65537:
+                    # Derived from TIME_WAIT: old SND.NXT + 65537 (tcp_twsk_unique / TCP_TW_SYN).
+                    notes.append("%s ISN %s = %s ISN + %d" % (who, c["label"], prev["label"], delta))
+                else:
+                    # From the ISN clock (secure_tcp_seq: hash + ns/64): informative only.
+                    ms = (c["t_first"] - prev["t_first"]) * 1000.0
+                    notes.append("%s ISN %s - %s ISN is %d, clock-driven: %.1f ms apart, one step "
+                                 "per %.1f ns" % (who, c["label"], prev["label"], delta, ms,
+                                                  ms * 1e6 / delta if delta else 0))
             c["isn_note"] = "; ".join(notes)
     return conns
 
