@@ -69,6 +69,10 @@ const std::map<std::string, std::string> kKnownDifferences = {
     {"time-wait-rst-rfc1337-0", "the loader rejects inject seg.rel (the RST's seq must be the TIME_WAIT side's "
                                 "RCV.NXT, known only relative to the sender's ISS)"},
     {"time-wait-rst-rfc1337-1", "the loader rejects inject seg.rel (see time-wait-rst-rfc1337-0)"},
+    {"syn-in-established", "the loader rejects inject seg.rel (the forged SYN's seq is given relative to the "
+                           "client's ISS)"},
+    {"rst-in-window", "the loader rejects inject seg.rel (the forged RSTs must hit RCV.NXT exactly and "
+                      "RCV.NXT + 1000)"},
     {"time-wait-reuse-bind", "bind() to the own TIME_WAIT port with SO_REUSEADDR then connect() fails with "
                              "EADDRNOTAVAIL; Linux reuses it at once (timestamps on)"},
     {"time-wait-reuse-ephemeral", "a connection that reuses its own TIME_WAIT port takes a clock ISN; Linux "
@@ -375,7 +379,9 @@ Observed observe(const ordered_json& trace, const json& scenario) {
             const auto ack = sg.value("ack", 0u);
             auto it = current.find(key);
             bool fresh = it == current.end();
-            if (!fresh && flags == "SYN" && from_client) {
+            const bool injected = ev.value("injected", false);
+            // An injected segment (a forged SYN or RST) belongs to the connection it imitates.
+            if (!fresh && flags == "SYN" && from_client && !injected) {
                 const Conn& c = ob.conns[it->second];
                 fresh = c.csyn && c.cisn && *c.cisn != seq;
             }
@@ -391,7 +397,9 @@ Observed observe(const ordered_json& trace, const json& scenario) {
             Conn& c = ob.conns[current[key]];
             auto& isn_self = from_client ? c.cisn : c.sisn;
             bool& syn_seen = from_client ? c.csyn : c.ssyn;
-            if (flags.find("SYN") != std::string::npos && !syn_seen) {
+            if (injected && isn_self) {
+                // keeps the ISNs of the connection it imitates
+            } else if (flags.find("SYN") != std::string::npos && !syn_seen) {
                 isn_self = seq;
                 syn_seen = true;
             } else if (!isn_self) {

@@ -311,3 +311,31 @@ case("close-in-syn-sent", scenario(
      {"at_ms": 50, "call": "close", "sock": "s"}],
     400, faults=[{"delay": {"from": "server", "flags": "SYN,ACK", "nth": 1, "extra_ms": 100}}]),
     ss_at_ms=[30, 80, 300])
+
+# 26. RFC 5961: a SYN on an established connection gets a challenge ACK.
+case("syn-in-established", scenario(
+    "A SYN with the connection's 4-tuple reaches an ESTABLISHED socket (RFC 5961 section 4)",
+    listener() + [{"call": "accept", "sock": "L", "as": "c"},
+                  {"call": "recv", "sock": "c", "max": 1000}],
+    connect(bind_port=40000) + [{"at_ms": 100, "call": "send", "sock": "s", "bytes": 100}],
+    500,
+    events=[{"at_ms": 300, "action": "inject", "host": "client",
+             "seg": {"sport": 40000, "dport": 80, "flags": "SYN", "seq": 0, "len": 0, "win": 64240,
+                     "rel": {"seq": 5000}}}]),
+    ss_at_ms=[250, 400])
+
+# 27. RFC 5961: an in-window RST that is not exactly RCV.NXT gets a challenge ACK; the exact one resets.
+case("rst-in-window", scenario(
+    "RSTs reach an ESTABLISHED socket: in the window (challenge ACK), then exactly RCV.NXT (reset)",
+    listener() + [{"call": "accept", "sock": "L", "as": "c"},
+                  {"call": "recv", "sock": "c", "max": 1000},
+                  {"call": "recv", "sock": "c", "max": 1000}],
+    connect(bind_port=40000) + [{"at_ms": 100, "call": "send", "sock": "s", "bytes": 100}],
+    600,
+    events=[{"at_ms": 300, "action": "inject", "host": "client",
+             "seg": {"sport": 40000, "dport": 80, "flags": "RST", "seq": 0, "len": 0, "win": 0,
+                     "rel": {"seq": 1101}}},
+            {"at_ms": 400, "action": "inject", "host": "client",
+             "seg": {"sport": 40000, "dport": 80, "flags": "RST", "seq": 0, "len": 0, "win": 0,
+                     "rel": {"seq": 101}}}]),
+    ss_at_ms=[350, 500])

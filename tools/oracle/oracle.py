@@ -715,7 +715,7 @@ class Run:
 def label_connections(log):
     """Give each connection a label c1, c2... in order of first appearance, and fill in both
     sides' ISNs. A SYN (without ACK) with a new sequence number on a known 4-tuple starts a new
-    connection (a reused port)."""
+    connection (a reused port), unless it was injected."""
     conns, cur = {}, {}
     n = 0
     for seg in log:
@@ -724,7 +724,8 @@ def label_connections(log):
         else:
             key, cseq = (seg["dport"], seg["sport"]), False
         c = cur.get(key)
-        is_syn = seg["flags"] == ["SYN"]
+        # An injected segment (a forged SYN or RST) belongs to the connection it imitates.
+        is_syn = seg["flags"] == ["SYN"] and not seg.get("injected")
         if c is None or (is_syn and cseq and c["cisn"] is not None and seg["seq"] != c["cisn"]
                          and c["csyn"]):
             n += 1
@@ -736,6 +737,9 @@ def label_connections(log):
             cur[key] = c
             conns[c["label"]] = c
         side = "c" if cseq else "s"
+        seg["conn"] = c
+        if seg.get("injected") and c[side + "isn"] is not None:
+            continue
         if c[side + "isn"] is not None or "SYN" in seg["flags"]:
             base = c[side + "isn"] if c[side + "isn"] is not None else seg["seq"]
             end = (seg["seq"] - base + seg["len"] + ("SYN" in seg["flags"]) + ("FIN" in seg["flags"])) \
@@ -747,7 +751,6 @@ def label_connections(log):
             c[side + "syn"] = True
         elif c[side + "isn"] is None:
             c[side + "isn"] = seg["seq"]
-        seg["conn"] = c
     for c in conns.values():
         prev = c.get("prev")
         if prev and c["csyn"] and prev["cisn"] is not None:
