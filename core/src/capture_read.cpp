@@ -34,7 +34,9 @@ struct Reader {
 };
 
 uint16_t be16(const uint8_t* p) { return uint16_t(p[0] << 8 | p[1]); }
-uint32_t be32(const uint8_t* p) { return uint32_t(p[0]) << 24 | uint32_t(p[1]) << 16 | uint32_t(p[2]) << 8 | p[3]; }
+uint32_t be32(const uint8_t* p) {
+    return uint32_t(p[0]) << 24 | uint32_t(p[1]) << 16 | uint32_t(p[2]) << 8 | p[3];
+}
 
 // Timestamp in units of 1/units_per_s seconds (10^n or 2^n) to microseconds.
 int64_t to_us(uint64_t ts, bool pow2, unsigned exp, int64_t offset_s) {
@@ -52,10 +54,11 @@ int64_t to_us(uint64_t ts, bool pow2, unsigned exp, int64_t offset_s) {
 
 class Decoder {
 public:
-    Decoder(CaptureInfo& info, const std::function<void(const CapturedSegment&)>& cb) : info_(info), cb_(cb) {}
+    Decoder(CaptureInfo& info, const std::function<void(const CapturedSegment&)>& cb)
+        : info_(info), cb_(cb) {}
 
-    void packet(int linktype, const uint8_t* p, uint32_t caplen, uint32_t origlen, int64_t ts_us, uint32_t iface,
-                uint64_t offset) {
+    void packet(int linktype, const uint8_t* p, uint32_t caplen, uint32_t origlen, int64_t ts_us,
+                uint32_t iface, uint64_t offset) {
         ++info_.packets;
         CapturedSegment s;
         s.frame = info_.packets;
@@ -88,13 +91,15 @@ private:
             }
             case 0: {  // BSD loopback: address family in the writer's byte order
                 if (n < 4) return skip("short");
-                uint32_t af = uint32_t(p[0]) | uint32_t(p[1]) << 8 | uint32_t(p[2]) << 16 | uint32_t(p[3]) << 24;
+                uint32_t af = uint32_t(p[0]) | uint32_t(p[1]) << 8 | uint32_t(p[2]) << 16 |
+                              uint32_t(p[3]) << 24;
                 if (af > 0xffff) af = __builtin_bswap32(af);
                 if (af == 2) return ip(4, p + 4, n - 4, s);
                 if (af == 10 || af == 24 || af == 28 || af == 30) return ip(6, p + 4, n - 4, s);
                 return skip("non_ip");
             }
-            case 12: case 101:  // raw IP: the version nibble says which
+            case 12:
+            case 101:  // raw IP: the version nibble says which
                 if (n < 1) return skip("short");
                 return ip(p[0] >> 4, p, n, s);
             case 228: return ip(4, p, n, s);
@@ -147,14 +152,17 @@ private:
                 if (nh == 0 || nh == 43 || nh == 60 || nh == 44 || nh == 51) {
                     if (n < off + 8) return skip("short");
                     uint32_t hl;
-                    if (nh == 44) {  // fragment header: 8 bytes; only an unfragmented or first fragment can be read
+                    if (nh == 44) {  // fragment header: 8 bytes; only an unfragmented or first
+                                     // fragment can be read
                         uint16_t fo = be16(p + off + 2);
                         if ((fo & 0xfff8) != 0 || (fo & 1) != 0) return skip("fragment");
                         hl = 8;
                     } else if (nh == 51) {
-                        hl = (p[off + 1] + 2u) * 4u;  // AH: length in 4-byte units minus 2 (RFC 4302)
+                        hl = (p[off + 1] + 2u) *
+                             4u;  // AH: length in 4-byte units minus 2 (RFC 4302)
                     } else {
-                        hl = (p[off + 1] + 1u) * 8u;  // RFC 8200 §4.3-4.6: length in 8-byte units minus 1
+                        hl = (p[off + 1] + 1u) *
+                             8u;  // RFC 8200 §4.3-4.6: length in 8-byte units minus 1
                     }
                     nh = p[off];
                     if (n < off + hl) return skip("short");
@@ -187,17 +195,27 @@ private:
         while (i < end) {
             uint8_t kind = p[i];
             if (kind == 0) break;
-            if (kind == 1) { ++i; continue; }
+            if (kind == 1) {
+                ++i;
+                continue;
+            }
             if (i + 1 >= end) break;
             uint8_t ol = p[i + 1];
             if (ol < 2 || i + ol > end) break;
             const uint8_t* o = p + i;
-            if (kind == 2 && ol == 4) s.opts.mss = be16(o + 2);
-            else if (kind == 3 && ol == 3) s.opts.wscale = o[2];
-            else if (kind == 4 && ol == 2) s.opts.sack_ok = true;
-            else if (kind == 8 && ol == 10) { s.opts.has_ts = true; s.opts.ts_val = be32(o + 2); s.opts.ts_ecr = be32(o + 6); }
-            else if (kind == 5 && ol >= 10 && (ol - 2) % 8 == 0)
-                for (uint32_t k = 2; k + 8 <= ol; k += 8) s.opts.sack.emplace_back(be32(o + k), be32(o + k + 4));
+            if (kind == 2 && ol == 4)
+                s.opts.mss = be16(o + 2);
+            else if (kind == 3 && ol == 3)
+                s.opts.wscale = o[2];
+            else if (kind == 4 && ol == 2)
+                s.opts.sack_ok = true;
+            else if (kind == 8 && ol == 10) {
+                s.opts.has_ts = true;
+                s.opts.ts_val = be32(o + 2);
+                s.opts.ts_ecr = be32(o + 6);
+            } else if (kind == 5 && ol >= 10 && (ol - 2) % 8 == 0)
+                for (uint32_t k = 2; k + 8 <= ol; k += 8)
+                    s.opts.sack.emplace_back(be32(o + k), be32(o + k + 4));
             i += ol;
         }
         ++info_.tcp_packets;
@@ -222,16 +240,24 @@ void read_pcap(Reader& r, CaptureInfo& info, Decoder& d) {
     info.linktypes = {linktype};
     uint64_t off = 24;
     while (off < r.b.size()) {
-        if (!r.has(off, 16)) { info.truncated_at = off; return; }
-        uint32_t sec = r.u32(off), frac = r.u32(off + 4), caplen = r.u32(off + 8), origlen = r.u32(off + 12);
+        if (!r.has(off, 16)) {
+            info.truncated_at = off;
+            return;
+        }
+        uint32_t sec = r.u32(off), frac = r.u32(off + 4), caplen = r.u32(off + 8),
+                 origlen = r.u32(off + 12);
         if (caplen > kMaxRecord || (caplen > snaplen && caplen > 262144))
-            r.fail(off + 8, "implausible captured length " + std::to_string(caplen) + " (snap length " +
-                                std::to_string(snaplen) + ")");
+            r.fail(off + 8, "implausible captured length " + std::to_string(caplen) +
+                                " (snap length " + std::to_string(snaplen) + ")");
         if ((ns && frac >= 1000000000u) || (!ns && frac >= 1000000u))
             r.fail(off + 4, "timestamp fraction " + std::to_string(frac) + " out of range");
-        if (!r.has(off + 16, caplen)) { info.truncated_at = off; return; }
+        if (!r.has(off + 16, caplen)) {
+            info.truncated_at = off;
+            return;
+        }
         int64_t us = int64_t(sec) * 1000000 + (ns ? frac / 1000 : frac);
-        d.packet(linktype, r.b.data() + off + 16, caplen, origlen < caplen ? caplen : origlen, us, 0, off);
+        d.packet(linktype, r.b.data() + off + 16, caplen, origlen < caplen ? caplen : origlen, us,
+                 0, off);
         off += 16 + uint64_t(caplen);
     }
 }
@@ -246,14 +272,20 @@ struct Iface {
 void read_pcapng(Reader& r, CaptureInfo& info, Decoder& d) {
     info.format = "pcapng";
     std::vector<Iface> ifaces;  // of the current section
-    uint32_t base = 0;          // interfaces of earlier sections, so ids stay unique across sections
+    uint32_t base = 0;  // interfaces of earlier sections, so ids stay unique across sections
     uint64_t off = 0;
     bool first = true;
     while (off < r.b.size()) {
-        if (!r.has(off, 12)) { info.truncated_at = off; return; }
+        if (!r.has(off, 12)) {
+            info.truncated_at = off;
+            return;
+        }
         uint32_t type = r.u32(off);
         if (type == 0x0a0d0d0au) {  // Section Header Block: its byte-order magic sets the order
-            if (!r.has(off, 12)) { info.truncated_at = off; return; }
+            if (!r.has(off, 12)) {
+                info.truncated_at = off;
+                return;
+            }
             uint32_t bom = r.u32(off + 8);
             if (bom == 0x1a2b3c4du) {
             } else if (bom == 0x4d3c2b1au) {
@@ -270,15 +302,21 @@ void read_pcapng(Reader& r, CaptureInfo& info, Decoder& d) {
         uint32_t blen = r.u32(off + 4);
         if (blen < 12 || blen % 4 != 0 || blen > kMaxRecord)
             r.fail(off + 4, "bad block length " + std::to_string(blen));
-        if (!r.has(off, blen)) { info.truncated_at = off; return; }
+        if (!r.has(off, blen)) {
+            info.truncated_at = off;
+            return;
+        }
         if (r.u32(off + blen - 4) != blen)
             r.fail(off + blen - 4, "block length at the end of the block differs from its start (" +
-                                       std::to_string(r.u32(off + blen - 4)) + " != " + std::to_string(blen) + ")");
+                                       std::to_string(r.u32(off + blen - 4)) +
+                                       " != " + std::to_string(blen) + ")");
         const uint64_t body = off + 8, bend = off + blen - 4;  // body: [body, bend)
         if (type == 0x0a0d0d0au && (blen < 28 || r.u16(body + 4) != 1))
             r.fail(off + 12, blen < 28 ? "section header block too short"
-                                       : "unsupported pcapng major version " + std::to_string(r.u16(body + 4)));
-        auto options = [&](uint64_t o, const std::function<void(uint16_t, uint64_t, uint16_t)>& fn) {
+                                       : "unsupported pcapng major version " +
+                                             std::to_string(r.u16(body + 4)));
+        auto options = [&](uint64_t o,
+                           const std::function<void(uint16_t, uint64_t, uint16_t)>& fn) {
             while (o + 4 <= bend) {
                 uint16_t code = r.u16(o), len = r.u16(o + 2);
                 if (code == 0) break;
@@ -287,8 +325,11 @@ void read_pcapng(Reader& r, CaptureInfo& info, Decoder& d) {
                 o += 4 + ((len + 3u) & ~3u);
             }
         };
-        auto packet = [&](uint32_t id, uint64_t ts, uint64_t data, uint32_t caplen, uint32_t origlen) {
-            if (id >= ifaces.size()) r.fail(off + 8, "packet names interface " + std::to_string(id) + ", which is not defined");
+        auto packet = [&](uint32_t id, uint64_t ts, uint64_t data, uint32_t caplen,
+                          uint32_t origlen) {
+            if (id >= ifaces.size())
+                r.fail(off + 8,
+                       "packet names interface " + std::to_string(id) + ", which is not defined");
             const Iface& f = ifaces[id];
             d.packet(f.linktype, r.b.data() + data, caplen, origlen < caplen ? caplen : origlen,
                      to_us(ts, f.pow2, f.exp, f.tsoffset), base + id, off);
@@ -303,10 +344,12 @@ void read_pcapng(Reader& r, CaptureInfo& info, Decoder& d) {
                         uint8_t v = r.b[o];
                         f.pow2 = (v & 0x80) != 0;
                         f.exp = v & 0x7f;
-                        if ((f.pow2 && f.exp > 63) || (!f.pow2 && f.exp > 19)) r.fail(o, "if_tsresol out of range");
+                        if ((f.pow2 && f.exp > 63) || (!f.pow2 && f.exp > 19))
+                            r.fail(o, "if_tsresol out of range");
                     } else if (code == 14 && len == 8) {
                         f.tsoffset = int64_t(uint64_t(r.u32(o)) | uint64_t(r.u32(o + 4)) << 32);
-                        if (r.swap) f.tsoffset = int64_t(uint64_t(r.u32(o + 4)) | uint64_t(r.u32(o)) << 32);
+                        if (r.swap)
+                            f.tsoffset = int64_t(uint64_t(r.u32(o + 4)) | uint64_t(r.u32(o)) << 32);
                     }
                 });
                 ifaces.push_back(f);
@@ -316,7 +359,9 @@ void read_pcapng(Reader& r, CaptureInfo& info, Decoder& d) {
             case 6: {  // Enhanced Packet Block
                 if (bend - body < 20) r.fail(off, "enhanced packet block too short");
                 uint32_t caplen = r.u32(body + 12);
-                if (caplen > bend - body - 20) r.fail(body + 12, "captured length " + std::to_string(caplen) + " exceeds the block");
+                if (caplen > bend - body - 20)
+                    r.fail(body + 12,
+                           "captured length " + std::to_string(caplen) + " exceeds the block");
                 uint64_t ts = uint64_t(r.u32(body + 4)) << 32 | r.u32(body + 8);
                 packet(r.u32(body), ts, body + 20, caplen, r.u32(body + 16));
                 break;
@@ -331,7 +376,8 @@ void read_pcapng(Reader& r, CaptureInfo& info, Decoder& d) {
             case 2: {  // obsolete Packet Block
                 if (bend - body < 20) r.fail(off, "packet block too short");
                 uint32_t caplen = r.u32(body + 12);
-                if (caplen > bend - body - 20) r.fail(body + 12, "captured length exceeds the block");
+                if (caplen > bend - body - 20)
+                    r.fail(body + 12, "captured length exceeds the block");
                 uint64_t ts = uint64_t(r.u32(body + 4)) << 32 | r.u32(body + 8);
                 packet(r.u16(body), ts, body + 20, caplen, r.u32(body + 16));
                 break;
@@ -345,17 +391,20 @@ void read_pcapng(Reader& r, CaptureInfo& info, Decoder& d) {
 }  // namespace
 
 const std::vector<std::string>& capture_skip_reasons() {
-    static const std::vector<std::string> r = {"linktype", "non_ip", "short", "fragment", "udp", "icmp", "other_ip"};
+    static const std::vector<std::string> r = {"linktype", "non_ip", "short",   "fragment",
+                                               "udp",      "icmp",   "other_ip"};
     return r;
 }
 
 void read_capture(std::span<const uint8_t> bytes, const std::string& file, CaptureInfo& info,
                   const std::function<void(const CapturedSegment&)>& on_segment) {
     Reader r{bytes, file};
-    if (bytes.size() < 4) r.fail(0, "file too short to be a capture (" + std::to_string(bytes.size()) + " bytes)");
+    if (bytes.size() < 4)
+        r.fail(0, "file too short to be a capture (" + std::to_string(bytes.size()) + " bytes)");
     Decoder d(info, on_segment);
     uint32_t m = be32(bytes.data());
-    if (m == 0xa1b2c3d4u || m == 0xd4c3b2a1u || m == 0xa1b23c4du || m == 0x4d3cb2a1u) return read_pcap(r, info, d);
+    if (m == 0xa1b2c3d4u || m == 0xd4c3b2a1u || m == 0xa1b23c4du || m == 0x4d3cb2a1u)
+        return read_pcap(r, info, d);
     if (m == 0x0a0d0d0au) return read_pcapng(r, info, d);
     r.fail(0, "not a pcap or pcapng file (unknown magic number)");
 }
@@ -377,15 +426,25 @@ std::string ip_to_string(uint8_t version, const std::array<uint8_t, 16>& ip) {
     for (int i = 0; i < 8; ++i) g[i] = uint16_t(ip[2 * i] << 8 | ip[2 * i + 1]);
     int best = -1, bestlen = 1;
     for (int i = 0; i < 8;) {
-        if (g[i] != 0) { ++i; continue; }
+        if (g[i] != 0) {
+            ++i;
+            continue;
+        }
         int j = i;
         while (j < 8 && g[j] == 0) ++j;
-        if (j - i > bestlen) { best = i; bestlen = j - i; }
+        if (j - i > bestlen) {
+            best = i;
+            bestlen = j - i;
+        }
         i = j;
     }
     std::string s;
     for (int i = 0; i < 8; ++i) {
-        if (i == best) { s += "::"; i += bestlen - 1; continue; }
+        if (i == best) {
+            s += "::";
+            i += bestlen - 1;
+            continue;
+        }
         if (!s.empty() && s.back() != ':') s += ':';
         std::snprintf(buf, sizeof buf, "%x", g[i]);
         s += buf;
@@ -398,7 +457,9 @@ std::string endpoint_string(uint8_t version, const std::array<uint8_t, 16>& ip, 
     return ip_to_string(4, ip) + ":" + std::to_string(port);
 }
 
-std::vector<std::string> flag_names(uint8_t flags) {
+// Same names and order as the engine's flag_names() (core/src/segment.cpp), plus ECE and CWR,
+// which real captures carry; kept here so the reader mirrors web/src/capture/reader.ts exactly.
+std::vector<std::string> tcp_flag_names(uint8_t flags) {
     static const char* n[] = {"FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR"};
     std::vector<std::string> v;
     for (int i = 0; i < 8; ++i)
@@ -421,7 +482,8 @@ nlohmann::ordered_json capture_to_json(const Capture& cap) {
     std::map<std::string, size_t> index;  // "a|b" canonical -> connection
     ordered_json conns = ordered_json::array(), segs = ordered_json::array();
     for (const auto& s : cap.segments) {
-        std::string src = endpoint_string(s.ip_version, s.src, s.sport), dst = endpoint_string(s.ip_version, s.dst, s.dport);
+        std::string src = endpoint_string(s.ip_version, s.src, s.sport),
+                    dst = endpoint_string(s.ip_version, s.dst, s.dport);
         std::string key = src < dst ? src + "|" + dst : dst + "|" + src;
         auto [it, fresh] = index.try_emplace(key, conns.size());
         if (fresh) conns.push_back({{"a", src}, {"b", dst}, {"segments", 0}});
@@ -432,7 +494,7 @@ nlohmann::ordered_json capture_to_json(const Capture& cap) {
         e["t_us"] = s.ts_us;
         e["conn"] = it->second;
         e["dir"] = c["a"] == src ? "a>b" : "b>a";
-        e["flags"] = flag_names(s.flags);
+        e["flags"] = tcp_flag_names(s.flags);
         e["seq"] = s.seq;
         e["ack"] = s.ack;
         e["win"] = s.win;

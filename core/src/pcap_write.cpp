@@ -23,7 +23,8 @@ struct Addr {
 bool parse_ipv4(const std::string& s, std::array<uint8_t, 16>& out) {
     unsigned a, b, c, d;
     char tail;
-    if (std::sscanf(s.c_str(), "%u.%u.%u.%u%c", &a, &b, &c, &d, &tail) != 4 || a > 255 || b > 255 || c > 255 || d > 255)
+    if (std::sscanf(s.c_str(), "%u.%u.%u.%u%c", &a, &b, &c, &d, &tail) != 4 || a > 255 || b > 255 ||
+        c > 255 || d > 255)
         return false;
     out = {};
     out[0] = uint8_t(a), out[1] = uint8_t(b), out[2] = uint8_t(c), out[3] = uint8_t(d);
@@ -34,11 +35,16 @@ bool parse_ipv6(const std::string& s, std::array<uint8_t, 16>& out) {
     std::vector<uint16_t> head, tail;
     bool gap = false;
     size_t i = 0;
-    if (s.rfind("::", 0) == 0) { gap = true; i = 2; }
+    if (s.rfind("::", 0) == 0) {
+        gap = true;
+        i = 2;
+    }
     while (i < s.size()) {
         size_t j = s.find(':', i);
         std::string g = s.substr(i, j == std::string::npos ? std::string::npos : j - i);
-        if (g.empty() || g.size() > 4 || g.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos) return false;
+        if (g.empty() || g.size() > 4 ||
+            g.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos)
+            return false;
         (gap ? tail : head).push_back(uint16_t(std::stoul(g, nullptr, 16)));
         if (j == std::string::npos) break;
         if (j + 1 < s.size() && s[j + 1] == ':') {
@@ -63,7 +69,8 @@ std::optional<Addr> parse_endpoint(const std::string& s) {
     size_t colon = s.rfind(':');
     if (colon == std::string::npos || colon + 1 >= s.size()) return std::nullopt;
     std::string host = s.substr(0, colon), port = s.substr(colon + 1);
-    if (port.find_first_not_of("0123456789") != std::string::npos || port.size() > 5) return std::nullopt;
+    if (port.find_first_not_of("0123456789") != std::string::npos || port.size() > 5)
+        return std::nullopt;
     unsigned long p = std::stoul(port);
     if (p > 65535) return std::nullopt;
     a.port = uint16_t(p);
@@ -76,11 +83,26 @@ std::optional<Addr> parse_endpoint(const std::string& s) {
     return a;
 }
 
-void put16be(std::vector<uint8_t>& v, uint16_t x) { v.push_back(uint8_t(x >> 8)); v.push_back(uint8_t(x)); }
-void put32be(std::vector<uint8_t>& v, uint32_t x) { put16be(v, uint16_t(x >> 16)); put16be(v, uint16_t(x)); }
-void put16le(std::vector<uint8_t>& v, uint16_t x) { v.push_back(uint8_t(x)); v.push_back(uint8_t(x >> 8)); }
-void put32le(std::vector<uint8_t>& v, uint32_t x) { put16le(v, uint16_t(x)); put16le(v, uint16_t(x >> 16)); }
-void set16be(std::vector<uint8_t>& v, size_t at, uint16_t x) { v[at] = uint8_t(x >> 8); v[at + 1] = uint8_t(x); }
+void put16be(std::vector<uint8_t>& v, uint16_t x) {
+    v.push_back(uint8_t(x >> 8));
+    v.push_back(uint8_t(x));
+}
+void put32be(std::vector<uint8_t>& v, uint32_t x) {
+    put16be(v, uint16_t(x >> 16));
+    put16be(v, uint16_t(x));
+}
+void put16le(std::vector<uint8_t>& v, uint16_t x) {
+    v.push_back(uint8_t(x));
+    v.push_back(uint8_t(x >> 8));
+}
+void put32le(std::vector<uint8_t>& v, uint32_t x) {
+    put16le(v, uint16_t(x));
+    put16le(v, uint16_t(x >> 16));
+}
+void set16be(std::vector<uint8_t>& v, size_t at, uint16_t x) {
+    v[at] = uint8_t(x >> 8);
+    v[at + 1] = uint8_t(x);
+}
 
 // Internet checksum (RFC 1071), continued from `sum`.
 uint32_t sum16(const uint8_t* p, size_t n, uint32_t sum = 0) {
@@ -108,7 +130,8 @@ public:
     [[noreturn]] void fail(const std::string& ptr, const std::string& what) const {
         throw InputError(file_ + ": " + ptr + ": " + what);
     }
-    uint64_t uint(const json& o, const std::string& key, const std::string& ptr, uint64_t max) const {
+    uint64_t uint(const json& o, const std::string& key, const std::string& ptr,
+                  uint64_t max) const {
         auto it = o.find(key);
         if (it == o.end() || !it->is_number_unsigned() || it->get<uint64_t>() > max)
             fail(ptr + "/" + key, "expected an integer from 0 to " + std::to_string(max));
@@ -133,13 +156,17 @@ Seg parse_seg(const json& j, const std::string& ptr, const Checker& ck) {
     if (src->version != dst->version) ck.fail(ptr + "/dst", "expected the same IP version as src");
     s.src = *src, s.dst = *dst;
     auto fl = j.find("flags");
-    if (fl == j.end() || !fl->is_array()) ck.fail(ptr + "/flags", "expected an array of flag names");
-    static const std::map<std::string, uint8_t> bits = {{"FIN", 0x01}, {"SYN", 0x02}, {"RST", 0x04}, {"PSH", 0x08},
-                                                        {"ACK", 0x10}, {"URG", 0x20}, {"ECE", 0x40}, {"CWR", 0x80}};
+    if (fl == j.end() || !fl->is_array())
+        ck.fail(ptr + "/flags", "expected an array of flag names");
+    static const std::map<std::string, uint8_t> bits = {{"FIN", 0x01}, {"SYN", 0x02}, {"RST", 0x04},
+                                                        {"PSH", 0x08}, {"ACK", 0x10}, {"URG", 0x20},
+                                                        {"ECE", 0x40}, {"CWR", 0x80}};
     for (size_t i = 0; i < fl->size(); ++i) {
         const json& f = (*fl)[i];
         auto it = f.is_string() ? bits.find(f.get<std::string>()) : bits.end();
-        if (it == bits.end()) ck.fail(ptr + "/flags/" + std::to_string(i), "expected FIN, SYN, RST, PSH, ACK, URG, ECE or CWR");
+        if (it == bits.end())
+            ck.fail(ptr + "/flags/" + std::to_string(i),
+                    "expected FIN, SYN, RST, PSH, ACK, URG, ECE or CWR");
         s.flags |= it->second;
     }
     s.seq = uint32_t(ck.uint(j, "seq", ptr, 0xffffffffu));
@@ -147,7 +174,8 @@ Seg parse_seg(const json& j, const std::string& ptr, const Checker& ck) {
     s.win = uint16_t(ck.uint(j, "win", ptr, 0xffff));
     s.len = uint32_t(ck.uint(j, "len", ptr, 65535 - 60 - 40));
     for (const char* k : {"text", "data", "payload"})
-        if (auto t = j.find(k); t != j.end() && t->is_string() && t->get_ref<const std::string&>().size() == s.len) {
+        if (auto t = j.find(k);
+            t != j.end() && t->is_string() && t->get_ref<const std::string&>().size() == s.len) {
             s.text = t->get<std::string>();
             break;
         }
@@ -161,30 +189,58 @@ Seg parse_seg(const json& j, const std::string& ptr, const Checker& ck) {
         bool sack_ok = o->value("sack_ok", false);
         std::optional<std::pair<uint32_t, uint32_t>> ts;
         if (auto t = o->find("ts"); t != o->end()) {
-            if (!t->is_array() || t->size() != 2 || !(*t)[0].is_number_unsigned() || !(*t)[1].is_number_unsigned() ||
-                (*t)[0].get<uint64_t>() > 0xffffffffu || (*t)[1].get<uint64_t>() > 0xffffffffu)
+            if (!t->is_array() || t->size() != 2 || !(*t)[0].is_number_unsigned() ||
+                !(*t)[1].is_number_unsigned() || (*t)[0].get<uint64_t>() > 0xffffffffu ||
+                (*t)[1].get<uint64_t>() > 0xffffffffu)
                 ck.fail(op + "/ts", "expected [TSval, TSecr], two 32-bit unsigned integers");
             ts = {uint32_t((*t)[0].get<uint64_t>()), uint32_t((*t)[1].get<uint64_t>())};
         }
-        auto put_ts = [&] { v.push_back(8); v.push_back(10); put32be(v, ts->first); put32be(v, ts->second); };
+        auto put_ts = [&] {
+            v.push_back(8);
+            v.push_back(10);
+            put32be(v, ts->first);
+            put32be(v, ts->second);
+        };
         if (o->contains("mss")) {
-            v.push_back(2); v.push_back(4); put16be(v, uint16_t(ck.uint(*o, "mss", op, 0xffff)));
+            v.push_back(2);
+            v.push_back(4);
+            put16be(v, uint16_t(ck.uint(*o, "mss", op, 0xffff)));
         }
-        if (sack_ok && ts) { v.push_back(4); v.push_back(2); put_ts(); }
-        else if (ts) { v.push_back(1); v.push_back(1); put_ts(); }
-        else if (sack_ok) { v.push_back(1); v.push_back(1); v.push_back(4); v.push_back(2); }
+        if (sack_ok && ts) {
+            v.push_back(4);
+            v.push_back(2);
+            put_ts();
+        } else if (ts) {
+            v.push_back(1);
+            v.push_back(1);
+            put_ts();
+        } else if (sack_ok) {
+            v.push_back(1);
+            v.push_back(1);
+            v.push_back(4);
+            v.push_back(2);
+        }
         if (o->contains("wscale")) {
-            v.push_back(1); v.push_back(3); v.push_back(3); v.push_back(uint8_t(ck.uint(*o, "wscale", op, 14)));
+            v.push_back(1);
+            v.push_back(3);
+            v.push_back(3);
+            v.push_back(uint8_t(ck.uint(*o, "wscale", op, 14)));
         }
         if (auto sk = o->find("sack"); sk != o->end() && !syn) {
-            if (!sk->is_array() || sk->size() > 3) ck.fail(op + "/sack", "expected up to 3 [left, right] blocks");
+            if (!sk->is_array() || sk->size() > 3)
+                ck.fail(op + "/sack", "expected up to 3 [left, right] blocks");
             if (!sk->empty()) {
-                v.push_back(1); v.push_back(1); v.push_back(5); v.push_back(uint8_t(2 + 8 * sk->size()));
+                v.push_back(1);
+                v.push_back(1);
+                v.push_back(5);
+                v.push_back(uint8_t(2 + 8 * sk->size()));
                 for (size_t i = 0; i < sk->size(); ++i) {
                     const json& b = (*sk)[i];
-                    if (!b.is_array() || b.size() != 2 || !b[0].is_number_unsigned() || !b[1].is_number_unsigned())
+                    if (!b.is_array() || b.size() != 2 || !b[0].is_number_unsigned() ||
+                        !b[1].is_number_unsigned())
                         ck.fail(op + "/sack/" + std::to_string(i), "expected [left, right]");
-                    put32be(v, uint32_t(b[0].get<uint64_t>())); put32be(v, uint32_t(b[1].get<uint64_t>()));
+                    put32be(v, uint32_t(b[0].get<uint64_t>()));
+                    put32be(v, uint32_t(b[1].get<uint64_t>()));
                 }
             }
         }
@@ -212,11 +268,13 @@ std::vector<uint8_t> frame(const Seg& s, uint16_t ip_id) {
     const size_t ip_at = f.size();
     const uint32_t tcp_len = uint32_t(20 + s.opts.size() + s.len);
     if (!v6) {
-        f.push_back(0x45); f.push_back(0);
+        f.push_back(0x45);
+        f.push_back(0);
         put16be(f, uint16_t(20 + tcp_len));
         put16be(f, ip_id);
         put16be(f, 0x4000);  // DF, as Linux sets with path MTU discovery
-        f.push_back(64); f.push_back(6);
+        f.push_back(64);
+        f.push_back(6);
         put16be(f, 0);
         f.insert(f.end(), s.src.ip.begin(), s.src.ip.begin() + 4);
         f.insert(f.end(), s.dst.ip.begin(), s.dst.ip.begin() + 4);
@@ -224,21 +282,26 @@ std::vector<uint8_t> frame(const Seg& s, uint16_t ip_id) {
     } else {
         put32be(f, 0x60000000u);
         put16be(f, uint16_t(tcp_len));
-        f.push_back(6); f.push_back(64);
+        f.push_back(6);
+        f.push_back(64);
         f.insert(f.end(), s.src.ip.begin(), s.src.ip.end());
         f.insert(f.end(), s.dst.ip.begin(), s.dst.ip.end());
     }
     const size_t tcp_at = f.size();
-    put16be(f, s.src.port); put16be(f, s.dst.port);
-    put32be(f, s.seq); put32be(f, s.ack);
+    put16be(f, s.src.port);
+    put16be(f, s.dst.port);
+    put32be(f, s.seq);
+    put32be(f, s.ack);
     f.push_back(uint8_t((20 + s.opts.size()) / 4 << 4));
     f.push_back(s.flags);
     put16be(f, s.win);
     put16be(f, 0);  // checksum, below
     put16be(f, 0);  // urgent pointer
     f.insert(f.end(), s.opts.begin(), s.opts.end());
-    if (!s.text.empty()) f.insert(f.end(), s.text.begin(), s.text.end());
-    else f.resize(f.size() + s.len, 0);
+    if (!s.text.empty())
+        f.insert(f.end(), s.text.begin(), s.text.end());
+    else
+        f.resize(f.size() + s.len, 0);
     // Pseudo-header (RFC 9293 §3.1 for IPv4; RFC 8200 §8.1 for IPv6).
     uint32_t sum = 0;
     size_t alen = v6 ? 16 : 4;
@@ -262,11 +325,16 @@ struct Packet {
 
 const char* remark(const std::string& lang, bool drop) {
     bool zh = lang == "zh-CN";
-    if (drop) return zh ? "这个报文段已经发出，但在网络中丢失了：接收方永远收不到它（原因：" : "This segment was sent but lost in the network: the receiver never gets it (reason: ";
-    return zh ? "这个报文段到达了，但被接收主机丢弃（原因：" : "This segment arrived but the receiving host threw it away (reason: ";
+    if (drop)
+        return zh ? "这个报文段已经发出，但在网络中丢失了：接收方永远收不到它（原因："
+                  : "This segment was sent but lost in the network: the receiver never gets it "
+                    "(reason: ";
+    return zh ? "这个报文段到达了，但被接收主机丢弃（原因："
+              : "This segment arrived but the receiving host threw it away (reason: ";
 }
 
-std::vector<Packet> collect(const json& trace, const PcapOptions& opt, std::vector<std::string>& iface_names) {
+std::vector<Packet> collect(const json& trace, const PcapOptions& opt,
+                            std::vector<std::string>& iface_names) {
     Checker ck(opt.file);
     if (!trace.is_object()) ck.fail("", "expected a trace object");
     auto ev = trace.find("events");
@@ -282,8 +350,10 @@ std::vector<Packet> collect(const json& trace, const PcapOptions& opt, std::vect
     }
     if (at.empty()) {
         for (const auto& e : *ev)
-            if (e.is_object() && e.value("kind", "") == "send" && e.contains("seg") && e["seg"].is_object() &&
-                e["seg"].value("flags", json::array()) == json::array({"SYN"}) && e.value("host", "") != "") {
+            if (e.is_object() && e.value("kind", "") == "send" && e.contains("seg") &&
+                e["seg"].is_object() &&
+                e["seg"].value("flags", json::array()) == json::array({"SYN"}) &&
+                e.value("host", "") != "") {
                 at.push_back(e["host"].get<std::string>());
                 break;
             }
@@ -304,8 +374,10 @@ std::vector<Packet> collect(const json& trace, const PcapOptions& opt, std::vect
     std::string pending_comment;
     size_t next_step = 0;
     auto steps = opt.step_comments;
-    std::stable_sort(steps.begin(), steps.end(), [](auto& a, auto& b) { return a.first_event < b.first_event; });
-    std::map<uint64_t, std::vector<uint8_t>> frames;  // seg id -> frame bytes (a delivered segment is the sent one)
+    std::stable_sort(steps.begin(), steps.end(),
+                     [](auto& a, auto& b) { return a.first_event < b.first_event; });
+    std::map<uint64_t, std::vector<uint8_t>>
+        frames;  // seg id -> frame bytes (a delivered segment is the sent one)
     for (size_t i = 0; i < ev->size(); ++i) {
         const json& e = (*ev)[i];
         const std::string ptr = "/events/" + std::to_string(i);
@@ -321,7 +393,8 @@ std::vector<Packet> collect(const json& trace, const PcapOptions& opt, std::vect
         auto emit = [&](size_t ifc, uint64_t id, std::string comment) {
             Packet p{ifc, time(), frames[id], std::move(comment)};
             if (!pending_comment.empty()) {
-                p.comment = p.comment.empty() ? pending_comment : pending_comment + "\n" + p.comment;
+                p.comment =
+                    p.comment.empty() ? pending_comment : pending_comment + "\n" + p.comment;
                 pending_comment.clear();
             }
             out.push_back(std::move(p));
@@ -335,25 +408,30 @@ std::vector<Packet> collect(const json& trace, const PcapOptions& opt, std::vect
             std::string host = e.value("host", "");
             frames[id] = frame(s, ip_id[host]++);
             segs[id] = s;
-            if (auto it = iface.find(host); it != iface.end()) seg_event[id] = emit(it->second, id, "");
+            if (auto it = iface.find(host); it != iface.end())
+                seg_event[id] = emit(it->second, id, "");
         } else if (kind == "deliver") {
             uint64_t id = ck.uint(e, "seg_id", ptr, uint64_t(1) << 53);
-            if (!frames.count(id)) ck.fail(ptr + "/seg_id", "expected the id of a segment sent earlier");
-            if (auto it = iface.find(e.value("host", "")); it != iface.end()) emit(it->second, id, "");
+            if (!frames.count(id))
+                ck.fail(ptr + "/seg_id", "expected the id of a segment sent earlier");
+            if (auto it = iface.find(e.value("host", "")); it != iface.end())
+                emit(it->second, id, "");
         } else if ((kind == "drop" || kind == "discard") && opt.remarks) {
             uint64_t id = ck.uint(e, "seg_id", ptr, uint64_t(1) << 53);
             std::string reason = e.value("reason", "?");
             if (kind == "drop") {
                 if (auto it = seg_event.find(id); it != seg_event.end()) {
                     auto& c = out[it->second].comment;
-                    c += (c.empty() ? "" : "\n") + std::string(remark(opt.lang, true)) + reason + (opt.lang == "zh-CN" ? "）" : ")");
+                    c += (c.empty() ? "" : "\n") + std::string(remark(opt.lang, true)) + reason +
+                         (opt.lang == "zh-CN" ? "）" : ")");
                 }
             } else if (iface.count(e.value("host", "")) && !out.empty()) {
                 // The discard follows its deliver: remark the packet just written for that host.
                 for (size_t k = out.size(); k-- > 0;)
                     if (out[k].iface == iface[e.value("host", "")]) {
                         auto& c = out[k].comment;
-                        c += (c.empty() ? "" : "\n") + std::string(remark(opt.lang, false)) + reason + (opt.lang == "zh-CN" ? "）" : ")");
+                        c += (c.empty() ? "" : "\n") + std::string(remark(opt.lang, false)) +
+                             reason + (opt.lang == "zh-CN" ? "）" : ")");
                         break;
                     }
             }
@@ -362,7 +440,9 @@ std::vector<Packet> collect(const json& trace, const PcapOptions& opt, std::vect
     return out;
 }
 
-void pad4(std::vector<uint8_t>& v) { while (v.size() % 4) v.push_back(0); }
+void pad4(std::vector<uint8_t>& v) {
+    while (v.size() % 4) v.push_back(0);
+}
 
 void option(std::vector<uint8_t>& v, uint16_t code, const void* data, size_t len) {
     put16le(v, code);
@@ -388,11 +468,14 @@ std::vector<uint8_t> write_pcapng(const json& trace, const PcapOptions& opt) {
     std::vector<uint8_t> out, b;
     // Section Header Block (little-endian; section length unknown = -1).
     put32le(b, 0x1a2b3c4du);
-    put16le(b, 1); put16le(b, 0);
-    put32le(b, 0xffffffffu); put32le(b, 0xffffffffu);
+    put16le(b, 1);
+    put16le(b, 0);
+    put32le(b, 0xffffffffu);
+    put32le(b, 0xffffffffu);
     static const char app[] = "tcplab";
     option(b, 4, app, sizeof app - 1);  // shb_userappl
-    if (trace.contains("title") && trace["title"].is_string() && !trace["title"].get_ref<const std::string&>().empty()) {
+    if (trace.contains("title") && trace["title"].is_string() &&
+        !trace["title"].get_ref<const std::string&>().empty()) {
         const auto& t = trace["title"].get_ref<const std::string&>();
         option(b, 1, t.data(), std::min<size_t>(t.size(), 60000));
     }
@@ -403,7 +486,7 @@ std::vector<uint8_t> write_pcapng(const json& trace, const PcapOptions& opt) {
         b.clear();
         put16le(b, 1);  // LINKTYPE_ETHERNET
         put16le(b, 0);
-        put32le(b, 0);  // snap length: no limit
+        put32le(b, 0);                     // snap length: no limit
         option(b, 2, n.data(), n.size());  // if_name
         std::string ip = hosts[n].is_object() ? hosts[n].value("ip", "") : "";
         if (!ip.empty()) option(b, 3, ip.data(), ip.size());  // if_description
@@ -416,8 +499,10 @@ std::vector<uint8_t> write_pcapng(const json& trace, const PcapOptions& opt) {
         b.clear();
         put32le(b, uint32_t(p.iface));
         uint64_t ts = uint64_t(p.t_us);
-        put32le(b, uint32_t(ts >> 32)); put32le(b, uint32_t(ts));
-        put32le(b, uint32_t(p.data.size())); put32le(b, uint32_t(p.data.size()));
+        put32le(b, uint32_t(ts >> 32));
+        put32le(b, uint32_t(ts));
+        put32le(b, uint32_t(p.data.size()));
+        put32le(b, uint32_t(p.data.size()));
         b.insert(b.end(), p.data.begin(), p.data.end());
         pad4(b);
         if (!p.comment.empty()) {
@@ -433,24 +518,30 @@ std::vector<uint8_t> write_pcap(const json& trace, const PcapOptions& opt) {
     std::vector<std::string> names;
     auto packets = collect(trace, opt, names);
     if (names.size() != 1)
-        throw InputError(opt.file + ": : classic pcap holds one capture point; use pcapng to capture at several hosts");
+        throw InputError(
+            opt.file +
+            ": : classic pcap holds one capture point; use pcapng to capture at several hosts");
     std::vector<uint8_t> out;
     put32le(out, 0xa1b2c3d4u);  // microsecond timestamps, little-endian
-    put16le(out, 2); put16le(out, 4);
-    put32le(out, 0); put32le(out, 0);
+    put16le(out, 2);
+    put16le(out, 4);
+    put32le(out, 0);
+    put32le(out, 0);
     put32le(out, 262144);
     put32le(out, 1);  // LINKTYPE_ETHERNET
     for (const auto& p : packets) {
         put32le(out, uint32_t(p.t_us / 1000000));
         put32le(out, uint32_t(p.t_us % 1000000));
-        put32le(out, uint32_t(p.data.size())); put32le(out, uint32_t(p.data.size()));
+        put32le(out, uint32_t(p.data.size()));
+        put32le(out, uint32_t(p.data.size()));
         out.insert(out.end(), p.data.begin(), p.data.end());
     }
     return out;
 }
 
 std::vector<uint8_t> write_capture(const json& trace, const PcapOptions& opt) {
-    return opt.format == PcapOptions::Format::pcap ? write_pcap(trace, opt) : write_pcapng(trace, opt);
+    return opt.format == PcapOptions::Format::pcap ? write_pcap(trace, opt)
+                                                   : write_pcapng(trace, opt);
 }
 
 }  // namespace tcplab

@@ -30,12 +30,20 @@
 namespace tcplab {
 
 // TCP flag bits as on the wire (RFC 9293 §3.1; ECE/CWR from RFC 3168).
-enum TcpFlag : uint8_t { kFin = 0x01, kSyn = 0x02, kRst = 0x04, kPsh = 0x08, kAck = 0x10, kUrg = 0x20,
-                         kEce = 0x40, kCwr = 0x80 };
+enum TcpFlag : uint8_t {
+    kFin = 0x01,
+    kSyn = 0x02,
+    kRst = 0x04,
+    kPsh = 0x08,
+    kAck = 0x10,
+    kUrg = 0x20,
+    kEce = 0x40,
+    kCwr = 0x80
+};
 
 struct TcpOptionsSeen {
-    int mss = -1;          // -1: absent
-    int wscale = -1;       // -1: absent
+    int mss = -1;     // -1: absent
+    int wscale = -1;  // -1: absent
     bool sack_ok = false;
     bool has_ts = false;
     uint32_t ts_val = 0, ts_ecr = 0;
@@ -43,25 +51,25 @@ struct TcpOptionsSeen {
 };
 
 struct CapturedSegment {
-    uint64_t frame = 0;       // 1-based number of the packet in the file (every packet counts)
-    uint64_t offset = 0;      // byte offset of the packet's record (pcap) or block (pcapng)
-    int64_t ts_us = 0;        // timestamp, microseconds since the Unix epoch
-    uint32_t iface = 0;       // pcapng interface id (0 for pcap)
+    uint64_t frame = 0;   // 1-based number of the packet in the file (every packet counts)
+    uint64_t offset = 0;  // byte offset of the packet's record (pcap) or block (pcapng)
+    int64_t ts_us = 0;    // timestamp, microseconds since the Unix epoch
+    uint32_t iface = 0;   // pcapng interface id (0 for pcap)
     uint8_t ip_version = 4;
     std::array<uint8_t, 16> src{}, dst{};  // IPv4 uses the first 4 bytes
     uint16_t sport = 0, dport = 0;
     uint32_t seq = 0, ack = 0;
     uint8_t flags = 0;
-    uint16_t win = 0;         // raw window field (not scaled)
-    uint32_t len = 0;         // payload length from the IP header (not limited by the snap length)
-    bool truncated = false;   // the record holds fewer bytes than the packet had
+    uint16_t win = 0;        // raw window field (not scaled)
+    uint32_t len = 0;        // payload length from the IP header (not limited by the snap length)
+    bool truncated = false;  // the record holds fewer bytes than the packet had
     TcpOptionsSeen opts;
 };
 
 struct CaptureInfo {
-    std::string format;                  // "pcap" | "pcapng"
-    std::vector<int> linktypes;          // per interface (pcap: one)
-    uint64_t packets = 0;                // every packet record
+    std::string format;          // "pcap" | "pcapng"
+    std::vector<int> linktypes;  // per interface (pcap: one)
+    uint64_t packets = 0;        // every packet record
     uint64_t tcp_packets = 0;
     std::map<std::string, uint64_t> skipped;  // reason code -> count (see capture_skip_reasons())
     std::optional<uint64_t> truncated_at;     // byte offset of an incomplete last record
@@ -85,8 +93,10 @@ void read_capture(std::span<const uint8_t> bytes, const std::string& file, Captu
 const std::vector<std::string>& capture_skip_reasons();
 
 std::string ip_to_string(uint8_t version, const std::array<uint8_t, 16>& ip);
-std::string endpoint_string(uint8_t version, const std::array<uint8_t, 16>& ip, uint16_t port);  // "ip:port", "[v6]:port"
-std::vector<std::string> flag_names(uint8_t flags);  // ascending bit order: FIN, SYN, RST, PSH, ACK, URG, ECE, CWR
+std::string endpoint_string(uint8_t version, const std::array<uint8_t, 16>& ip,
+                            uint16_t port);  // "ip:port", "[v6]:port"
+std::vector<std::string> tcp_flag_names(
+    uint8_t flags);  // ascending bit order: FIN, SYN, RST, PSH, ACK, URG, ECE, CWR
 
 // The reader's result as JSON, the format both readers (C++ and TypeScript) produce:
 // { "format", "linktypes", "packets", "tcp_packets", "skipped": {reason: n}, "truncated_at"?,

@@ -38,7 +38,7 @@ struct PcapOptions {
     // Empty: the client, i.e. the host that sent the first SYN without ACK (else the first host).
     // {"*"}: every host.
     std::vector<std::string> at;
-    std::string lang = "en";                    // "en" | "zh-CN": language of the remarks
+    std::string lang = "en";                     // "en" | "zh-CN": language of the remarks
     std::vector<PcapStepComment> step_comments;  // a resolved lesson's narration (pcapng only)
     bool remarks = true;                         // comment dropped / discarded segments
     std::string file = "trace";                  // names the input in error messages

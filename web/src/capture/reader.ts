@@ -184,8 +184,13 @@ class Reader {
     // Skipped reasons in the fixed order.
     const sk: Partial<Record<SkipReason, number>> = {};
     for (const r of SKIP_REASONS) if (this.out.skipped[r] !== undefined) sk[r] = this.out.skipped[r];
-    this.out.skipped = sk;
-    return this.out;
+    // Key order as in the native JSON (capture_to_json).
+    const o = this.out;
+    const r: ParsedCapture = { format: o.format, linktypes: o.linktypes, packets: o.packets, tcp_packets: o.tcp_packets, skipped: sk } as ParsedCapture;
+    if (o.truncated_at !== undefined) r.truncated_at = o.truncated_at;
+    r.connections = o.connections;
+    r.segments = o.segments;
+    return r;
   }
 
   private progress(off: number): void {

@@ -1,0 +1,40 @@
+// Explaining a real capture: replay each TCP connection through the state machine as an
+// OBSERVER and write the result as a trace (docs/CONTRACTS.md "Trace"), so the player shows a
+// capture like a lesson. See docs/CAPTURES.md for the inference rules and their limits.
+//
+// Trace additions for captures (additive): top-level "source": "capture" and "capture"
+// { "file", "format", "linktypes", "packets", "tcp_packets", "skipped", "truncated_at"?,
+//   "start_us" (absolute time of t_us = 0), "connections": [ { "id", "client", "server",
+//   "client_host", "server_host", "first_frame", "segments", "roles" ("syn" | "syn_ack" |
+//   "guessed"), "final": { "client": STATE, "server": STATE } } ] };
+// "send" events carry "frame" (the packet number in the file) and "capture_conn" (the id above);
+// "state" / "timer" events inferred by the observer carry "inferred": true where the capture only
+// suggests them; "note" codes are the capture notes of capture_note_catalog().
+#pragma once
+
+#include "tcplab/capture.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <span>
+#include <string>
+
+namespace tcplab {
+
+struct ExplainOptions {
+    std::string file = "capture";  // names the input (title, error messages)
+    bool events = true;    // false: summary only (connections, note counts) for huge captures
+    long connection = -1;  // only this connection id (1-based), -1: all
+};
+
+nlohmann::ordered_json explain_capture(const Capture& cap, const ExplainOptions& opt);
+// Reads and explains. Throws InputError for a damaged file (with the byte offset).
+nlohmann::ordered_json explain_capture(std::span<const uint8_t> bytes, const ExplainOptions& opt);
+
+// Capture notes: { code: { "en": template, "zh-CN": template } }, templates use {arg} placeholders.
+const nlohmann::ordered_json& capture_note_catalog();
+// A note's text in "en" or "zh-CN" with its args filled in.
+std::string render_capture_note(const std::string& code, const nlohmann::json& args,
+                                const std::string& lang);
+
+}  // namespace tcplab

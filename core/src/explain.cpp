@@ -1,0 +1,817 @@
+// Replays captured TCP connections through the state machine as an observer.
+//
+// The observer sees each segment once, at the capture point, and assumes it reached the other
+// end at the same moment (true for a loopback capture; for a capture on one host the far end's
+// transitions happen up to one one-way delay later). Transitions follow RFC 9293 §3.10.7 (segment
+// arrives) in the order the RFC checks a segment: RST, SYN, ACK, FIN. A sender's own transitions
+// (SYN -> SYN_SENT, SYN+ACK -> SYN_RECEIVED, FIN -> FIN_WAIT_1 / LAST_ACK, RST -> CLOSED) are
+// taken at the moment its segment is seen. Where Linux differs from the RFC the note says so.
+#include "tcplab/explain.hpp"
+#include "tcplab/run.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <deque>
+#include <map>
+#include <memory>
+#include <queue>
+#include <set>
+#include <unordered_map>
+
+namespace tcplab {
+namespace {
+
+using nlohmann::ordered_json;
+
+bool lt(uint32_t a, uint32_t b) { return int32_t(a - b) < 0; }  // RFC 9293 §3.4 modular compare
+bool le(uint32_t a, uint32_t b) { return int32_t(a - b) <= 0; }
+
+constexpr int64_t kTimeWaitUs = 60'000'000;  // Linux TCP_TIMEWAIT_LEN (include/net/tcp.h)
+constexpr int64_t kSynRtoUs = 1'000'000;     // Linux TCP_TIMEOUT_INIT, RFC 6298 §2.1
+constexpr int64_t kRtoMinUs = 200'000;       // Linux TCP_RTO_MIN
+
+struct Sent {  // a segment carrying sequence space, for retransmission spacing
+    uint32_t seq, end;
+    int64_t last_us;
+    int64_t prev_gap_us = 0;
+    int copies = 1;
+};
+
+struct End {
+    std::string addr, host, conn;  // "ip:port", host name, "local>remote"
+    std::string state = "CLOSED";
+    bool seen = false;  // sent anything
+    uint32_t base = 0;  // ISS (or a guess) for relative numbers
+    bool iss_known = false;
+    uint32_t iss = 0;
+    uint32_t snd_nxt = 0;
+    uint32_t snd_una = 0;
+    bool una_known = false;
+    bool fin_sent = false, fin_acked = false, fin_received = false;
+    uint32_t fin_seq = 0;
+    bool zero_win = false;
+    uint16_t last_win = 0;
+    int wscale = -1;
+    bool last_ack_valid = false;
+    uint32_t last_ack = 0;
+    int dups = 0;
+    bool dup_noted = false;
+    bool rtx_timer = false;
+    bool got_data = false;  // received payload from the peer
+    bool half_close_noted = false;
+    bool passive = false;   // the listening side
+    std::deque<Sent> sent;  // unacknowledged sequence-space segments
+    int64_t last_us = 0;
+};
+
+struct Conn {
+    long id = 0;
+    End e[2];  // 0: client, 1: server
+    std::string roles;
+    uint64_t first_frame = 0, segments = 0;
+    int64_t syn_us = -1, rtt_us = -1;
+    bool established_once = false;
+    bool done = false;  // superseded by a new incarnation
+    int64_t tw_expires[2] = {-1, -1};
+};
+
+struct Key {
+    std::array<uint8_t, 16> a, b;
+    uint16_t pa, pb;
+    uint8_t v;
+    bool operator==(const Key& o) const {
+        return a == o.a && b == o.b && pa == o.pa && pb == o.pb && v == o.v;
+    }
+};
+struct KeyHash {
+    size_t operator()(const Key& k) const {
+        size_t h = 1469598103934665603ull;
+        auto mix = [&](uint8_t x) { h = (h ^ x) * 1099511628211ull; };
+        for (auto x : k.a) mix(x);
+        for (auto x : k.b) mix(x);
+        mix(uint8_t(k.pa)), mix(uint8_t(k.pa >> 8)), mix(uint8_t(k.pb)), mix(uint8_t(k.pb >> 8)),
+            mix(k.v);
+        return h;
+    }
+};
+// Canonical key: the smaller endpoint first.
+Key key_of(const CapturedSegment& s, bool* forward) {
+    bool f = std::tie(s.src, s.sport) < std::tie(s.dst, s.dport);
+    if (forward) *forward = f;
+    return f ? Key{s.src, s.dst, s.sport, s.dport, s.ip_version}
+             : Key{s.dst, s.src, s.dport, s.sport, s.ip_version};
+}
+
+class Explainer {
+public:
+    Explainer(const Capture& cap, const ExplainOptions& opt) : cap_(cap), opt_(opt) {}
+
+    ordered_json run() {
+        start_us_ = cap_.segments.empty() ? 0 : cap_.segments.front().ts_us;
+        name_hosts();
+        for (const auto& s : cap_.segments) segment(s);
+        end_us_ = cap_.segments.empty() ? 0 : rel(cap_.segments.back().ts_us);
+        flush_timers(end_us_);
+        finish();
+        return build();
+    }
+
+private:
+    const Capture& cap_;
+    const ExplainOptions& opt_;
+    int64_t start_us_ = 0, end_us_ = 0;
+    ordered_json events_ = ordered_json::array();
+    ordered_json hosts_ = ordered_json::object();
+    std::map<std::string, std::string> host_of_;  // identity -> host name
+    bool per_endpoint_ = false;
+    std::unordered_map<Key, size_t, KeyHash> live_;
+    std::vector<std::unique_ptr<Conn>> conns_;
+    std::map<std::string, uint64_t> note_counts_;
+    uint64_t seg_id_ = 0;
+    struct Tw {
+        int64_t at;
+        size_t conn;
+        int side;
+        bool operator>(const Tw& o) const { return at > o.at; }
+    };
+    std::priority_queue<Tw, std::vector<Tw>, std::greater<Tw>> tw_;
+
+    int64_t rel(int64_t abs_us) const { return abs_us - start_us_; }
+    bool wanted(const Conn& c) const { return opt_.connection < 0 || opt_.connection == c.id; }
+
+    // Host naming: one host per IP address, unless some connection has the same address on both
+    // ends (loopback), then one host per endpoint. Two hosts with consistent roles are called
+    // "client" and "server"; otherwise "A", "B", ... in order of appearance.
+    void name_hosts() {
+        std::vector<std::string> order;
+        std::map<std::string, std::string> ip_of, port_of;
+        std::map<std::string, std::set<std::string>> roles;
+        std::unordered_map<Key, bool, KeyHash> seen;
+        for (const auto& s : cap_.segments)
+            if (s.ip_version == 4 ? std::equal(s.src.begin(), s.src.begin() + 4, s.dst.begin())
+                                  : s.src == s.dst) {
+                per_endpoint_ = true;
+                break;
+            }
+        for (const auto& s : cap_.segments) {
+            Key k = key_of(s, nullptr);
+            if (seen.count(k)) continue;
+            bool client_is_src = (s.flags & kSyn) ? !(s.flags & kAck) : s.sport > s.dport;
+            seen[k] = true;
+            std::string src = identity(s.ip_version, s.src, s.sport),
+                        dst = identity(s.ip_version, s.dst, s.dport);
+            for (auto& [id, ver, ip, port, role] :
+                 {std::tuple{src, s.ip_version, s.src, s.sport, client_is_src},
+                  std::tuple{dst, s.ip_version, s.dst, s.dport, !client_is_src}}) {
+                if (!ip_of.count(id)) {
+                    order.push_back(id);
+                    ip_of[id] = ip_to_string(ver, ip);
+                    port_of[id] = std::to_string(port);
+                }
+                roles[id].insert(role ? "client" : "server");
+            }
+        }
+        bool cs = order.size() == 2 && roles[order[0]].size() == 1 && roles[order[1]].size() == 1 &&
+                  *roles[order[0]].begin() != *roles[order[1]].begin();
+        for (size_t i = 0; i < order.size(); ++i) {
+            std::string name;
+            if (cs)
+                name = *roles[order[i]].begin();
+            else if (i < 26)
+                name = std::string(1, char('A' + i));
+            else
+                name = "H" + std::to_string(i + 1);
+            host_of_[order[i]] = name;
+            ordered_json h = {{"ip", ip_of[order[i]]}};
+            if (per_endpoint_) h["port"] = std::stoi(port_of[order[i]]);
+            hosts_[name] = h;
+        }
+    }
+    std::string identity(uint8_t v, const std::array<uint8_t, 16>& ip, uint16_t port) const {
+        return per_endpoint_ ? endpoint_string(v, ip, port) : ip_to_string(v, ip);
+    }
+
+    void push(ordered_json e) {
+        if (opt_.events) events_.push_back(std::move(e));
+    }
+    void note(const Conn& c, int64_t t, const End* who, const std::string& code,
+              ordered_json args = ordered_json::object()) {
+        ++note_counts_[code];
+        if (!opt_.events || !wanted(c)) return;
+        if (who && !args.contains("host")) args["host"] = who->host;
+        ordered_json e = {{"t_us", t}, {"kind", "note"}};
+        if (who) e["host"] = who->host, e["conn"] = who->conn;
+        e["code"] = code;
+        e["args"] = std::move(args);
+        push(std::move(e));
+    }
+    void state(Conn& c, End& x, int64_t t, const std::string& to, const std::string& cause,
+               bool inferred = false) {
+        if (x.state == to && cause != "capture_start") return;
+        if (wanted(c)) {
+            ordered_json e = {{"t_us", t},      {"kind", "state"}, {"host", x.host},
+                              {"conn", x.conn}, {"from", x.state}, {"to", to},
+                              {"cause", cause}};
+            if (inferred) e["inferred"] = true;
+            push(std::move(e));
+        }
+        std::string from = x.state;
+        x.state = to;
+        int side = &x == &c.e[0] ? 0 : 1;
+        if (to == "TIME_WAIT") {
+            c.tw_expires[side] = t + kTimeWaitUs;
+            tw_.push({t + kTimeWaitUs, index_of(c), side});
+            timer(c, x, t, "time_wait", "set", t + kTimeWaitUs);
+            note(c, t, &x, "cap_time_wait");
+        } else if (from == "TIME_WAIT" && c.tw_expires[side] >= 0) {
+            c.tw_expires[side] = -1;
+            timer(c, x, t, "time_wait", "cancel");
+        }
+        if (to == "CLOSED" && x.rtx_timer) {
+            x.rtx_timer = false;
+            timer(c, x, t, "retransmit", "cancel");
+        }
+    }
+    void timer(const Conn& c, const End& x, int64_t t, const char* name, const char* action,
+               int64_t expires = -1, bool inferred = false) {
+        if (!wanted(c)) return;
+        ordered_json e = {{"t_us", t},      {"kind", "timer"}, {"host", x.host},
+                          {"conn", x.conn}, {"timer", name},   {"action", action}};
+        if (expires >= 0) e["expires_us"] = expires;
+        if (inferred) e["inferred"] = true;
+        push(std::move(e));
+    }
+
+    // TIME_WAIT timers that expire before time t: fire them first, so events stay in time order.
+    void flush_timers(int64_t t) {
+        while (!tw_.empty() && tw_.top().at <= t) {
+            Tw w = tw_.top();
+            tw_.pop();
+            Conn& c = *conns_[w.conn];
+            End& x = c.e[w.side];
+            if (c.tw_expires[w.side] != w.at || x.state != "TIME_WAIT")
+                continue;  // cancelled or restarted
+            c.tw_expires[w.side] = -1;
+            timer(c, x, w.at, "time_wait", "fire");
+            state(c, x, w.at, "CLOSED", "timer:time_wait");
+        }
+    }
+
+    Conn& open(const CapturedSegment& s, const Key& k, int64_t t) {
+        auto c = std::make_unique<Conn>();
+        c->id = long(conns_.size()) + 1;
+        c->first_frame = s.frame;
+        std::string src = endpoint_string(s.ip_version, s.src, s.sport),
+                    dst = endpoint_string(s.ip_version, s.dst, s.dport);
+        std::string hsrc = host_of_[identity(s.ip_version, s.src, s.sport)],
+                    hdst = host_of_[identity(s.ip_version, s.dst, s.dport)];
+        bool syn = s.flags & kSyn, ack = s.flags & kAck;
+        bool client_is_src = syn ? !ack : s.sport > s.dport;
+        End& cl = c->e[0];
+        End& sv = c->e[1];
+        cl.addr = client_is_src ? src : dst, cl.host = client_is_src ? hsrc : hdst;
+        sv.addr = client_is_src ? dst : src, sv.host = client_is_src ? hdst : hsrc;
+        cl.conn = cl.addr + ">" + sv.addr;
+        sv.conn = sv.addr + ">" + cl.addr;
+        sv.passive = true;
+        c->roles = syn ? (ack ? "syn_ack" : "syn") : "guessed";
+        size_t idx = conns_.size();
+        conns_.push_back(std::move(c));
+        live_[k] = idx;
+        Conn& r = *conns_[idx];
+        if (syn && !ack) {
+            r.e[1].state = "LISTEN";  // assumed until the server answers
+        } else if (syn && ack) {
+            r.e[1].state = "LISTEN";
+            state(r, r.e[0], t, "SYN_SENT", "capture_start", true);
+            r.e[0].iss_known = true;
+            r.e[0].iss = r.e[0].base = s.ack - 1;
+            r.e[0].snd_nxt = s.ack;
+            r.e[0].seen = true;
+            note(r, t, &r.e[0], "cap_missed_syn");
+        } else {
+            state(r, r.e[0], t, "ESTABLISHED", "capture_start", true);
+            state(r, r.e[1], t, "ESTABLISHED", "capture_start", true);
+            r.established_once = true;
+            note(r, t, nullptr, "cap_mid_connection",
+                 {{"client", r.e[0].addr}, {"server", r.e[1].addr}});
+        }
+        return r;
+    }
+
+    void segment(const CapturedSegment& s) {
+        const int64_t t = rel(s.ts_us);
+        flush_timers(t);
+        bool fwd;
+        Key k = key_of(s, &fwd);
+        auto it = live_.find(k);
+        Conn* cp = it == live_.end() ? nullptr : conns_[it->second].get();
+        const std::string src = endpoint_string(s.ip_version, s.src, s.sport);
+        const bool syn = s.flags & kSyn, ackf = s.flags & kAck, fin = s.flags & kFin,
+                   rst = s.flags & kRst;
+        if (cp && syn && !ackf) {
+            int xi = cp->e[0].addr == src ? 0 : 1;
+            End& x = cp->e[xi];
+            bool same_syn = x.iss_known && s.seq == x.iss;
+            if (!same_syn) {
+                auto closed = [](const End& e) {
+                    return e.state == "CLOSED" || e.state == "TIME_WAIT" || e.state == "LISTEN";
+                };
+                if (closed(cp->e[0]) && closed(cp->e[1])) {
+                    std::string old = cp->e[0].conn;
+                    const End* tw = cp->e[0].state == "TIME_WAIT"   ? &cp->e[0]
+                                    : cp->e[1].state == "TIME_WAIT" ? &cp->e[1]
+                                                                    : nullptr;
+                    std::string twhost = tw ? tw->host : "";
+                    cp->done = true;
+                    // The old incarnation's TIME_WAIT ends here (RFC 6191 / Linux
+                    // tcp_timewait_state_process).
+                    for (int i = 0; i < 2; ++i)
+                        if (cp->e[i].state == "TIME_WAIT")
+                            state(*cp, cp->e[i], t, "CLOSED", "seg:" + std::to_string(seg_id_ + 1));
+                    cp = &open(s, k, t);
+                    note(*cp, t, nullptr, "cap_new_incarnation", {{"conn", old}});
+                    if (tw) note(*cp, t, nullptr, "cap_syn_in_time_wait", {{"host", twhost}});
+                } else {
+                    note(*cp, t, nullptr, "cap_syn_in_synchronized", {{"conn", x.conn}});
+                }
+            }
+        }
+        if (!cp) cp = &open(s, k, t);
+        Conn& c = *cp;
+        ++c.segments;
+        int xi = c.e[0].addr == src ? 0 : 1;
+        End& x = c.e[xi];
+        End& y = c.e[1 - xi];
+        const uint32_t seglen = s.len + (syn ? 1 : 0) + (fin ? 1 : 0);
+        const uint64_t id = ++seg_id_;
+        const std::string cause = "seg:" + std::to_string(id);
+
+        // Sequence bookkeeping before this segment.
+        if (!x.seen) {
+            x.seen = true;
+            if (syn) {
+                x.iss_known = true;
+                x.iss = x.base = s.seq;
+            } else if (!x.iss_known)
+                x.base = s.seq - 1;
+            if (!x.iss_known || !syn) x.snd_nxt = s.seq;
+            if (syn) x.snd_nxt = s.seq;
+        }
+        if (syn && !x.iss_known) {
+            x.iss_known = true;
+            x.iss = x.base = s.seq;
+            x.snd_nxt = s.seq;
+        }
+
+        // The segment itself.
+        if (opt_.events && wanted(c)) {
+            ordered_json seg = {{"id", id},
+                                {"src", src},
+                                {"dst", endpoint_string(s.ip_version, s.dst, s.dport)},
+                                {"flags", tcp_flag_names(s.flags)},
+                                {"seq", s.seq},
+                                {"ack", s.ack},
+                                {"win", s.win},
+                                {"len", s.len}};
+            ordered_json o = ordered_json::object();
+            if (s.opts.mss >= 0) o["mss"] = s.opts.mss;
+            if (s.opts.wscale >= 0) o["wscale"] = s.opts.wscale;
+            if (s.opts.sack_ok) o["sack_ok"] = true;
+            if (s.opts.has_ts) o["ts"] = {s.opts.ts_val, s.opts.ts_ecr};
+            if (!s.opts.sack.empty()) {
+                o["sack"] = ordered_json::array();
+                for (auto [l, r] : s.opts.sack) o["sack"].push_back({l, r});
+            }
+            if (!o.empty()) seg["opts"] = o;
+            ordered_json e = {
+                {"t_us", t}, {"kind", "send"}, {"host", x.host}, {"conn", x.conn}, {"seg", seg}};
+            ordered_json r = {{"seq", uint32_t(s.seq - x.base)}};
+            if (ackf) r["ack"] = uint32_t(s.ack - y.base);
+            e["rel"] = r;
+            e["frame"] = s.frame;
+            e["capture_conn"] = c.id;
+            push(std::move(e));
+            push({{"t_us", t}, {"kind", "deliver"}, {"host", y.host}, {"seg_id", id}});
+        }
+
+        // --- the sender's side ---
+        bool retrans = false, keepalive = false, probe = false;
+        if (seglen > 0 && lt(s.seq, x.snd_nxt)) {
+            if (!syn && !fin && s.len <= 1 && s.seq == x.snd_nxt - 1)
+                keepalive = true;
+            else if (y.zero_win && s.len <= 1)
+                probe = true;
+            else
+                retrans = true;
+        } else if (seglen > 0 && lt(x.snd_nxt, s.seq) && x.iss_known) {
+            note(c, t, &x, "cap_gap",
+                 {{"seq", uint32_t(s.seq - x.base)}, {"expected", uint32_t(x.snd_nxt - x.base)}});
+        } else if (seglen == 0 && !rst && !syn && s.seq == x.snd_nxt - 1 && x.seen && s.len == 0 &&
+                   c.established_once && t - x.last_us > 1'000'000) {
+            keepalive = true;
+        } else if (seglen > 0 && y.zero_win && !syn && !fin && s.len <= 1) {
+            probe = true;
+        }
+        if (keepalive) {
+            note(c, t, &x, "cap_keepalive",
+                 {{"idle_s", std::round(double(t - std::max(x.last_us, y.last_us)) / 1e5) / 10}});
+            timer(c, x, t, "keepalive", "fire", -1, true);
+        } else if (probe) {
+            note(c, t, &x, "cap_zero_window_probe", {{"len", s.len}});
+            timer(c, x, t, "persist", "fire", -1, true);
+        } else if (retrans) {
+            retransmission(c, x, y, s, t, syn, fin);
+        }
+        if (s.len > 0 && !retrans && !keepalive && !probe) {
+            if (x.fin_sent && le(x.fin_seq, s.seq)) note(c, t, &x, "cap_data_after_fin");
+            if (y.fin_sent && !x.fin_sent && !x.half_close_noted && y.state != "CLOSED") {
+                x.half_close_noted = true;
+                note(c, t, &x, "cap_half_closed");
+            }
+        }
+        if (s.win == 0 && !rst && !x.zero_win) {
+            x.zero_win = true;
+            note(c, t, &x, "cap_zero_window");
+        } else if (s.win > 0 && x.zero_win && !rst) {
+            x.zero_win = false;
+            note(c, t, &x, "cap_window_open", {{"win", uint64_t(s.win) << std::max(0, x.wscale)}});
+        }
+        if (syn && s.opts.wscale >= 0) x.wscale = s.opts.wscale;
+
+        if (rst) {
+            sender_rst(c, x, y, s, t, cause);
+        } else if (syn && !ackf) {
+            if (x.state == "CLOSED" || x.state == "LISTEN") {
+                state(c, x, t, "SYN_SENT", "connect");
+                if (x.iss_known) c.syn_us = t;
+                note(c, t, &x, "cap_syn");
+                timer(c, x, t, "syn_retransmit", "set", t + kSynRtoUs, true);
+            }
+            if (y.state == "SYN_SENT" && y.seen) note(c, t, nullptr, "cap_simultaneous_open");
+        } else if (syn && ackf) {
+            if (x.state == "LISTEN" || x.state == "CLOSED" || x.state == "SYN_SENT") {
+                bool simultaneous = x.state == "SYN_SENT";
+                state(c, x, t, "SYN_RECEIVED",
+                      simultaneous ? cause : "seg:" + std::to_string(id - 1));
+                if (!simultaneous) {
+                    note(c, t, &x, "cap_syn_ack");
+                    timer(c, x, t, "synack_retransmit", "set", t + kSynRtoUs, true);
+                }
+            }
+        }
+        if (fin && !rst && !(retrans && x.fin_sent)) {
+            const uint32_t fseq = s.seq + s.len + (syn ? 1 : 0);
+            if (!x.fin_sent) {
+                x.fin_sent = true;
+                x.fin_seq = fseq;
+                std::string from = x.state, to = from;
+                if (from == "ESTABLISHED" || from == "SYN_RECEIVED")
+                    to = "FIN_WAIT_1";
+                else if (from == "CLOSE_WAIT")
+                    to = "LAST_ACK";
+                state(c, x, t, to, cause);
+                note(c, t, &x, "cap_fin", {{"from", from}, {"to", to}});
+            }
+        }
+        uint32_t end = s.seq + seglen;
+        if (seglen > 0 && lt(x.snd_nxt, end)) {
+            if (!retrans) x.sent.push_back({s.seq, end, t});
+            if (x.snd_nxt == x.snd_una && x.una_known && !x.rtx_timer && !syn && !keepalive &&
+                !probe) {
+                x.rtx_timer = true;
+                int64_t rtt = c.rtt_us > 0 ? c.rtt_us : 0;
+                timer(c, x, t, "retransmit", "set", t + rtt + std::max(2 * rtt, kRtoMinUs), true);
+            }
+            x.snd_nxt = end;
+        }
+
+        // --- the receiver's side (RFC 9293 §3.10.7: RST, SYN, ACK, FIN in that order) ---
+        if (rst) {
+            receiver_rst(c, x, y, s, t, cause);
+        } else {
+            if (syn && ackf && y.state == "SYN_SENT") {
+                if (s.ack == y.iss + 1 || !y.iss_known) {
+                    y.snd_una = s.ack, y.una_known = true;
+                    state(c, y, t, "ESTABLISHED", cause);
+                    c.established_once = true;
+                    if (c.syn_us >= 0) c.rtt_us = t - c.syn_us;
+                    timer(c, y, t, "syn_retransmit", "cancel");
+                    note(c, t, &y, "cap_established_client",
+                         {{"rtt_ms",
+                           c.rtt_us >= 0 ? std::round(double(c.rtt_us) / 10) / 100 : 0.0}});
+                } else {
+                    note(c, t, &x, "cap_unacceptable_ack",
+                         {{"ack", s.ack}, {"snd_nxt", y.snd_nxt}});
+                }
+            } else if (ackf) {
+                receive_ack(c, x, y, s, t, cause, keepalive);
+            }
+            if (s.len > 0 && (y.state == "CLOSED" && y.seen) && !rst)
+                note(c, t, &y, "cap_data_to_closed", {{"state", y.state}});
+            if (s.len > 0) y.got_data = true;
+            if (fin && !rst) receive_fin(c, x, y, s, t, cause);
+        }
+        x.last_us = t;
+        if (ackf && !rst) {
+            x.last_ack_valid = true;
+            x.last_ack = s.ack;
+            x.last_win = s.win;
+        }
+    }
+
+    void retransmission(Conn& c, End& x, End& y, const CapturedSegment& s, int64_t t, bool syn,
+                        bool fin) {
+        Sent* orig = nullptr;
+        for (auto& p : x.sent)
+            if (p.seq == s.seq) {
+                orig = &p;
+                break;
+            }
+        int64_t gap = orig ? t - orig->last_us : -1;
+        int n = orig ? orig->copies : 1;
+        std::string what = syn                 ? (s.flags & kAck ? "SYN+ACK" : "SYN")
+                           : fin && s.len == 0 ? "FIN"
+                                               : "data";
+        const char* tname =
+            syn ? (s.flags & kAck ? "synack_retransmit" : "syn_retransmit") : "retransmit";
+        if (!syn && y.dups >= 3 && y.last_ack == s.seq && (!orig || orig->copies == 1)) {
+            note(c, t, &x, "cap_fast_retransmit",
+                 {{"seq", uint32_t(s.seq - x.base)}, {"dups", y.dups}});
+        } else {
+            timer(c, x, t, tname, "fire", -1, true);
+            note(c, t, &x, "cap_retransmission",
+                 {{"what", what},
+                  {"seq", uint32_t(s.seq - x.base)},
+                  {"n", n},
+                  {"gap_ms", gap >= 0 ? std::round(double(gap) / 100) / 10 : -1.0}});
+            if (orig && orig->prev_gap_us > 0 && gap > 0) {
+                double ratio = double(gap) / double(orig->prev_gap_us);
+                ordered_json a = {{"prev_ms", std::round(double(orig->prev_gap_us) / 100) / 10},
+                                  {"gap_ms", std::round(double(gap) / 100) / 10}};
+                note(c, t, &x,
+                     ratio > 1.6 && ratio < 2.5 ? "cap_backoff_doubled" : "cap_backoff_unusual", a);
+            }
+        }
+        if (orig) {
+            orig->prev_gap_us = gap;
+            orig->last_us = t;
+            ++orig->copies;
+        }
+    }
+
+    void sender_rst(Conn& c, End& x, End& y, const CapturedSegment& s, int64_t t,
+                    const std::string& cause) {
+        (void)s;
+        if (x.state == "LISTEN" && !x.fin_sent && y.state == "SYN_SENT") {
+            x.state = "CLOSED";  // there never was a listener
+            note(c, t, &x, "cap_refused",
+                 {{"port", x.addr.substr(x.addr.rfind(':') + 1)}, {"peer", y.host}});
+            return;
+        }
+        if (x.state == "CLOSED" || x.state == "LISTEN") {
+            note(c, t, &x, "cap_rst_for_closed");
+            return;
+        }
+        if (x.state == "TIME_WAIT") {  // Linux answers some segments in TIME_WAIT with RST
+            note(c, t, &x, "cap_rst_for_closed");
+            return;
+        }
+        if (x.state ==
+            "SYN_SENT") {  // an aborted connect(): RFC 9293 §3.10.5 sends nothing, Linux may
+            state(c, x, t, "CLOSED", cause);
+            return;
+        }
+        note(c, t, &x, "cap_abort", {{"state", x.state}});
+        state(c, x, t, "CLOSED", cause);
+    }
+
+    void receiver_rst(Conn& c, End& x, End& y, const CapturedSegment& s, int64_t t,
+                      const std::string& cause) {
+        if (y.state == "SYN_SENT") {
+            // RFC 9293 §3.10.7.3: acceptable if the ACK acknowledges our SYN.
+            if ((s.flags & kAck) && (!y.iss_known || s.ack == y.iss + 1)) {
+                timer(c, y, t, "syn_retransmit", "cancel");
+                note(c, t, &y, "cap_reset", {{"state", y.state}, {"errno", "ECONNREFUSED"}});
+                state(c, y, t, "CLOSED", cause);
+            } else {
+                note(c, t, &y, "cap_rst_out_of_window");
+            }
+            return;
+        }
+        if (y.state == "CLOSED" || y.state == "LISTEN") return;
+        if (y.state == "TIME_WAIT") {
+            note(c, t, &y, "cap_rst_time_wait");
+            state(c, y, t, "CLOSED", cause);
+            return;
+        }
+        // RFC 5961 §3.2: exact match resets; elsewhere in the window: challenge ACK; outside:
+        // ignore. Y's RCV.NXT is what X has sent so far (X.snd_nxt before this RST; a RST takes no
+        // space).
+        uint32_t rcv_nxt = x.snd_nxt;
+        uint64_t wnd = uint64_t(y.last_win) << std::max(0, y.wscale);
+        if (wnd == 0) wnd = 1;
+        bool exact = s.seq == rcv_nxt;
+        bool in_window = le(rcv_nxt, s.seq) && uint64_t(uint32_t(s.seq - rcv_nxt)) < wnd;
+        if (!exact && !in_window && y.last_ack_valid && s.seq == y.last_ack) exact = true;
+        if (exact) {
+            // Linux tcp_reset(): SYN_SENT -> ECONNREFUSED, CLOSE_WAIT -> EPIPE, otherwise
+            // ECONNRESET.
+            std::string err = y.state == "CLOSE_WAIT" ? "EPIPE" : "ECONNRESET";
+            if (y.state == "SYN_RECEIVED" && y.passive)
+                err = "none (the connection never reached accept())";
+            note(c, t, &y, "cap_reset", {{"state", y.state}, {"errno", err}});
+            state(c, y, t, "CLOSED", cause);
+        } else if (in_window) {
+            note(c, t, &y, "cap_rst_challenge");
+        } else {
+            note(c, t, &y, "cap_rst_out_of_window");
+        }
+    }
+
+    void receive_ack(Conn& c, End& x, End& y, const CapturedSegment& s, int64_t t,
+                     const std::string& cause, bool keepalive) {
+        // Acceptable ACK range (RFC 9293 §3.10.7.4): never beyond what the peer sent.
+        if (y.seen && y.iss_known && lt(y.snd_nxt, s.ack)) {
+            note(c, t, &x, "cap_unacceptable_ack",
+                 {{"ack", uint32_t(s.ack - y.base)}, {"snd_nxt", uint32_t(y.snd_nxt - y.base)}});
+            return;
+        }
+        // Duplicate ACKs (RFC 5681 §2): pure ACK, same ack and window, data outstanding.
+        bool pure = s.len == 0 && !(s.flags & (kSyn | kFin | kRst));
+        if (pure && !keepalive && x.last_ack_valid && s.ack == x.last_ack && s.win == x.last_win &&
+            y.seen && s.ack != y.snd_nxt) {
+            ++x.dups;
+            if (x.dups == 3 && !x.dup_noted) {
+                x.dup_noted = true;
+                note(c, t, &x, "cap_dup_ack", {{"ack", uint32_t(s.ack - y.base)}, {"n", x.dups}});
+            }
+        } else if (!pure || s.ack != x.last_ack) {
+            x.dups = 0;
+            x.dup_noted = false;
+        }
+        if (!y.una_known || lt(y.snd_una, s.ack)) {
+            y.snd_una = s.ack;
+            y.una_known = true;
+            while (!y.sent.empty() && le(y.sent.front().end, s.ack)) y.sent.pop_front();
+        }
+        if (y.rtx_timer && y.snd_una == y.snd_nxt) {
+            y.rtx_timer = false;
+            timer(c, y, t, "retransmit", "cancel");
+        }
+        if (y.state == "SYN_RECEIVED" && (!y.iss_known || le(y.iss + 1, s.ack))) {
+            state(c, y, t, "ESTABLISHED", cause);
+            timer(c, y, t, "synack_retransmit", "cancel");
+            c.established_once = true;
+            if (y.passive) note(c, t, &y, "cap_handshake_done");
+        }
+        if (y.fin_sent && !y.fin_acked && le(y.fin_seq + 1, s.ack)) {
+            y.fin_acked = true;
+            std::string from = y.state, to = from;
+            if (from == "FIN_WAIT_1")
+                to = "FIN_WAIT_2";
+            else if (from == "CLOSING")
+                to = "TIME_WAIT";
+            else if (from == "LAST_ACK")
+                to = "CLOSED";
+            if (to != from) {
+                note(c, t, &y, "cap_fin_acked", {{"from", from}, {"to", to}});
+                state(c, y, t, to, cause);
+                if (to == "CLOSED") note(c, t, &y, "cap_closed");
+            }
+        }
+    }
+
+    void receive_fin(Conn& c, End& x, End& y, const CapturedSegment& s, int64_t t,
+                     const std::string& cause) {
+        (void)x;
+        (void)s;
+        if (y.fin_received) {
+            if (y.state == "TIME_WAIT") {
+                note(c, t, &y, "cap_time_wait_restart");
+                int side = &y == &c.e[0] ? 0 : 1;
+                c.tw_expires[side] = t + kTimeWaitUs;
+                tw_.push({t + kTimeWaitUs, index_of(c), side});
+                timer(c, y, t, "time_wait", "set", t + kTimeWaitUs);
+            }
+            return;
+        }
+        if (y.state == "CLOSED" || y.state == "LISTEN" || y.state == "SYN_SENT") return;
+        y.fin_received = true;
+        std::string from = y.state, to = from;
+        if (from == "ESTABLISHED" || from == "SYN_RECEIVED")
+            to = "CLOSE_WAIT";
+        else if (from == "FIN_WAIT_1")
+            to = y.fin_acked ? "TIME_WAIT" : "CLOSING";
+        else if (from == "FIN_WAIT_2")
+            to = "TIME_WAIT";
+        note(c, t, &y, "cap_fin_received", {{"from", from}, {"to", to}});
+        state(c, y, t, to, cause);
+    }
+
+    size_t index_of(const Conn& c) const { return size_t(c.id - 1); }
+
+    void finish() {
+        for (auto& cp : conns_) {
+            Conn& c = *cp;
+            if (!c.e[0].seen || !c.e[1].seen)
+                note(c, end_us_, nullptr, "cap_one_direction",
+                     {{"seen", c.e[0].seen ? c.e[0].addr + " → " + c.e[1].addr
+                                           : c.e[1].addr + " → " + c.e[0].addr}});
+            if (c.done) continue;
+            for (auto& x : c.e) {
+                if (x.state == "TIME_WAIT") {
+                    int side = &x == &c.e[0] ? 0 : 1;
+                    note(c, end_us_, &x, "cap_end_time_wait",
+                         {{"left_s", std::round(double(c.tw_expires[side] - end_us_) / 1e5) / 10}});
+                } else if (x.state == "CLOSE_WAIT") {
+                    note(c, end_us_, &x, "cap_end_close_wait");
+                } else if (x.state == "FIN_WAIT_2") {
+                    note(c, end_us_, &x, "cap_end_fin_wait_2");
+                }
+            }
+        }
+    }
+
+    ordered_json build() {
+        ordered_json tr;
+        tr["tcplab"] = 1;
+        tr["source"] = "capture";
+        tr["title"] = opt_.file;
+        tr["hosts"] = hosts_;
+        ordered_json cap;
+        cap["file"] = opt_.file;
+        cap["format"] = cap_.info.format;
+        cap["linktypes"] = cap_.info.linktypes;
+        cap["packets"] = cap_.info.packets;
+        cap["tcp_packets"] = cap_.info.tcp_packets;
+        ordered_json sk = ordered_json::object();
+        for (const auto& r : capture_skip_reasons())
+            if (auto it = cap_.info.skipped.find(r); it != cap_.info.skipped.end())
+                sk[r] = it->second;
+        cap["skipped"] = sk;
+        if (cap_.info.truncated_at) cap["truncated_at"] = *cap_.info.truncated_at;
+        cap["start_us"] = start_us_;
+        ordered_json list = ordered_json::array();
+        for (const auto& cp : conns_) {
+            const Conn& c = *cp;
+            list.push_back({{"id", c.id},
+                            {"client", c.e[0].addr},
+                            {"server", c.e[1].addr},
+                            {"client_host", c.e[0].host},
+                            {"server_host", c.e[1].host},
+                            {"first_frame", c.first_frame},
+                            {"segments", c.segments},
+                            {"roles", c.roles},
+                            {"final", {{"client", c.e[0].state}, {"server", c.e[1].state}}}});
+        }
+        cap["connections"] = list;
+        ordered_json counts = ordered_json::object();
+        for (auto& [k, v] : note_counts_) counts[k] = v;
+        cap["note_counts"] = counts;
+        tr["capture"] = cap;
+        tr["end_us"] = end_us_;
+        // Capture-wide notes first.
+        ordered_json head = ordered_json::array();
+        auto headnote = [&](const std::string& code, ordered_json args) {
+            head.push_back(
+                {{"t_us", 0}, {"kind", "note"}, {"code", code}, {"args", std::move(args)}});
+        };
+        if (opt_.events) {
+            headnote("cap_source", {{"file", opt_.file}, {"format", cap_.info.format}});
+            if (cap_.info.tcp_packets == 0)
+                headnote("cap_no_tcp", {{"packets", cap_.info.packets}});
+            uint64_t other = cap_.info.packets - cap_.info.tcp_packets;
+            if (other > 0 && cap_.info.tcp_packets > 0) {
+                std::string reasons;
+                for (auto& [k, v] : sk.items())
+                    reasons +=
+                        (reasons.empty() ? "" : ", ") + k + " " + std::to_string(v.get<uint64_t>());
+                headnote("cap_not_tcp", {{"count", other}, {"reasons", reasons}});
+            }
+            if (cap_.info.truncated_at)
+                headnote("cap_truncated", {{"offset", *cap_.info.truncated_at}});
+            for (auto& e : events_) head.push_back(std::move(e));
+            // Notes emitted at the end may carry earlier times: keep the array in time order
+            // (stable).
+            std::stable_sort(head.begin(), head.end(),
+                             [](const ordered_json& a, const ordered_json& b) {
+                                 return a["t_us"].get<int64_t>() < b["t_us"].get<int64_t>();
+                             });
+        }
+        tr["events"] = std::move(head);
+        return tr;
+    }
+};
+
+}  // namespace
+
+ordered_json explain_capture(const Capture& cap, const ExplainOptions& opt) {
+    return Explainer(cap, opt).run();
+}
+
+ordered_json explain_capture(std::span<const uint8_t> bytes, const ExplainOptions& opt) {
+    return explain_capture(read_capture(bytes, opt.file), opt);
+}
+
+}  // namespace tcplab

@@ -1,0 +1,168 @@
+// Captures written by `tcplab pcap` checked with tshark (Wireshark's dissectors):
+//  - every packet decodes; no malformed packet, no bad IPv4 header or TCP checksum;
+//  - the flags, seq and ack tshark reads are the trace's, packet by packet;
+//  - Wireshark's TCP analysis flags appear only where the traffic made them
+//    (retransmissions where a sender re-sent sequence space, lost_segment where it skipped some,
+//    duplicate ACKs where an ACK repeated with data outstanding).
+// Inputs: traces explained from real captures (tests/capture/data, tests/data/linux) and, when the
+// engine runs them, the scenarios and lessons of the project.
+//
+// Run: node --test tests/capture/   (TCPLAB_BIN overrides build/native/cli/tcplab)
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import test from 'node:test';
+import assert from 'node:assert/strict';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const BIN = process.env.TCPLAB_BIN || join(ROOT, 'build/native/cli/tcplab');
+const TSHARK = spawnSync('tshark', ['--version']).status === 0;
+const TMP = mkdtempSync(join(tmpdir(), 'tcplab-tshark-'));
+
+const tcplab = (...args) => spawnSync(BIN, args, { maxBuffer: 1 << 28, encoding: 'buffer' });
+
+const FIELDS = ['frame.number', 'tcp.flags', 'tcp.seq_raw', 'tcp.ack_raw', 'tcp.len', 'ip.checksum.status', 'ipv6.src',
+  'tcp.checksum.status', '_ws.malformed', '_ws.expert.message', 'tcp.analysis.retransmission',
+  'tcp.analysis.fast_retransmission', 'tcp.analysis.spurious_retransmission', 'tcp.analysis.lost_segment',
+  'tcp.analysis.duplicate_ack', 'tcp.analysis.keep_alive', 'tcp.analysis.zero_window_probe', 'frame.comment', 'pkt_comment'];
+
+function tshark(file) {
+  const out = execFileSync('tshark', ['-r', file, '-n', '-o', 'tcp.check_checksum:TRUE', '-o', 'ip.check_checksum:TRUE',
+    '-o', 'tcp.relative_sequence_numbers:FALSE', '-T', 'fields', '-E', 'separator=\t', '-E', 'occurrence=a', '-E', 'aggregator=;',
+    ...FIELDS.flatMap((f) => ['-e', f])], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 1 << 28 });
+  return out.split('\n').filter(Boolean).map((l) => {
+    const v = l.split('\t');
+    return Object.fromEntries(FIELDS.map((f, i) => [f, v[i] ?? '']));
+  });
+}
+
+// The packets a trace puts in a capture at `host`: its sends, and the segments delivered to it.
+function packetsAt(trace, host) {
+  const segs = new Map();
+  const out = [];
+  for (const e of trace.events) {
+    if (e.kind === 'send') {
+      segs.set(e.seg.id, e.seg);
+      if (e.host === host) out.push(e.seg);
+    } else if (e.kind === 'deliver' && e.host === host) out.push(segs.get(e.seg_id));
+  }
+  return out;
+}
+
+const BITS = { FIN: 1, SYN: 2, RST: 4, PSH: 8, ACK: 16, URG: 32, ECE: 64, CWR: 128 };
+const flagBits = (flags) => flags.reduce((a, f) => a | BITS[f], 0);
+const lt = (a, b) => ((a - b) | 0) < 0;
+
+// Where Wireshark's analysis should (and should not) fire, computed from the segments alone.
+function expectedAnalysis(pkts) {
+  const next = new Map();  // direction -> next sequence number
+  const lastAck = new Map();
+  const retrans = new Set(), lost = new Set(), keepalive = new Set();
+  pkts.forEach((s, i) => {
+    const dir = `${s.src}>${s.dst}`;
+    const f = flagBits(s.flags);
+    const seglen = s.len + (f & 2 ? 1 : 0) + (f & 1 ? 1 : 0);
+    const n = next.get(dir);
+    if (n !== undefined && !(f & 4)) {
+      if (seglen > 0 && lt(s.seq, n)) {
+        if (s.len <= 1 && !(f & 3) && s.seq === ((n - 1) >>> 0)) keepalive.add(i + 1);
+        else retrans.add(i + 1);
+      } else if (seglen === 0 && s.len === 0 && !(f & 7) && s.seq === ((n - 1) >>> 0)) keepalive.add(i + 1);
+      else if (lt(n, s.seq) && !(f & 2)) lost.add(i + 1);
+    }
+    if (n === undefined || lt(n, (s.seq + seglen) >>> 0)) next.set(dir, (s.seq + seglen) >>> 0);
+    lastAck.set(dir, s.ack);
+  });
+  return { retrans, lost, keepalive };
+}
+
+function checkCapture(t, file, trace, host) {
+  const rows = tshark(file);
+  const pkts = packetsAt(trace, host);
+  assert.equal(rows.length, pkts.length, 'one packet per segment at the capture point');
+  const exp = expectedAnalysis(pkts);
+  const got = { retrans: new Set(), lost: new Set(), keepalive: new Set() };
+  rows.forEach((r, i) => {
+    const s = pkts[i];
+    const where = `${file} frame ${i + 1}`;
+    assert.equal(r['_ws.malformed'], '', `${where}: malformed`);
+    assert.doesNotMatch(r['_ws.expert.message'], /malformed|bad checksum|incorrect/i, `${where}: ${r['_ws.expert.message']}`);
+    if (!r['ipv6.src']) assert.equal(r['ip.checksum.status'], '1', `${where}: IPv4 checksum status`);
+    assert.equal(r['tcp.checksum.status'], '1', `${where}: TCP checksum status`);
+    assert.equal(Number(r['tcp.flags']), flagBits(s.flags), `${where}: flags`);
+    assert.equal(Number(r['tcp.seq_raw']), s.seq, `${where}: seq`);
+    assert.equal(Number(r['tcp.ack_raw']), s.flags.includes('ACK') ? s.ack : Number(r['tcp.ack_raw']), `${where}: ack`);
+    assert.equal(Number(r['tcp.len']), s.len, `${where}: len`);
+    if (r['tcp.analysis.retransmission'] || r['tcp.analysis.fast_retransmission'] || r['tcp.analysis.spurious_retransmission'])
+      got.retrans.add(i + 1);
+    if (r['tcp.analysis.lost_segment']) got.lost.add(i + 1);
+    if (r['tcp.analysis.keep_alive']) got.keepalive.add(i + 1);
+  });
+  for (const k of ['retrans', 'lost', 'keepalive'])
+    assert.deepEqual([...got[k]].sort((a, b) => a - b), [...exp[k]].sort((a, b) => a - b), `${file}: tcp.analysis ${k} frames`);
+  return rows.length;
+}
+
+function realCaptures() {
+  const list = [];
+  const own = join(ROOT, 'tests/capture/data');
+  for (const f of readdirSync(own)) if (/\.(pcap|pcapng)$/.test(f) && !/truncated|bad-/.test(f)) list.push(join(own, f));
+  const oracle = join(ROOT, 'tests/data/linux');
+  if (existsSync(oracle))
+    for (const d of readdirSync(oracle)) if (existsSync(join(oracle, d, 'capture.pcap'))) list.push(join(oracle, d, 'capture.pcap'));
+  return list;
+}
+
+test('tshark decodes explained real captures written back, packet for packet', { skip: !TSHARK && 'tshark is not installed' }, (t) => {
+  assert.ok(existsSync(BIN), `${BIN} not built`);
+  let files = 0, packets = 0;
+  for (const cap of realCaptures()) {
+    const r = tcplab('explain', '--json', cap);
+    assert.equal(r.status, 0, `${cap}: ${r.stderr}`);
+    const trace = JSON.parse(r.stdout.toString());
+    if (trace.capture.tcp_packets === 0) continue;
+    const name = cap.replace(ROOT, '').replace(/[/.]/g, '_');
+    const tfile = join(TMP, name + '.json');
+    writeFileSync(tfile, r.stdout);
+    // The client is the host that sent the first SYN: the writer's default capture point.
+    const firstSyn = trace.events.find((e) => e.kind === 'send' && e.seg.flags.join() === 'SYN');
+    const host = firstSyn ? firstSyn.host : Object.keys(trace.hosts)[0];
+    for (const fmt of ['pcapng', 'pcap']) {
+      const out = join(TMP, `${name}.${fmt}`);
+      const w = tcplab('pcap', tfile, '-o', out, '--format', fmt, '--lang', 'zh-CN');
+      assert.equal(w.status, 0, `${cap}: ${w.stderr}`);
+      packets += checkCapture(t, out, trace, host);
+    }
+    files++;
+  }
+  assert.ok(files >= 6, `${files} captures checked`);
+  t.diagnostic(`${files} captures, ${packets} packets checked by tshark`);
+});
+
+test('tshark decodes the engine\'s scenarios and lessons written as captures', { skip: !TSHARK && 'tshark is not installed' }, (t) => {
+  assert.ok(existsSync(BIN), `${BIN} not built`);
+  const inputs = [];
+  for (const dir of ['tests/scenarios', 'lessons']) {
+    const d = join(ROOT, dir);
+    if (existsSync(d)) for (const f of readdirSync(d)) if (f.endsWith('.json') && f !== 'schema.json') inputs.push(join(d, f));
+  }
+  let files = 0;
+  for (const input of inputs) {
+    const run = spawnSync(BIN, ['run', '--json', input], { maxBuffer: 1 << 28, encoding: 'utf8' });
+    if (run.status !== 0) continue;  // not a runnable scenario (the engine's own tests cover that)
+    const trace = JSON.parse(run.stdout);
+    if (!trace.events.some((e) => e.kind === 'send')) continue;
+    const tfile = join(TMP, `engine-${files}.json`);
+    writeFileSync(tfile, run.stdout);
+    const firstSyn = trace.events.find((e) => e.kind === 'send' && e.seg.flags.join() === 'SYN');
+    const host = firstSyn ? firstSyn.host : Object.keys(trace.hosts)[0];
+    const out = join(TMP, `engine-${files}.pcapng`);
+    const w = tcplab('pcap', tfile, '-o', out);
+    assert.equal(w.status, 0, `${input}: ${w.stderr}`);
+    checkCapture(t, out, trace, host);
+    files++;
+  }
+  t.diagnostic(`${files} engine traces checked by tshark`);
+});
