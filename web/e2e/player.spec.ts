@@ -169,3 +169,17 @@ test('a corrupt progress store is reported and reset without breaking the page',
   const stored = await page.evaluate(() => JSON.parse(localStorage.getItem('tcplab.progress') ?? 'null'));
   expect(stored).toEqual({ version: 1, lessons: {} });
 });
+
+test('every lesson and example opens, plays forward (to its end or its first quiz) and back without a script error', async ({ page }) => {
+  test.setTimeout(180_000);
+  await open(page, '#lesson=example-handshake-close&step=1');
+  const ids = await page.evaluate(() => (window as unknown as { tcplab: { entries: { id: string }[] } }).tcplab.entries.map((e) => e.id));
+  expect(ids.length).toBeGreaterThanOrEqual(2);
+  for (const id of ids) {
+    await page.evaluate((x) => { location.hash = `#lesson=${x}&step=1`; }, id);
+    await expect(page).toHaveURL(new RegExp(`#lesson=${id}&step=1$`));
+    if (await page.locator('#btn-last').isEnabled()) await page.locator('#btn-last').click();
+    if (await page.locator('#btn-first').isEnabled()) await page.locator('#btn-first').click();
+    await expect(counter(page)).toHaveText(/^Step 1 \//);
+  }
+});
