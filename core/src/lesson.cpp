@@ -215,6 +215,14 @@ bool matches(const json& matcher, const TraceIndex& ti, std::size_t index) {
                 return false;
             continue;
         }
+        if (key == "with_data") {
+            // As in the scenario's fault matcher: does the segment carry payload bytes?
+            const ojson* seg = ti.segment_of(e);
+            if (!seg) return false;
+            const bool has_data = seg->value("len", std::int64_t{0}) > 0;
+            if (has_data != it->get<bool>()) return false;
+            continue;
+        }
         if (key == "seg") {
             const ojson* seg = ti.segment_of(e);
             if (!seg || !object_matches(*it, *seg)) return false;
@@ -301,6 +309,8 @@ void validate_matcher(const json& m, const std::string& file, const std::string&
                 fail(file, p, "expected a time in milliseconds (a number >= 0)");
         } else if (key == "flags" || key == "has_flags") {
             validate_flags_text(*it, file, p);
+        } else if (key == "with_data") {
+            if (!it->is_boolean()) fail(file, p, "expected true or false");
         } else if (it->is_object()) {
             validate_sub_matcher(*it, file, p);
         }

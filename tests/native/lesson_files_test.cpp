@@ -197,3 +197,24 @@ TEST_CASE("lessons: none is a draft", "[lesson][!mayfail]") {
         CHECK_FALSE(l.value("draft", false));
     }
 }
+
+TEST_CASE("lessons: every curriculum topic is taught and mapped in COVERAGE.md", "[lesson]") {
+    // The topic map S0.1 ... S3.12 of the curriculum (lessons/COVERAGE.md).
+    const std::vector<std::pair<int, int>> parts = {{0, 8}, {1, 6}, {2, 11}, {3, 12}};
+    std::set<std::string> taught;
+    for (const auto& f : lesson_files())
+        for (const auto& t : read_json(f).value("topics", json::array()))
+            taught.insert(t.get<std::string>());
+    std::ifstream in(lessons_dir() / "COVERAGE.md");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    const std::string coverage = ss.str();
+    for (const auto& [part, count] : parts) {
+        for (int i = 1; i <= count; ++i) {
+            const std::string code = "S" + std::to_string(part) + "." + std::to_string(i);
+            INFO(code);
+            CHECK(taught.count(code) == 1);
+            CHECK(coverage.find("| " + code + " ") != std::string::npos);
+        }
+    }
+}

@@ -205,6 +205,9 @@ TEST_CASE("matcher: fields compare by subset, flags as an exact set", "[lesson][
     CHECK(event_matches({{"flags", "ACK"}}, t, 13));
     CHECK_FALSE(event_matches({{"flags", "PSH"}}, t, 13));
     CHECK(event_matches({{"flags", "PSH,ACK"}}, t, 13));
+    CHECK(event_matches({{"with_data", true}}, t, 13));
+    CHECK_FALSE(event_matches({{"with_data", true}}, t, 11));
+    CHECK(event_matches({{"with_data", false}, {"flags", "ACK"}}, t, 11));
     CHECK(event_matches({{"has_flags", "FIN"}}, t, 20));
     CHECK_FALSE(event_matches({{"has_flags", "FIN"}}, t, 13));
     CHECK(event_matches({{"kind", "state"}, {"to", "ESTABLISHED"}, {"host", "client"}}, t, 10));
