@@ -1,0 +1,229 @@
+#include "tcplab/simulator.hpp"
+
+#include <algorithm>
+
+namespace tcplab {
+
+namespace {
+std::uint64_t splitmix64(std::uint64_t& x) {
+    std::uint64_t z = (x += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+}
+constexpr std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+}  // namespace
+
+Rng::Rng(std::uint64_t seed) {
+    for (auto& s : s_) s = splitmix64(seed);
+}
+
+std::uint64_t Rng::next() {
+    const std::uint64_t result = rotl(s_[1] * 5, 7) * 9;
+    const std::uint64_t t = s_[1] << 17;
+    s_[2] ^= s_[0];
+    s_[3] ^= s_[1];
+    s_[1] ^= s_[2];
+    s_[0] ^= s_[3];
+    s_[2] ^= t;
+    s_[3] = rotl(s_[3], 45);
+    return result;
+}
+
+double Rng::uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
+
+Simulator::Simulator(std::uint64_t seed, bool trace_on) : trace_(trace_on), rng_(seed) {}
+Simulator::~Simulator() = default;
+
+Host& Simulator::add_host(const std::string& name, std::uint32_t ip, Params p, IsnSpec isn) {
+    const int index = static_cast<int>(hosts_.size());
+    hosts_.push_back(std::make_unique<Host>(*this, index, name, ip, std::move(p), isn, rng_.next()));
+    unplugged_.push_back(false);
+    tx_free_.push_back(0);
+    return *hosts_.back();
+}
+
+Host* Simulator::host_by_ip(std::uint32_t ip) {
+    for (auto& h : hosts_)
+        if (h->ip() == ip) return h.get();
+    return nullptr;
+}
+
+Host* Simulator::host_by_name(const std::string& name) {
+    for (auto& h : hosts_)
+        if (h->name() == name) return h.get();
+    return nullptr;
+}
+
+void Simulator::push(Ev e) {
+    e.order = order_++;
+    queue_.push_back(e);
+    std::push_heap(queue_.begin(), queue_.end(), Later{});
+}
+
+void Simulator::schedule_timer(Time at, int host, std::uint32_t slot, TimerKind k,
+                               std::uint32_t token) {
+    push({at, 0, EvType::Timer, static_cast<std::uint8_t>(k), static_cast<std::uint32_t>(host),
+          slot, token});
+}
+
+void Simulator::schedule_tw_timer(Time at, int host, std::uint32_t slot, std::uint32_t token) {
+    push({at, 0, EvType::TwTimer, 0, static_cast<std::uint32_t>(host), slot, token});
+}
+
+void Simulator::schedule_wake(int host, int fd) {
+    if (!on_wake) return;
+    push({now_, 0, EvType::Wake, 0, static_cast<std::uint32_t>(host), static_cast<std::uint32_t>(fd), 0});
+}
+
+void Simulator::schedule(Time at, std::function<void()> fn) {
+    std::uint32_t slot;
+    if (!free_callbacks_.empty()) {
+        slot = free_callbacks_.back();
+        free_callbacks_.pop_back();
+        callbacks_[slot] = std::move(fn);
+    } else {
+        slot = static_cast<std::uint32_t>(callbacks_.size());
+        callbacks_.push_back(std::move(fn));
+    }
+    push({std::max(at, now_), 0, EvType::Callback, 0, slot, 0, 0});
+}
+
+void Simulator::set_unplugged(int host, bool value) {
+    unplugged_[static_cast<std::size_t>(host)] = value;
+}
+
+std::uint32_t Simulator::park(Segment&& s, int dst) {
+    std::uint32_t slot;
+    if (!free_inflight_.empty()) {
+        slot = free_inflight_.back();
+        free_inflight_.pop_back();
+    } else {
+        slot = static_cast<std::uint32_t>(inflight_.size());
+        inflight_.emplace_back();
+    }
+    inflight_[slot].seg = std::move(s);
+    inflight_[slot].dst = dst;
+    inflight_[slot].duplicate = false;
+    return slot;
+}
+
+void Simulator::drop(const Segment& s, const char* reason) {
+    if (!trace_.on()) return trace_.count();
+    auto e = Trace::event(now_, "drop");
+    e["seg_id"] = s.id;
+    e["reason"] = reason;
+    trace_.add(std::move(e));
+}
+
+namespace {
+bool fault_matches(const FaultSpec& f, const Segment& s, Time now) {
+    if (now < f.from || now >= f.until) return false;
+    if (f.flags) {
+        std::uint8_t flags = s.flags;
+        if (!f.flags_name_psh) flags &= static_cast<std::uint8_t>(~PSH);
+        if (flags != *f.flags) return false;
+    }
+    if (f.with_data && (*f.with_data != (s.len() > 0))) return false;
+    return true;
+}
+}  // namespace
+
+void Simulator::send(int from, Segment&& seg) {
+    Time depart = now_;
+    if (link.bandwidth_mbps > 0) {
+        // FIFO transmit queue per host; serialisation of the IP packet (no link header).
+        const double bits = static_cast<double>(ip_packet_bytes(seg)) * 8.0;
+        const Time ser = static_cast<Time>(bits / link.bandwidth_mbps);
+        auto& free_at = tx_free_[static_cast<std::size_t>(from)];
+        depart = std::max(now_, free_at) + ser;
+        free_at = depart;
+    }
+    Host* dst = host_by_ip(seg.dst.ip);
+    if (!dst) return drop(seg, "no_route");
+    if (unplugged_[static_cast<std::size_t>(from)] ||
+        unplugged_[static_cast<std::size_t>(dst->index())])
+        return drop(seg, "unplugged");
+
+    Time extra = 0;
+    bool dup = false;
+    for (auto& f : faults) {
+        if (f.from_host != from || !fault_matches(f, seg, now_)) continue;
+        ++f.seen;
+        if (f.nth != 0 && f.seen != f.nth) continue;
+        switch (f.type) {
+            case FaultSpec::Type::Drop: return drop(seg, "fault");
+            case FaultSpec::Type::Duplicate: dup = true; break;
+            case FaultSpec::Type::Delay: extra += f.extra; break;
+        }
+    }
+    if (link.loss > 0 && rng_.uniform() < link.loss) return drop(seg, "loss");
+    if (link.duplicate > 0 && rng_.uniform() < link.duplicate) dup = true;
+    if (link.reorder > 0 && rng_.uniform() < link.reorder)
+        extra += static_cast<Time>(rng_.uniform() * 2.0 * static_cast<double>(link.delay)) + 1;
+    if (link.jitter > 0) extra += static_cast<Time>(rng_.uniform() * static_cast<double>(link.jitter));
+
+    const Time arrive = depart + link.delay + extra;
+    const int dst_index = dst->index();
+    if (dup) {
+        Segment copy = seg;
+        std::uint32_t slot = park(std::move(copy), dst_index);
+        inflight_[slot].duplicate = true;
+        push({arrive + 1, 0, EvType::Deliver, 0, slot, 0, 0});
+    }
+    std::uint32_t slot = park(std::move(seg), dst_index);
+    push({arrive, 0, EvType::Deliver, 0, slot, 0, 0});
+}
+
+void Simulator::deliver(std::uint32_t slot) {
+    InFlight& f = inflight_[slot];
+    Segment seg = std::move(f.seg);
+    const int dst = f.dst;
+    const bool duplicate = f.duplicate;
+    free_inflight_.push_back(slot);
+    Host& h = *hosts_[static_cast<std::size_t>(dst)];
+    if (!h.up()) return drop(seg, "host_down");
+    if (unplugged_[static_cast<std::size_t>(dst)]) return drop(seg, "unplugged");
+    if (trace_.on()) {
+        auto e = Trace::event(now_, "deliver");
+        e["host"] = h.name();
+        e["seg_id"] = seg.id;
+        if (duplicate) e["duplicate"] = true;
+        trace_.add(std::move(e));
+    } else {
+        trace_.count();
+    }
+    h.receive(seg);
+}
+
+bool Simulator::run(Time limit, std::size_t max_events) {
+    while (!queue_.empty()) {
+        if (queue_.front().t > limit) return true;
+        if (executed_ >= max_events) return false;
+        std::pop_heap(queue_.begin(), queue_.end(), Later{});
+        Ev e = queue_.back();
+        queue_.pop_back();
+        now_ = e.t;
+        ++executed_;
+        switch (e.type) {
+            case EvType::Deliver: deliver(e.a); break;
+            case EvType::Timer:
+                hosts_[e.a]->on_timer(e.b, static_cast<TimerKind>(e.kind), e.c);
+                break;
+            case EvType::TwTimer: hosts_[e.a]->on_tw_timer(e.b, e.c); break;
+            case EvType::Wake:
+                if (on_wake) on_wake(static_cast<int>(e.a), static_cast<int>(e.b));
+                break;
+            case EvType::Callback: {
+                auto fn = std::move(callbacks_[e.a]);
+                callbacks_[e.a] = nullptr;
+                free_callbacks_.push_back(e.a);
+                fn();
+                break;
+            }
+        }
+    }
+    return true;
+}
+
+}  // namespace tcplab
