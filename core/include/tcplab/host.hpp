@@ -1,0 +1,232 @@
+// A host: what an operating system adds around TCP connections. The socket table, the
+// demultiplexing of arriving segments by 4-tuple, listening sockets with their SYN queue and
+// accept queue, ephemeral ports, TIME-WAIT bookkeeping, RSTs for segments that match nothing,
+// SYN cookies, crash and reboot, and the results the socket API returns.
+//
+// The TCP event processing itself is split by the RFC's own sections:
+//   tcp_input.cpp     SEGMENT ARRIVES (RFC 9293 §3.10.7) for full sockets
+//   tcp_listen.cpp    LISTEN state, SYN queue, accept queue, SYN cookies (§3.10.7.2)
+//   tcp_timewait.cpp  TIME-WAIT and orphaned FIN-WAIT-2 (§3.10.7.4, RFC 1337, RFC 6191)
+//   tcp_output.cpp    sending data, FIN, ACK, RST; delayed ACK
+//   tcp_timer.cpp     retransmission, keepalive, user timeout (§3.10.8)
+//   socket_api.cpp    user calls: OPEN, SEND, RECEIVE, CLOSE, ABORT (§3.10.1–3.10.5)
+#pragma once
+
+#include "tcplab/isn.hpp"
+#include "tcplab/profile.hpp"
+#include "tcplab/segment.hpp"
+#include "tcplab/tcb.hpp"
+#include "tcplab/trace.hpp"
+
+#include <deque>
+#include <memory>
+#include <optional>
+#include <queue>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace tcplab {
+
+class Simulator;
+
+// Poll bits (POLLIN, POLLOUT, POLLERR, POLLHUP).
+enum PollBits : unsigned { kPollIn = 1, kPollOut = 4, kPollErr = 8, kPollHup = 16 };
+
+struct Socket {
+    bool open = false;
+    enum class Kind : std::uint8_t { Fresh, Listener, Conn } kind = Kind::Fresh;
+    Addr local{};
+    bool bound = false;
+    // Options (setsockopt).
+    bool reuseaddr = false;
+    bool keepalive = false;
+    bool nonblock = false;
+    bool nodelay = false;
+    bool linger_on = false;
+    int linger_secs = 0;
+    int keepidle = 0, keepintvl = 0, keepcnt = 0;
+    Time user_timeout = 0;
+    int linger2 = 0;
+    // Listener.
+    int backlog = 0;
+    std::deque<std::uint32_t> accept_queue;  // Tcb slots, ESTABLISHED children not yet accepted
+    std::uint32_t syn_queue = 0;              // children in SYN_RECEIVED
+    Time last_cookie_overflow = -1;           // when a SYN last found the SYN queue full
+    // Connection.
+    std::uint32_t tcb = kNone;
+    bool connecting = false;
+    Errno error = Errno::ok;  // error left after the connection is gone (e.g. connect refused)
+    static constexpr std::uint32_t kNone = 0xffffffff;
+};
+
+struct SysResult {
+    long value = 0;
+    Errno err = Errno::ok;
+    bool block = false;  // the call would block; wait for the socket and call again
+    bool sigpipe = false;
+    static SysResult ok(long v = 0) { return {v, Errno::ok, false, false}; }
+    static SysResult fail(Errno e) { return {-1, e, false, false}; }
+    static SysResult wait() { return {0, Errno::ok, true, false}; }
+};
+
+class Host {
+public:
+    Host(Simulator& sim, int index, std::string name, std::uint32_t ip, Params params,
+         IsnSpec isn, std::uint64_t secret);
+
+    const std::string& name() const { return name_; }
+    std::uint32_t ip() const { return ip_; }
+    int index() const { return index_; }
+    const Params& params() const { return p_; }
+    bool up() const { return up_; }
+
+    // ---- socket API (socket_api.cpp). Calls never block: a result with `block` set means
+    // "wait for this socket to change, then call again" (the caller implements blocking).
+    int socket();
+    SysResult bind(int fd, std::uint32_t ip, std::uint16_t port);
+    SysResult listen(int fd, int backlog);
+    SysResult connect(int fd, Addr remote);
+    SysResult accept(int fd, int* new_fd, Addr* peer);
+    SysResult send(int fd, std::string_view data, bool nosignal);
+    SysResult recv(int fd, std::size_t max, std::string* out);
+    SysResult shutdown(int fd, bool rd, bool wr);
+    SysResult close(int fd);
+    SysResult set_option(int fd, const std::string& name, long value, long value2 = 0);
+    SysResult get_error(int fd);  // getsockopt(SO_ERROR): returns and clears the pending error
+    unsigned poll(int fd) const;
+    bool valid_fd(int fd) const;
+    const Socket* sock(int fd) const;
+
+    // ---- network side
+    void receive(Segment& seg);  // a segment arrives
+    void on_timer(std::uint32_t slot, TimerKind kind, std::uint32_t token);
+    void on_tw_timer(std::uint32_t slot, std::uint32_t token);
+    void crash();
+    void reboot();
+
+    // ---- introspection (tests, census, benchmarks)
+    std::size_t time_wait_count() const { return tw_count_; }
+    std::size_t connection_count() const { return conns_.size() - free_tcbs_.size(); }
+    const Tcb* find_tcb(const FourTuple& t) const;
+    const TimeWaitSock* find_tw(const FourTuple& t) const;
+    std::size_t tcb_bytes() const { return sizeof(Tcb); }
+
+private:
+    friend class HostTestAccess;
+    struct Demux {
+        bool tw = false;
+        std::uint32_t slot = 0;
+    };
+
+    // host.cpp: tables, ports, trace helpers
+    Tcb& new_tcb(const FourTuple& t, State initial);
+    void free_tcb(Tcb& c);
+    Tcb* lookup(const FourTuple& t);
+    int lookup_listener(Addr local) const;
+    bool port_in_use(std::uint16_t port) const;
+    void port_take(std::uint16_t port, bool reuse, bool listener);
+    void port_release(std::uint16_t port, bool reuse, bool listener);
+    bool bind_conflict(std::uint16_t port, bool reuse) const;
+    void retire(Tcb& c);
+    static void set_iss(Tcb& c, Seq iss) { c.iss = c.snd_una = c.snd_nxt = c.snd_max = c.snd_sml = iss; }
+    Seq data_base(const Tcb& c) const { return c.snd_una == c.iss ? c.iss + 1 : c.snd_una; }
+    std::optional<std::uint16_t> pick_ephemeral(Addr remote, bool* reused_tw);
+    bool tw_reusable(const TimeWaitSock& tw) const;
+    void set_state(Tcb& c, State to, const std::string& cause);
+    void trace_state(const std::string& conn, State from, State to, const std::string& cause);
+    void trace_timer(const std::string& conn, const char* timer, const char* action, Time expires);
+    void trace_queue(int lfd);
+    void trace_buffers(Tcb& c);
+    void note(const std::string& conn, const char* code, ojson args = ojson::object());
+    void wake(int fd);
+    void wake_tcb(Tcb& c);
+    Socket& sk(int fd) { return socks_[static_cast<std::size_t>(fd)]; }
+
+    // tcp_input.cpp
+    void rcv_established_family(Tcb& c, Segment& seg);
+    void rcv_syn_sent(Tcb& c, Segment& seg);
+    bool acceptable(const Tcb& c, const Segment& seg) const;
+    void rcv_rst(Tcb& c, Segment& seg);
+    bool rcv_ack(Tcb& c, Segment& seg);
+    void rcv_text(Tcb& c, Segment& seg);
+    enum class FinResult { None, Acked, Dead };
+    FinResult rcv_fin(Tcb& c, Segment& seg);
+    bool data_after_close(const Tcb& c, const Segment& seg) const;
+    void reset_on_data_after_close(Tcb& c, Segment& seg);
+    void process_options(Tcb& c, const Segment& seg);
+    void connection_reset(Tcb& c, Errno err, const std::string& cause);
+    void established(Tcb& c, const std::string& cause);
+    void connection_done(Tcb& c, const std::string& cause);
+
+    // tcp_listen.cpp
+    void rcv_listen(int lfd, Segment& seg);
+    void rcv_syn_received(Tcb& c, Segment& seg);
+    std::uint32_t cookie_make(const Segment& syn, std::uint16_t* mss_out) const;
+    std::optional<std::uint16_t> cookie_check(const Segment& ack) const;
+    bool accept_queue_full(const Socket& l) const;
+    void child_established(Tcb& c, const std::string& cause);
+    void detach_from_listener(Tcb& c);
+
+    // tcp_timewait.cpp
+    void enter_time_wait(Tcb& c, State substate, Time timeout, const std::string& cause);
+    void rcv_time_wait(TimeWaitSock& tw, Segment& seg);
+    void tw_kill(TimeWaitSock& tw, const std::string& cause);
+    void tw_schedule(TimeWaitSock& tw, Time timeout);
+    void tw_send_ack(TimeWaitSock& tw);
+
+    // tcp_output.cpp
+    Segment make_segment(Tcb& c, std::uint8_t flags, Seq seq);
+    void transmit(Tcb& c, Segment&& seg, bool retransmission = false);
+    void output(Tcb& c);  // send what the window, Nagle and state allow
+    void send_ack(Tcb& c);
+    void send_rst(Tcb& c);  // active reset, <SEQ=SND.NXT><CTL=RST,ACK>
+    void send_syn(Tcb& c, bool with_ack);
+    void reply_rst(const Segment& seg, const char* why);  // RFC 9293 §3.10.7.1
+    void ack_received_data(Tcb& c, bool force_now);
+    std::uint16_t window_field(const Tcb& c, bool syn) const;
+    std::uint32_t ts_now(const Tcb& c) const;
+    void emit(Segment&& seg, const std::string& conn, const Tcb* c, bool retransmission);
+
+    // tcp_timer.cpp
+    void arm(Tcb& c, TimerKind k, Time at);
+    void disarm(Tcb& c, TimerKind k);
+    void arm_retransmit(Tcb& c);
+    void arm_keepalive(Tcb& c, Time after);
+    void retransmit_timeout(Tcb& c);
+    void delayed_ack_timeout(Tcb& c);
+    void keepalive_timeout(Tcb& c);
+    void linger_timeout(Tcb& c);
+    void rtt_sample(Tcb& c, Time rtt);
+    bool retries_exhausted(const Tcb& c) const;
+    const char* retransmit_timer_name(const Tcb& c) const;
+
+    Simulator& sim_;
+    int index_;
+    std::string name_;
+    std::uint32_t ip_;
+    Params p_;
+    IsnGenerator isn_;
+    std::uint64_t k0_, k1_;  // the host's secret (ISNs, ports, SYN cookies, timestamp offsets)
+    bool up_ = true;
+    std::uint32_t next_token_ = 1;
+
+    std::vector<Socket> socks_;
+    std::priority_queue<int, std::vector<int>, std::greater<int>> free_fds_;
+    std::vector<std::unique_ptr<Tcb>> conns_;
+    std::vector<std::uint32_t> free_tcbs_;
+    std::vector<TimeWaitSock> tws_;
+    std::vector<std::uint32_t> free_tws_;
+    std::size_t tw_count_ = 0;
+    std::unordered_map<FourTuple, Demux, FourTupleHash> demux_;
+    std::unordered_map<std::uint64_t, int> listeners_;  // (ip << 16 | port) -> fd; ip 0 = any
+    struct PortUse {
+        std::uint32_t users = 0, no_reuse = 0, listeners = 0;
+    };
+    std::vector<PortUse> ports_;  // Linux's bind hash: who holds each local port
+    std::optional<Seq> tw_isn_hint_;  // RFC 6191: ISN for a SYN that replaced a TIME-WAIT
+    std::uint32_t port_hint_ = 0;
+};
+
+}  // namespace tcplab

@@ -1,0 +1,287 @@
+// Host tables: sockets, connections, TIME-WAIT records, demultiplexing and ports.
+#include "tcplab/host.hpp"
+
+#include "tcplab/simulator.hpp"
+
+namespace tcplab {
+
+std::string conn_name(const FourTuple& t) {
+    return addr_string(t.local()) + ">" + addr_string(t.remote());
+}
+
+std::string listener_name(Addr local) { return addr_string(local) + ">*"; }
+
+Host::Host(Simulator& sim, int index, std::string name, std::uint32_t ip, Params params,
+           IsnSpec isn, std::uint64_t secret)
+    : sim_(sim),
+      index_(index),
+      name_(std::move(name)),
+      ip_(ip),
+      p_(std::move(params)),
+      k0_(secret),
+      k1_(secret * 0x9E3779B97F4A7C15ULL + 0x632BE59BD9B4E019ULL),
+      ports_(65536) {
+    // A real clock does not start at zero: give the host an uptime drawn from its secret.
+    const Time uptime = static_cast<Time>(secret % (sec(3600) * 24));
+    isn_ = IsnGenerator(isn, k0_, k1_, uptime);
+    port_hint_ = static_cast<std::uint32_t>(secret >> 32);
+}
+
+bool Host::valid_fd(int fd) const {
+    return fd >= 0 && static_cast<std::size_t>(fd) < socks_.size() &&
+           socks_[static_cast<std::size_t>(fd)].open;
+}
+
+const Socket* Host::sock(int fd) const {
+    return valid_fd(fd) ? &socks_[static_cast<std::size_t>(fd)] : nullptr;
+}
+
+Tcb& Host::new_tcb(const FourTuple& t, State initial) {
+    std::uint32_t slot;
+    if (!free_tcbs_.empty()) {
+        slot = free_tcbs_.back();
+        free_tcbs_.pop_back();
+        conns_[slot] = std::make_unique<Tcb>();
+    } else {
+        slot = static_cast<std::uint32_t>(conns_.size());
+        conns_.push_back(std::make_unique<Tcb>());
+    }
+    Tcb& c = *conns_[slot];
+    c.slot = slot;
+    c.tuple = t;
+    c.state = initial;
+    c.rto = p_.rto_initial;
+    c.cwnd = static_cast<std::uint32_t>(p_.init_cwnd);
+    c.rcv_wnd = static_cast<std::uint32_t>(p_.rcvbuf / 2);
+    // Linux secure_tcp_ts_off(): a per host-pair offset, no ports, so timestamps stay
+    // monotonic when a 4-tuple is reused (RFC 7323 §5.4).
+    c.ts_offset = static_cast<std::uint32_t>(hash_tuple(k0_, k1_, {t.lip, 0}, {t.rip, 0}, 7));
+    demux_[t] = Demux{false, slot};
+    return c;
+}
+
+void Host::retire(Tcb& c) {
+    // The connection is over (CLOSED) but a socket still refers to it: leave the demux table
+    // and the bind table, keep the error and any unread bytes for the application.
+    for (std::size_t k = 0; k < kTimerKinds; ++k) c.timer_token[k] = 0;
+    auto it = demux_.find(c.tuple);
+    if (it != demux_.end() && !it->second.tw && it->second.slot == c.slot) demux_.erase(it);
+    if (c.holds_port) port_release(c.tuple.lport, c.reuse, false);
+    c.holds_port = false;
+    c.retired = true;
+}
+
+void Host::free_tcb(Tcb& c) {
+    if (!c.retired) retire(c);
+    if (c.fd >= 0 && valid_fd(c.fd) && sk(c.fd).tcb == c.slot) sk(c.fd).tcb = Socket::kNone;
+    const std::uint32_t slot = c.slot;
+    conns_[slot].reset();  // frees buffers now: a closed connection costs nothing
+    free_tcbs_.push_back(slot);
+}
+
+Tcb* Host::lookup(const FourTuple& t) {
+    auto it = demux_.find(t);
+    if (it == demux_.end() || it->second.tw) return nullptr;
+    return conns_[it->second.slot].get();
+}
+
+const Tcb* Host::find_tcb(const FourTuple& t) const {
+    auto it = demux_.find(t);
+    if (it == demux_.end() || it->second.tw) return nullptr;
+    return conns_[it->second.slot].get();
+}
+
+const TimeWaitSock* Host::find_tw(const FourTuple& t) const {
+    auto it = demux_.find(t);
+    if (it == demux_.end() || !it->second.tw) return nullptr;
+    return &tws_[it->second.slot];
+}
+
+int Host::lookup_listener(Addr local) const {
+    auto key = [](std::uint32_t ip, std::uint16_t port) {
+        return (static_cast<std::uint64_t>(ip) << 16) | port;
+    };
+    auto it = listeners_.find(key(local.ip, local.port));
+    if (it == listeners_.end()) it = listeners_.find(key(0, local.port));
+    return it == listeners_.end() ? -1 : it->second;
+}
+
+bool Host::port_in_use(std::uint16_t port) const { return ports_[port].users > 0; }
+
+void Host::port_take(std::uint16_t port, bool reuse, bool listener) {
+    auto& u = ports_[port];
+    ++u.users;
+    if (!reuse) ++u.no_reuse;
+    if (listener) ++u.listeners;
+}
+
+void Host::port_release(std::uint16_t port, bool reuse, bool listener) {
+    auto& u = ports_[port];
+    if (u.users) --u.users;
+    if (!reuse && u.no_reuse) --u.no_reuse;
+    if (listener && u.listeners) --u.listeners;
+}
+
+bool Host::bind_conflict(std::uint16_t port, bool reuse) const {
+    // Linux inet_bind_conflict(): two sockets may share a port only if both set SO_REUSEADDR
+    // and neither is listening. TIME-WAIT sockets keep the flag of the socket they came from.
+    const auto& u = ports_[port];
+    if (u.users == 0) return false;
+    if (!reuse) return true;
+    return u.no_reuse > 0 || u.listeners > 0;
+}
+
+bool Host::tw_reusable(const TimeWaitSock& tw) const {
+    // Linux tcp_twsk_unique() (net/ipv4/tcp_ipv4.c): only with timestamps recorded, and only
+    // once tcp_tw_reuse_delay (1 s) has passed since the last timestamp was seen. Mode 2 (the
+    // default) applies to loopback traffic only.
+    if (p_.tw_reuse == 0 || !tw.ts_ok) return false;
+    if (p_.tw_reuse == 2 && (tw.tuple.rip >> 24) != 127) return false;
+    return sim_.now() - tw.ts_recent_stamp >= p_.tw_reuse_delay;
+}
+
+std::optional<std::uint16_t> Host::pick_ephemeral(Addr remote, bool* reused_tw) {
+    // Linux __inet_hash_connect(): start at a per-destination offset, walk the range, take the
+    // first port whose 4-tuple is unique; a TIME-WAIT 4-tuple counts as free when
+    // tcp_tw_reuse allows it. The range exhausted -> EADDRNOTAVAIL.
+    const std::uint32_t lo = static_cast<std::uint32_t>(p_.port_lo);
+    const std::uint32_t range = static_cast<std::uint32_t>(p_.port_hi - p_.port_lo + 1);
+    const std::uint32_t offset =
+        static_cast<std::uint32_t>(hash_tuple(k0_, k1_, {ip_, 0}, remote, 3)) + port_hint_;
+    for (std::uint32_t i = 0; i < range; ++i) {
+        const auto port = static_cast<std::uint16_t>(lo + (offset + i) % range);
+        if (port_in_use(port)) continue;
+        FourTuple t{ip_, remote.ip, port, remote.port};
+        auto it = demux_.find(t);
+        if (it == demux_.end()) {
+            port_hint_ += i + 1;
+            *reused_tw = false;
+            return port;
+        }
+        if (it->second.tw && tw_reusable(tws_[it->second.slot])) {
+            port_hint_ += i + 1;
+            *reused_tw = true;
+            return port;
+        }
+    }
+    return std::nullopt;
+}
+
+// ---- trace helpers -------------------------------------------------------------------------
+
+void Host::set_state(Tcb& c, State to, const std::string& cause) {
+    const State from = c.state;
+    c.state = to;
+    if (sim_.trace().on()) trace_state(conn_name(c.tuple), from, to, cause);
+    else sim_.trace().count();
+}
+
+void Host::trace_state(const std::string& conn, State from, State to, const std::string& cause) {
+    auto e = Trace::event(sim_.now(), "state");
+    e["host"] = name_;
+    e["conn"] = conn;
+    e["from"] = state_name(from);
+    e["to"] = state_name(to);
+    e["cause"] = cause;
+    sim_.trace().add(std::move(e));
+}
+
+void Host::trace_timer(const std::string& conn, const char* timer, const char* action, Time expires) {
+    auto e = Trace::event(sim_.now(), "timer");
+    e["host"] = name_;
+    e["conn"] = conn;
+    e["timer"] = timer;
+    e["action"] = action;
+    if (expires >= 0) e["expires_us"] = expires;
+    sim_.trace().add(std::move(e));
+}
+
+void Host::trace_queue(int lfd) {
+    if (!sim_.trace().on()) return sim_.trace().count();
+    const Socket& l = sk(lfd);
+    auto e = Trace::event(sim_.now(), "queue");
+    e["host"] = name_;
+    e["listener"] = listener_name(l.local.ip ? l.local : Addr{ip_, l.local.port});
+    e["syn_queue"] = l.syn_queue;
+    e["syn_max"] = l.backlog;
+    e["accept_queue"] = l.accept_queue.size();
+    // Linux sk_acceptq_is_full(): sk_ack_backlog > sk_max_ack_backlog, so backlog + 1 fit.
+    e["accept_max"] = l.backlog + 1;
+    sim_.trace().add(std::move(e));
+}
+
+void Host::trace_buffers(Tcb& c) {
+    if (!sim_.trace().on()) return;
+    auto e = Trace::event(sim_.now(), "buffers");
+    e["host"] = name_;
+    e["conn"] = conn_name(c.tuple);
+    e["recv_q"] = c.rcvbuf.size();
+    // Send-Q: bytes not yet acknowledged by the peer (what `ss` shows for an established socket).
+    e["send_q"] = c.sndbuf.size();
+    sim_.trace().add(std::move(e));
+}
+
+void Host::note(const std::string& conn, const char* code, ojson args) {
+    if (!sim_.trace().on()) return sim_.trace().count();
+    auto e = Trace::event(sim_.now(), "note");
+    e["host"] = name_;
+    if (!conn.empty()) e["conn"] = conn;
+    e["code"] = code;
+    e["args"] = std::move(args);
+    sim_.trace().add(std::move(e));
+}
+
+void Host::wake(int fd) {
+    if (fd >= 0) sim_.schedule_wake(index_, fd);
+}
+
+void Host::wake_tcb(Tcb& c) {
+    if (c.fd >= 0) wake(c.fd);
+    else if (c.listener_fd >= 0 && c.in_accept_queue) wake(c.listener_fd);
+}
+
+// ---- crash and reboot ---------------------------------------------------------------------
+
+void Host::crash() {
+    // All state is lost at once and nothing is sent: the peer learns nothing (RFC 9293 §3.5.1
+    // "half-open connections"). Connections vanish without state events on the wire; the trace
+    // records each one ending so renderers can show it.
+    for (auto& c : conns_) {
+        if (!c) continue;
+        if (sim_.trace().on()) trace_state(conn_name(c->tuple), c->state, State::Closed, "crash");
+        free_tcb(*c);
+    }
+    for (auto& tw : tws_) {
+        if (!tw.live) continue;
+        if (sim_.trace().on()) trace_state(conn_name(tw.tuple), tw.substate, State::Closed, "crash");
+        tw.live = false;
+        tw.token = 0;
+    }
+    for (std::size_t fd = 0; fd < socks_.size(); ++fd) {
+        if (socks_[fd].open && socks_[fd].kind == Socket::Kind::Listener && sim_.trace().on())
+            trace_state(listener_name(socks_[fd].local.ip ? socks_[fd].local
+                                                          : Addr{ip_, socks_[fd].local.port}),
+                        State::Listen, State::Closed, "crash");
+    }
+    socks_.clear();
+    free_fds_ = {};
+    conns_.clear();
+    free_tcbs_.clear();
+    tws_.clear();
+    free_tws_.clear();
+    tw_count_ = 0;
+    demux_.clear();
+    listeners_.clear();
+    std::fill(ports_.begin(), ports_.end(), PortUse{});
+    up_ = false;
+}
+
+void Host::reboot() {
+    // Back with empty tables and a new secret: new ISNs, new timestamp offsets.
+    up_ = true;
+    k0_ = k0_ * 6364136223846793005ULL + 1442695040888963407ULL;
+    k1_ = k1_ * 6364136223846793005ULL + 1442695040888963407ULL;
+    isn_ = IsnGenerator(isn_.spec(), k0_, k1_, sim_.now());
+}
+
+}  // namespace tcplab

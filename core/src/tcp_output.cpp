@@ -1,0 +1,218 @@
+// Sending: segments, the send loop (window, congestion window, Nagle), ACKs (immediate and
+// delayed), SYN and SYN,ACK, and RSTs.
+#include "tcplab/host.hpp"
+#include "tcplab/simulator.hpp"
+
+#include <algorithm>
+
+namespace tcplab {
+
+std::uint32_t Host::ts_now(const Tcb& c) const {
+    // Linux TCP timestamps tick in milliseconds (tcp_time_stamp_ms) plus the per-pair offset.
+    return static_cast<std::uint32_t>(sim_.now() / 1000) + c.ts_offset;
+}
+
+std::uint16_t Host::window_field(const Tcb& c, bool syn) const {
+    const std::uint32_t used = static_cast<std::uint32_t>(c.rcvbuf.size());
+    const std::uint32_t space = c.rcv_wnd > used ? c.rcv_wnd - used : 0;
+    // RFC 7323 §2.2: the window in a SYN is never scaled.
+    if (syn) return static_cast<std::uint16_t>(std::min<std::uint32_t>(space, 65535));
+    return static_cast<std::uint16_t>(std::min<std::uint32_t>(space >> c.rcv_wscale, 65535));
+}
+
+Segment Host::make_segment(Tcb& c, std::uint8_t flags, Seq seq) {
+    Segment s;
+    s.src = c.tuple.local();
+    s.dst = c.tuple.remote();
+    s.seq = seq;
+    s.flags = flags;
+    if (flags & ACK) s.ack = c.rcv_nxt;
+    s.window = window_field(c, (flags & SYN) != 0);
+    if (c.ts_ok) {
+        s.opts.ts_val = ts_now(c);
+        s.opts.ts_ecr = c.ts_recent;
+    }
+    return s;
+}
+
+void Host::emit(Segment&& seg, const std::string& conn, const Tcb* c, bool retransmission) {
+    seg.id = sim_.next_segment_id();
+    Trace& tr = sim_.trace();
+    if (tr.on()) {
+        auto e = Trace::event(sim_.now(), "send");
+        e["host"] = name_;
+        if (!conn.empty()) e["conn"] = conn;
+        e["seg"] = segment_json(seg);
+        if (c) {
+            ojson rel;
+            rel["seq"] = seg.seq - c->iss;
+            if (seg.flags & ACK) rel["ack"] = seg.ack - c->irs;
+            e["rel"] = std::move(rel);
+        }
+        if (retransmission) e["retransmission"] = true;
+        tr.add(std::move(e));
+    } else {
+        tr.count();
+    }
+    sim_.send(index_, std::move(seg));
+}
+
+void Host::transmit(Tcb& c, Segment&& seg, bool retransmission) {
+    const Time now = sim_.now();
+    if (seg.flags & ACK) {
+        // Linux tcp_event_ack_sent(): any segment carrying the ACK settles a pending delayed ACK.
+        c.ack_pending = false;
+        c.rcv_wup = c.rcv_nxt;
+        if (c.timer_token[static_cast<std::size_t>(TimerKind::DelayedAck)])
+            disarm(c, TimerKind::DelayedAck);
+    }
+    const std::uint32_t len = seg.seg_len();
+    if (len > 0) {
+        if (c.snd_una == c.snd_max || seq_le(seg.seq, c.snd_una)) {
+            if (!retransmission) c.head_sent_at = now;
+        }
+        // RTT measurement on one segment at a time, never on a retransmission (Karn's rule,
+        // RFC 6298 §3).
+        if (!retransmission && c.rtt_sent_at < 0) {
+            c.rtt_seq = seg.seq + len;
+            c.rtt_sent_at = now;
+        }
+        if (seg.len() > 0) {
+            // Linux tcp_event_data_sent(): replying within the ACK timeout of the last receive
+            // means an interactive exchange: enter ping-pong (delayed ACK) mode.
+            if (c.ato_set && now - c.last_rcv < p_.delack_min) c.pingpong = true;
+        }
+    }
+    std::string conn = sim_.trace().on() ? conn_name(c.tuple) : std::string();
+    emit(std::move(seg), conn, &c, retransmission);
+    if (len > 0 && !c.timer_token[static_cast<std::size_t>(TimerKind::Retransmit)])
+        arm_retransmit(c);
+}
+
+void Host::send_syn(Tcb& c, bool with_ack) {
+    const bool again = c.snd_max != c.iss;  // the SYN was sent before
+    Segment s = make_segment(c, with_ack ? SYN | ACK : SYN, c.iss);
+    // Linux tcp_syn_options(): MSS, SACK-permitted, timestamps, window scale, in this order.
+    s.opts.mss = static_cast<std::uint16_t>(p_.mtu - 40);
+    if (!with_ack || c.sack_ok) s.opts.sack_ok = p_.sack != 0;
+    const bool ts = with_ack ? c.ts_ok : p_.timestamps != 0;
+    if (ts) {
+        s.opts.ts_val = ts_now(c);
+        s.opts.ts_ecr = with_ack ? c.ts_recent : 0;
+    } else {
+        s.opts.ts_val.reset();
+    }
+    if (with_ack ? c.wscale_ok : p_.window_scaling != 0) s.opts.wscale = c.rcv_wscale;
+    c.snd_nxt = c.iss + 1;
+    c.snd_max = c.iss + 1;
+    transmit(c, std::move(s), again);
+}
+
+void Host::send_ack(Tcb& c) {
+    transmit(c, make_segment(c, ACK, c.snd_max));
+}
+
+void Host::send_rst(Tcb& c) {
+    // Linux tcp_send_active_reset(): <SEQ=SND.NXT><CTL=RST,ACK>.
+    Segment s = make_segment(c, RST | ACK, c.snd_max);
+    transmit(c, std::move(s));
+}
+
+void Host::reply_rst(const Segment& seg, const char* why) {
+    // RFC 9293 §3.10.7.1: never answer a RST; if the segment had an ACK, <SEQ=SEG.ACK><CTL=RST>;
+    // otherwise <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>. Linux tcp_v4_send_reset() agrees.
+    if (seg.flags & RST) return;
+    Segment r;
+    r.src = seg.dst;
+    r.dst = seg.src;
+    if (seg.flags & ACK) {
+        r.seq = seg.ack;
+        r.flags = RST;
+    } else {
+        r.seq = 0;
+        r.ack = seg.seq + seg.seg_len();
+        r.flags = RST | ACK;
+    }
+    note("", why, {{"seg_id", seg.id}});
+    emit(std::move(r), std::string(), nullptr, false);
+}
+
+void Host::ack_received_data(Tcb& c, bool force_now) {
+    // Linux __tcp_ack_snd_check(): ACK at once when more than one full segment is unacked, in
+    // quick-ACK mode (connection start, not ping-pong), or when the event demands it (out of
+    // order, a FIN that changes state); otherwise delay the ACK (TCP_DELACK_MIN, 40 ms).
+    const bool two_segments = seq_diff(c.rcv_nxt, c.rcv_wup) > c.mss;
+    const bool quick = p_.quickack && c.quick > 0 && !c.pingpong;
+    if (force_now || two_segments || quick) {
+        if (quick) --c.quick;
+        send_ack(c);
+        return;
+    }
+    c.ack_pending = true;
+    if (!c.timer_token[static_cast<std::size_t>(TimerKind::DelayedAck)])
+        arm(c, TimerKind::DelayedAck, sim_.now() + p_.delack_min);
+}
+
+void Host::output(Tcb& c) {
+    switch (c.state) {
+        case State::Established:
+        case State::CloseWait:
+        case State::FinWait1:
+        case State::Closing:
+        case State::LastAck:
+            break;
+        default:
+            return;
+    }
+    for (;;) {
+        const Seq base = data_base(c);
+        const std::uint32_t off = seq_diff(c.snd_nxt, base);
+        const std::uint32_t queued = static_cast<std::uint32_t>(c.sndbuf.size());
+        const std::uint32_t unsent = queued > off ? queued - off : 0;
+        const std::uint32_t flight = seq_diff(c.snd_nxt, c.snd_una);
+        const std::uint32_t cwnd_bytes = c.cwnd * c.mss;
+        const std::uint32_t limit = std::min<std::uint32_t>(c.snd_wnd, cwnd_bytes);
+        const std::uint32_t usable = limit > flight ? limit - flight : 0;
+        const Seq fin_at = base + queued;
+
+        if (unsent > 0) {
+            std::uint32_t len = std::min<std::uint32_t>({unsent, c.mss, usable});
+            if (len == 0) break;  // window closed: wait for an ACK (or the retransmit timer)
+            const bool last = len == unsent;
+            // Nagle (RFC 896; Linux uses Minshall's variant): hold a small segment while an
+            // earlier small segment is unacknowledged. Closing sends everything at once.
+            if (len < c.mss && !c.nodelay && !c.fin_pending && seq_gt(c.snd_sml, c.snd_una))
+                break;
+            std::uint8_t flags = ACK;
+            if (last) flags |= PSH;
+            const bool with_fin = last && c.fin_pending && (!c.fin_sent || c.fin_seq == c.snd_nxt + len);
+            if (with_fin) flags |= FIN;
+            const bool retrans = seq_lt(c.snd_nxt, c.snd_max);
+            Segment s = make_segment(c, flags, c.snd_nxt);
+            s.payload = c.sndbuf.substr(off, len);
+            c.snd_nxt += len;
+            if (with_fin) {
+                c.fin_sent = true;
+                c.fin_seq = c.snd_nxt;
+                c.snd_nxt += 1;
+            }
+            c.snd_max = seq_max(c.snd_max, c.snd_nxt);
+            if (len < c.mss) c.snd_sml = c.snd_nxt;
+            transmit(c, std::move(s), retrans);
+            if (with_fin) break;
+            continue;
+        }
+        if (c.fin_pending && c.snd_nxt == fin_at) {
+            const bool retrans = c.fin_sent;
+            Segment s = make_segment(c, FIN | ACK, c.snd_nxt);
+            c.fin_sent = true;
+            c.fin_seq = c.snd_nxt;
+            c.snd_nxt += 1;
+            c.snd_max = seq_max(c.snd_max, c.snd_nxt);
+            transmit(c, std::move(s), retrans);
+        }
+        break;
+    }
+}
+
+}  // namespace tcplab

@@ -1,0 +1,195 @@
+// TIME-WAIT (RFC 9293 §3.10.7.4, §3.6.1) and the orphaned FIN-WAIT-2 that Linux keeps in the
+// same compact form (net/ipv4/tcp_minisocks.c, tcp_time_wait() and
+// tcp_timewait_state_process()).
+#include "tcplab/host.hpp"
+#include "tcplab/simulator.hpp"
+
+namespace tcplab {
+
+namespace {
+const char* tw_timer_name(const TimeWaitSock& tw) {
+    return tw.substate == State::FinWait2 ? "fin_wait_2" : "time_wait";
+}
+}  // namespace
+
+void Host::enter_time_wait(Tcb& c, State substate, Time timeout, const std::string& cause) {
+    for (std::size_t k = 0; k < kTimerKinds; ++k)
+        if (c.timer_token[k]) disarm(c, static_cast<TimerKind>(k));
+    if (static_cast<int>(tw_count_) >= p_.max_tw_buckets) {
+        // tcp_time_wait(): "TCP: time wait bucket table overflow" — the socket is destroyed at
+        // once, so no TIME-WAIT protects this 4-tuple.
+        note(conn_name(c.tuple), "tw_bucket_overflow", {{"max", p_.max_tw_buckets}});
+        set_state(c, State::Closed, cause);
+        connection_done(c, cause);
+        return;
+    }
+    if (substate == State::TimeWait && c.state != State::TimeWait)
+        set_state(c, State::TimeWait, cause);
+    std::uint32_t slot;
+    if (!free_tws_.empty()) {
+        slot = free_tws_.back();
+        free_tws_.pop_back();
+    } else {
+        slot = static_cast<std::uint32_t>(tws_.size());
+        tws_.emplace_back();
+    }
+    TimeWaitSock& tw = tws_[slot];
+    tw = TimeWaitSock{};
+    tw.tuple = c.tuple;
+    tw.snd_nxt = c.snd_max;
+    tw.rcv_nxt = c.rcv_nxt;
+    tw.ts_ok = c.ts_ok;
+    tw.ts_recent = c.ts_recent;
+    tw.ts_recent_stamp = c.ts_recent_stamp;
+    tw.ts_offset = c.ts_offset;
+    tw.rcv_wnd = window_field(c, false);
+    tw.substate = substate;
+    tw.live = true;
+    tw.reuse = c.reuse;
+    tw.holds_port = c.holds_port;
+    c.holds_port = false;  // the port now belongs to the TIME-WAIT socket
+    ++tw_count_;
+    // The full socket is gone; an application that still holds it sees a closed socket.
+    c.fin_received = c.fin_received || substate == State::TimeWait;
+    if (c.fd >= 0) {
+        retire(c);
+        wake(c.fd);
+    } else {
+        free_tcb(c);
+    }
+    demux_[tw.tuple] = Demux{true, slot};
+    tw_schedule(tw, timeout);
+}
+
+void Host::tw_schedule(TimeWaitSock& tw, Time timeout) {
+    tw.token = next_token_++;
+    tw.expires = sim_.now() + timeout;
+    const auto slot = static_cast<std::uint32_t>(&tw - tws_.data());
+    sim_.schedule_tw_timer(tw.expires, index_, slot, tw.token);
+    if (sim_.trace().on()) trace_timer(conn_name(tw.tuple), tw_timer_name(tw), "set", tw.expires);
+    else sim_.trace().count();
+}
+
+void Host::on_tw_timer(std::uint32_t slot, std::uint32_t token) {
+    if (slot >= tws_.size()) return;
+    TimeWaitSock& tw = tws_[slot];
+    if (!tw.live || tw.token != token) return;
+    if (sim_.trace().on()) trace_timer(conn_name(tw.tuple), tw_timer_name(tw), "fire", -1);
+    else sim_.trace().count();
+    // TIME-WAIT: "If the time-wait timeout expires on a connection, delete the TCB, enter the
+    // CLOSED state" (§3.10.8). An orphaned FIN-WAIT-2 expires the same way, sending nothing.
+    tw_kill(tw, std::string("timer:") + tw_timer_name(tw));
+}
+
+void Host::tw_kill(TimeWaitSock& tw, const std::string& cause) {
+    if (sim_.trace().on()) trace_state(conn_name(tw.tuple), tw.substate, State::Closed, cause);
+    else sim_.trace().count();
+    auto it = demux_.find(tw.tuple);
+    if (it != demux_.end() && it->second.tw) demux_.erase(it);
+    if (tw.holds_port) port_release(tw.tuple.lport, tw.reuse, false);
+    tw.live = false;
+    tw.token = 0;
+    --tw_count_;
+    free_tws_.push_back(static_cast<std::uint32_t>(&tw - tws_.data()));
+}
+
+void Host::tw_send_ack(TimeWaitSock& tw) {
+    // tcp_v4_timewait_ack(): <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>, timestamps kept alive.
+    Segment s;
+    s.src = tw.tuple.local();
+    s.dst = tw.tuple.remote();
+    s.seq = tw.snd_nxt;
+    s.ack = tw.rcv_nxt;
+    s.flags = ACK;
+    s.window = tw.rcv_wnd;
+    if (tw.ts_ok) {
+        s.opts.ts_val = static_cast<std::uint32_t>(sim_.now() / 1000) + tw.ts_offset;
+        s.opts.ts_ecr = tw.ts_recent;
+    }
+    emit(std::move(s), sim_.trace().on() ? conn_name(tw.tuple) : std::string(), nullptr, false);
+}
+
+void Host::rcv_time_wait(TimeWaitSock& tw, Segment& seg) {
+    const std::string cause = "seg:" + std::to_string(seg.id);
+    const Seq end = seg.seq + seg.seg_len();
+    // RFC 7323 §5 PAWS with the timestamp remembered in TIME-WAIT.
+    const bool paws_reject = tw.ts_ok && seg.opts.ts_val &&
+                             static_cast<std::int32_t>(*seg.opts.ts_val - tw.ts_recent) < 0;
+
+    if (tw.substate == State::FinWait2) {
+        // Orphaned FIN-WAIT-2 (tcp_timewait_state_process(), tw_substate == TCP_FIN_WAIT2).
+        const bool in_window = !paws_reject && seq_ge(end, tw.rcv_nxt) &&
+                               seq_le(seg.seq, tw.rcv_nxt + (static_cast<Seq>(tw.rcv_wnd) << 7));
+        if (!in_window) return tw_send_ack(tw);
+        if (seg.flags & RST) return tw_kill(tw, cause);
+        if ((seg.flags & SYN) && seq_ge(seg.seq, tw.rcv_nxt)) {
+            reply_rst(seg, "rst_syn_in_fin_wait_2");
+            return tw_kill(tw, cause);
+        }
+        if (!(seg.flags & ACK) || seq_le(end, tw.rcv_nxt) || end == seg.seq) return;  // dup ACK
+        // "New data or FIN. If new data arrive after half-duplex close, reset."
+        if (!(seg.flags & FIN) || end != tw.rcv_nxt + 1) {
+            note(conn_name(tw.tuple), "rst_data_after_close", {{"seg_id", seg.id}});
+            reply_rst(seg, "rst_data_after_close");
+            return tw_kill(tw, cause);
+        }
+        // The FIN: enter TIME-WAIT proper and ACK it.
+        tw.rcv_nxt = end;
+        if (seg.opts.ts_val) {
+            tw.ts_recent = *seg.opts.ts_val;
+            tw.ts_recent_stamp = sim_.now();
+        }
+        if (sim_.trace().on()) trace_state(conn_name(tw.tuple), State::FinWait2, State::TimeWait, cause);
+        else sim_.trace().count();
+        tw.substate = State::TimeWait;
+        tw_send_ack(tw);
+        tw_schedule(tw, p_.time_wait);
+        return;
+    }
+
+    // Real TIME-WAIT.
+    if (!paws_reject && seg.seq == tw.rcv_nxt && (seg.seg_len() == 0 || (seg.flags & RST))) {
+        // "In window segment, it may be only reset or bare ack."
+        if (seg.flags & RST) {
+            if (p_.rfc1337) {
+                // RFC 1337 F1: ignore RST in TIME-WAIT (tcp_rfc1337 = 1).
+                note(conn_name(tw.tuple), "rst_ignored_rfc1337", {{"seg_id", seg.id}});
+                return;
+            }
+            // tcp_rfc1337 = 0 (Linux's default): "TIME_WAIT assassination" (RFC 1337 §2).
+            note(conn_name(tw.tuple), "time_wait_assassinated", {{"seg_id", seg.id}});
+            return tw_kill(tw, cause);
+        }
+        tw_schedule(tw, p_.time_wait);
+        return;
+    }
+    // RFC 6191 (and RFC 9293 §3.10.7.4 MAY-2): a new SYN may reopen the 4-tuple when its
+    // sequence number (or timestamp) is newer than anything of the old connection.
+    if ((seg.flags & (SYN | RST | ACK)) == SYN && !paws_reject &&
+        (seq_gt(seg.seq, tw.rcv_nxt) ||
+         (tw.ts_ok && seg.opts.ts_val &&
+          static_cast<std::int32_t>(tw.ts_recent - *seg.opts.ts_val) < 0))) {
+        const int lfd = lookup_listener(seg.dst);
+        if (lfd >= 0) {
+            Seq isn = tw.snd_nxt + 65535 + 2;  // tcp_timewait_state_process(): TCP_TW_SYN
+            if (isn == 0) ++isn;
+            note(conn_name(tw.tuple), "time_wait_reopened", {{"seg_id", seg.id}, {"isn", isn}});
+            tw_kill(tw, cause);
+            tw_isn_hint_ = isn;
+            rcv_listen(lfd, seg);
+            return;
+        }
+    }
+    if (!(seg.flags & RST)) {
+        // "The only thing that can arrive in this state is a retransmission of the remote FIN.
+        // Acknowledge it, and restart the 2 MSL timeout." Linux restarts the timer for any
+        // segment with ACK (or one rejected by PAWS) and ACKs it.
+        if (paws_reject || (seg.flags & ACK)) {
+            if (seg.flags & FIN) note(conn_name(tw.tuple), "time_wait_restart", {{"seg_id", seg.id}});
+            tw_schedule(tw, p_.time_wait);
+        }
+        tw_send_ack(tw);
+    }
+}
+
+}  // namespace tcplab
