@@ -1,0 +1,55 @@
+// Plays a scenario on a simulator: apps are threads that run their steps in order; a blocking
+// call waits until its socket changes and is then tried again, as a kernel's wait queue would.
+#pragma once
+
+#include "tcplab/scenario.hpp"
+#include "tcplab/simulator.hpp"
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace tcplab {
+
+class Runner {
+public:
+    Runner(const Scenario& sc, bool trace_on = true);
+    // Returns false if the scenario's event budget ran out before it finished.
+    bool run();
+    ojson trace_json();
+    Simulator& sim() { return sim_; }
+
+private:
+    struct AppState {
+        int index = 0;
+        std::size_t step = 0;
+        long rep = 0;
+        bool in_call = false;
+        bool dead = false;
+        bool waiting_dep = false;
+        int returned = -1;  // index of the last step that returned
+        int wait_host = -1, wait_fd = -1;
+        std::size_t sent = 0;
+        Time last_return = 0;
+        std::uint64_t gen = 0, deadline_gen = 0;
+    };
+    void start();
+    Host& host_of(const AppState& a);
+    void schedule_step(AppState& a);
+    void begin_step(AppState& a);
+    void emit_call(AppState& a, const StepSpec& st);
+    void attempt(AppState& a);
+    void finish(AppState& a, SysResult r, ojson extra);
+    void step_returned(const AppState& done);
+    void wake(int host, int fd);
+    void kill_process(int host);
+    void host_event(const EventSpec& ev);
+    int fd_of(const AppState& a, const std::string& handle);
+
+    const Scenario& sc_;
+    Simulator sim_;
+    std::vector<AppState> apps_;
+    std::vector<std::map<std::string, int>> handles_;
+};
+
+}  // namespace tcplab

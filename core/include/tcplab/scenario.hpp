@@ -1,0 +1,84 @@
+// A scenario as JSON (CONTRACTS.md, "Scenario"), loaded and validated into plain structs.
+// Every error names the file, the JSON pointer of the bad member and what was expected.
+#pragma once
+
+#include "tcplab/isn.hpp"
+#include "tcplab/profile.hpp"
+#include "tcplab/segment.hpp"
+#include "tcplab/simulator.hpp"
+#include "tcplab/time.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace tcplab {
+
+struct HostSpec {
+    std::string name;
+    std::uint32_t ip = 0;
+    Params params;
+    IsnSpec isn;
+};
+
+struct StepSpec {
+    std::string call;  // socket setsockopt getsockopt bind listen accept connect send recv
+                       // shutdown close poll sleep
+    std::string ptr;   // JSON pointer of the step, for messages
+    std::string sock;  // handle the call works on
+    std::string as;    // handle the call creates (socket, accept)
+    std::optional<Time> at;     // not before this absolute time
+    std::optional<Time> after;  // this long after the previous step returned
+    int after_app = -1, after_index = -1;  // wait for step after_index of app after_app
+    enum class Repeat : std::uint8_t { Count, UntilEof, UntilError } repeat_mode = Repeat::Count;
+    long repeat = 1;
+    // Call arguments.
+    std::uint16_t port = 0;
+    std::uint32_t ip = 0;
+    int backlog = 0;
+    Addr to{};
+    std::string data;  // send: the bytes (from "text", or generated for "bytes")
+    bool nosignal = false;
+    std::size_t max = 0;
+    bool shut_rd = false, shut_wr = false;
+    std::string option;
+    long value = 0, value2 = 0;
+    unsigned poll_events = 0;
+    Time timeout = -1;  // poll: -1 waits for ever
+    nlohmann::ordered_json args = nlohmann::ordered_json::object();  // echoed in the trace
+};
+
+struct AppSpec {
+    std::string name;
+    int host = 0;
+    bool sigpipe_ignored = false;  // "sigpipe": "ignore" — otherwise SIGPIPE ends the process
+    std::vector<StepSpec> steps;
+};
+
+struct EventSpec {
+    Time at = 0;
+    std::string action;  // crash reboot unplug plug inject
+    int host = 0;
+    Segment seg;  // inject
+    std::string ptr;
+};
+
+struct Scenario {
+    std::string title;
+    std::uint64_t seed = 1;
+    std::string profile = "linux";
+    std::vector<HostSpec> hosts;
+    LinkSpec link;
+    std::vector<FaultSpec> faults;
+    std::vector<AppSpec> apps;
+    std::vector<EventSpec> events;
+    std::optional<Time> until;
+    std::size_t max_events = 5'000'000;
+};
+
+// Loads a scenario, or a lesson's "scenario" member. Throws InputError.
+Scenario load_scenario(const nlohmann::json& doc, const std::string& file);
+
+}  // namespace tcplab

@@ -1,0 +1,361 @@
+// Runs a scenario: builds the simulator from it, plays each app's steps (blocking calls wait
+// for their socket), performs the timed host events, and records the trace.
+#include "tcplab/runner.hpp"
+
+#include "tcplab/run.hpp"
+
+#include <algorithm>
+
+namespace tcplab {
+
+namespace {
+ojson poll_list(unsigned bits) {
+    ojson a = ojson::array();
+    if (bits & kPollIn) a.push_back("in");
+    if (bits & kPollOut) a.push_back("out");
+    if (bits & kPollErr) a.push_back("err");
+    if (bits & kPollHup) a.push_back("hup");
+    return a;
+}
+
+bool printable(const std::string& s) {
+    for (unsigned char c : s)
+        if (c < 0x20 && c != '\n' && c != '\t' && c != '\r') return false;
+    return true;
+}
+}  // namespace
+
+Runner::Runner(const Scenario& sc, bool trace_on) : sc_(sc), sim_(sc.seed, trace_on) {
+    for (auto& h : sc_.hosts) sim_.add_host(h.name, h.ip, h.params, h.isn);
+    sim_.link = sc_.link;
+    sim_.faults = sc_.faults;
+    handles_.resize(sc_.hosts.size());
+    apps_.resize(sc_.apps.size());
+    sim_.on_wake = [this](int host, int fd) { wake(host, fd); };
+}
+
+void Runner::start() {
+    for (std::size_t i = 0; i < sc_.events.size(); ++i)
+        sim_.schedule(sc_.events[i].at, [this, i] { host_event(sc_.events[i]); });
+    for (std::size_t a = 0; a < apps_.size(); ++a) {
+        apps_[a].index = static_cast<int>(a);
+        schedule_step(apps_[a]);
+    }
+}
+
+Host& Runner::host_of(const AppState& a) {
+    return *sim_.hosts()[static_cast<std::size_t>(sc_.apps[static_cast<std::size_t>(a.index)].host)];
+}
+
+void Runner::schedule_step(AppState& a) {
+    const AppSpec& spec = sc_.apps[static_cast<std::size_t>(a.index)];
+    if (a.dead || a.step >= spec.steps.size()) return;
+    const StepSpec& st = spec.steps[a.step];
+    if (a.rep == 0 && st.after_app >= 0) {
+        const AppState& dep = apps_[static_cast<std::size_t>(st.after_app)];
+        if (dep.returned <= st.after_index) {
+            a.waiting_dep = true;
+            return;  // step_returned() resumes us
+        }
+    }
+    a.waiting_dep = false;
+    Time t = sim_.now();
+    if (a.rep == 0) {
+        if (st.at) t = std::max(t, *st.at);
+        if (st.after) t = std::max(t, a.last_return + *st.after);
+    }
+    const std::uint64_t gen = ++a.gen;
+    sim_.schedule(t, [this, idx = a.index, gen] {
+        AppState& s = apps_[static_cast<std::size_t>(idx)];
+        if (s.gen == gen) begin_step(s);
+    });
+}
+
+void Runner::emit_call(AppState& a, const StepSpec& st) {
+    if (!sim_.trace().on()) return sim_.trace().count();
+    const AppSpec& spec = sc_.apps[static_cast<std::size_t>(a.index)];
+    auto e = Trace::event(sim_.now(), "call");
+    e["host"] = host_of(a).name();
+    e["app"] = spec.name;
+    e["call"] = st.call;
+    if (!st.sock.empty()) e["sock"] = st.sock;
+    e["args"] = st.args;
+    if (st.repeat > 1 || st.repeat_mode != StepSpec::Repeat::Count) e["iteration"] = a.rep + 1;
+    sim_.trace().add(std::move(e));
+}
+
+void Runner::begin_step(AppState& a) {
+    const AppSpec& spec = sc_.apps[static_cast<std::size_t>(a.index)];
+    Host& h = host_of(a);
+    if (!h.up()) {
+        a.dead = true;
+        return;
+    }
+    const StepSpec& st = spec.steps[a.step];
+    emit_call(a, st);
+    a.in_call = true;
+    a.sent = 0;
+    a.deadline_gen = 0;
+    if (st.call == "poll" && st.timeout >= 0) {
+        const std::uint64_t g = ++a.gen;
+        a.deadline_gen = g;
+        sim_.schedule(sim_.now() + st.timeout, [this, idx = a.index, g] {
+            AppState& s = apps_[static_cast<std::size_t>(idx)];
+            if (s.in_call && s.deadline_gen == g) {
+                ojson extra;
+                extra["revents"] = ojson::array();
+                finish(s, SysResult::ok(0), std::move(extra));
+            }
+        });
+    }
+    attempt(a);
+}
+
+int Runner::fd_of(const AppState& a, const std::string& handle) {
+    const auto& m = handles_[static_cast<std::size_t>(sc_.apps[static_cast<std::size_t>(a.index)].host)];
+    auto it = m.find(handle);
+    return it == m.end() ? -1 : it->second;
+}
+
+void Runner::attempt(AppState& a) {
+    const AppSpec& spec = sc_.apps[static_cast<std::size_t>(a.index)];
+    const StepSpec& st = spec.steps[a.step];
+    Host& h = host_of(a);
+    auto& names = handles_[static_cast<std::size_t>(spec.host)];
+    const int fd = st.sock.empty() ? -1 : fd_of(a, st.sock);
+    ojson extra = ojson::object();
+    SysResult r;
+    if (!st.sock.empty() && fd < 0) {
+        r = SysResult::fail(Errno::ebadf);
+    } else if (st.call == "socket") {
+        const int nfd = h.socket();
+        names[st.as] = nfd;
+        r = SysResult::ok(nfd);
+    } else if (st.call == "setsockopt") {
+        r = h.set_option(fd, st.option, st.value, st.value2);
+    } else if (st.call == "getsockopt") {
+        r = h.get_error(fd);
+        if (r.err == Errno::ok) {
+            const auto e = static_cast<Errno>(r.value);
+            extra["value"] = e == Errno::ok ? ojson(0) : ojson(errno_name(e));
+            r.value = 0;
+        }
+    } else if (st.call == "bind") {
+        r = h.bind(fd, st.ip, st.port);
+    } else if (st.call == "listen") {
+        r = h.listen(fd, st.backlog);
+    } else if (st.call == "accept") {
+        int nfd = -1;
+        Addr peer{};
+        r = h.accept(fd, &nfd, &peer);
+        if (!r.block && r.err == Errno::ok) {
+            names[st.as] = nfd;
+            extra["new_sock"] = st.as;
+            extra["peer"] = addr_string(peer);
+        }
+    } else if (st.call == "connect") {
+        r = h.connect(fd, st.to);
+        if (!r.block && r.err == Errno::ok) {
+            if (const Socket* s = h.sock(fd)) extra["local"] = addr_string(s->local);
+        }
+    } else if (st.call == "send") {
+        const std::string_view rest = std::string_view(st.data).substr(a.sent);
+        r = h.send(fd, rest, st.nosignal);
+        if (!r.block && r.err == Errno::ok) {
+            a.sent += static_cast<std::size_t>(r.value);
+            const Socket* s = h.sock(fd);
+            if (a.sent < st.data.size() && s && !s->nonblock) r = SysResult::wait();
+            else r = SysResult::ok(static_cast<long>(a.sent));
+        } else if (!r.block && a.sent > 0) {
+            r = SysResult::ok(static_cast<long>(a.sent));  // a partial write returns its count
+        }
+    } else if (st.call == "recv") {
+        std::string data;
+        r = h.recv(fd, st.max, &data);
+        if (!r.block && r.err == Errno::ok && r.value > 0 && data.size() <= 256 && printable(data))
+            extra["data"] = data;
+    } else if (st.call == "shutdown") {
+        r = h.shutdown(fd, st.shut_rd, st.shut_wr);
+    } else if (st.call == "close") {
+        r = h.close(fd);
+        if (r.err == Errno::ok) names.erase(st.sock);
+    } else if (st.call == "poll") {
+        const unsigned ready = h.poll(fd) & (st.poll_events | kPollErr | kPollHup);
+        if (ready) {
+            r = SysResult::ok(1);
+            extra["revents"] = poll_list(ready);
+        } else if (st.timeout == 0) {
+            r = SysResult::ok(0);
+            extra["revents"] = ojson::array();
+        } else {
+            r = SysResult::wait();
+        }
+    } else if (st.call == "sleep") {
+        r = SysResult::ok(0);
+    }
+    if (r.block) {
+        a.wait_host = spec.host;
+        a.wait_fd = fd;
+        return;
+    }
+    finish(a, r, std::move(extra));
+}
+
+void Runner::finish(AppState& a, SysResult r, ojson extra) {
+    const AppSpec& spec = sc_.apps[static_cast<std::size_t>(a.index)];
+    const StepSpec& st = spec.steps[a.step];
+    Host& h = host_of(a);
+    a.in_call = false;
+    a.wait_fd = -1;
+    a.deadline_gen = 0;
+    if (sim_.trace().on()) {
+        auto e = Trace::event(sim_.now(), "return");
+        e["host"] = h.name();
+        e["app"] = spec.name;
+        e["call"] = st.call;
+        if (!st.sock.empty()) e["sock"] = st.sock;
+        else if (!st.as.empty()) e["sock"] = st.as;
+        e["result"] = r.value;
+        if (r.err != Errno::ok) e["errno"] = errno_name(r.err);
+        for (auto& [k, v] : extra.items()) e[k] = v;
+        if (st.repeat > 1 || st.repeat_mode != StepSpec::Repeat::Count) e["iteration"] = a.rep + 1;
+        sim_.trace().add(std::move(e));
+    } else {
+        sim_.trace().count();
+    }
+    if (r.sigpipe) {
+        if (sim_.trace().on()) {
+            auto e = Trace::event(sim_.now(), "signal");
+            e["host"] = h.name();
+            e["app"] = spec.name;
+            e["signal"] = "SIGPIPE";
+            e["action"] = spec.sigpipe_ignored ? "ignored" : "terminate";
+            sim_.trace().add(std::move(e));
+        }
+        if (!spec.sigpipe_ignored) {
+            // SIGPIPE's default action ends the process: every thread (app) on this host stops
+            // and the kernel closes every descriptor it held, as exit() does.
+            kill_process(spec.host);
+            return;
+        }
+    }
+    a.last_return = sim_.now();
+    bool again = false;
+    ++a.rep;
+    switch (st.repeat_mode) {
+        case StepSpec::Repeat::Count: again = a.rep < st.repeat; break;
+        case StepSpec::Repeat::UntilEof: again = !(r.err == Errno::ok && r.value == 0) && r.err == Errno::ok && a.rep < st.repeat; break;
+        case StepSpec::Repeat::UntilError: again = r.err == Errno::ok && a.rep < st.repeat; break;
+    }
+    if (again) {
+        schedule_step(a);
+        return;
+    }
+    a.rep = 0;
+    a.returned = static_cast<int>(a.step);
+    ++a.step;
+    step_returned(a);
+    schedule_step(a);
+}
+
+void Runner::step_returned(const AppState& done) {
+    for (auto& other : apps_) {
+        if (!other.waiting_dep || other.dead) continue;
+        const StepSpec& st = sc_.apps[static_cast<std::size_t>(other.index)].steps[other.step];
+        if (st.after_app == done.index && done.returned >= st.after_index) {
+            other.last_return = std::max(other.last_return, sim_.now());
+            schedule_step(other);
+        }
+    }
+}
+
+void Runner::wake(int host, int fd) {
+    for (auto& a : apps_) {
+        if (a.in_call && !a.dead && a.wait_host == host && a.wait_fd == fd) attempt(a);
+    }
+}
+
+void Runner::kill_process(int host) {
+    Host& h = *sim_.hosts()[static_cast<std::size_t>(host)];
+    for (auto& a : apps_) {
+        if (sc_.apps[static_cast<std::size_t>(a.index)].host != host) continue;
+        a.dead = true;
+        a.in_call = false;
+    }
+    if (sim_.trace().on()) {
+        auto e = Trace::event(sim_.now(), "note");
+        e["host"] = h.name();
+        e["code"] = "process_killed";
+        e["args"] = {{"signal", "SIGPIPE"}};
+        sim_.trace().add(std::move(e));
+    }
+    auto& names = handles_[static_cast<std::size_t>(host)];
+    std::vector<std::pair<int, std::string>> open;
+    for (auto& [name, fd] : names) open.emplace_back(fd, name);
+    std::sort(open.begin(), open.end());
+    for (auto& [fd, name] : open) h.close(fd);
+    names.clear();
+}
+
+void Runner::host_event(const EventSpec& ev) {
+    Host& h = *sim_.hosts()[static_cast<std::size_t>(ev.host)];
+    if (ev.action == "inject") {
+        Segment seg = ev.seg;
+        seg.id = sim_.next_segment_id();
+        if (sim_.trace().on()) {
+            auto e = Trace::event(sim_.now(), "send");
+            e["host"] = h.name();
+            e["seg"] = segment_json(seg);
+            e["injected"] = true;
+            sim_.trace().add(std::move(e));
+        }
+        sim_.send(ev.host, std::move(seg));
+        return;
+    }
+    if (sim_.trace().on()) {
+        auto e = Trace::event(sim_.now(), "action");
+        e["host"] = h.name();
+        e["action"] = ev.action;
+        sim_.trace().add(std::move(e));
+    }
+    if (ev.action == "crash") {
+        h.crash();
+        for (auto& a : apps_)
+            if (sc_.apps[static_cast<std::size_t>(a.index)].host == ev.host && (a.in_call || a.step > 0 || a.rep > 0))
+                a.dead = true;
+        handles_[static_cast<std::size_t>(ev.host)].clear();
+    } else if (ev.action == "reboot") {
+        if (!h.up()) h.reboot();
+    } else if (ev.action == "unplug") {
+        sim_.set_unplugged(ev.host, true);
+    } else if (ev.action == "plug") {
+        sim_.set_unplugged(ev.host, false);
+    }
+}
+
+bool Runner::run() {
+    start();
+    const Time limit = sc_.until ? *sc_.until : sec(86400);
+    return sim_.run(limit, sc_.max_events);
+}
+
+ojson Runner::trace_json() {
+    ojson t;
+    t["tcplab"] = 1;
+    t["title"] = sc_.title;
+    t["profile"] = sc_.profile;
+    t["seed"] = sc_.seed;
+    ojson hosts = ojson::object();
+    for (auto& h : sc_.hosts) {
+        ojson j;
+        j["ip"] = ip_string(h.ip);
+        j["profile"] = h.params.profile;
+        hosts[h.name] = std::move(j);
+    }
+    t["hosts"] = std::move(hosts);
+    t["end_us"] = sim_.now();
+    t["events"] = std::move(sim_.trace().events());
+    return t;
+}
+
+}  // namespace tcplab
