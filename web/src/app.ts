@@ -16,6 +16,7 @@ import { QuizView } from './ui/quiz';
 import { renderSockets } from './ui/sockets';
 import { StateDiagram, type Lit } from './ui/statediagram';
 import { mountCapture } from './ui/capture-slot';
+import { renderCaptureNote, type NoteCatalog } from './capture';
 
 const LANG_KEY = 'tcplab.lang';
 const PROJ_KEY = 'tcplab.projection';
@@ -34,6 +35,7 @@ export function parseHash(hash: string): { lesson?: string; step?: number } {
 export class App {
   engine?: Engine;
   catalog = new EngineCatalog();
+  private captureNotes: NoteCatalog = {};
   entries: LessonEntry[] = [];
   lesson?: PlayerLesson;
   model?: Model;
@@ -80,7 +82,14 @@ export class App {
     const lessons = this.engine ? listLessons() : [];
     this.entries = [...lessons, ...listExamples()];
     if (!this.engine) this.banner(t('app.engine.missing'), 'info');
-    mountCapture(byId('capture-slot'), { engine: this.engine, t: (k, a) => t(k, a), open: (l) => this.openLesson(l, 0) });
+    if (typeof this.engine?.captureNoteCatalog === 'function') {
+      try { this.captureNotes = JSON.parse((this.engine.captureNoteCatalog as () => string)()) as NoteCatalog; } catch { /* notes then show their codes */ }
+    }
+    mountCapture(byId<HTMLButtonElement>('btn-capture'), byId('capture-slot'), {
+      engine: this.engine, t: (k, a) => t(k, a), lang: () => getLang(), current: () => this.lesson,
+      stepText: (i) => { const st = this.lesson?.steps[i]; return st ? loc(st.text) || loc(st.title as Record<string, string> | undefined) : ''; },
+      open: (l) => this.openLesson(l, 0),
+    });
     this.renderLessonList();
     window.addEventListener('hashchange', () => this.fromHash());
     window.matchMedia?.('(max-width: 760px)').addEventListener('change', () => {
@@ -251,7 +260,7 @@ export class App {
         for (let i = now; i >= step.first; i--) { const e = m.events[i]!; if (e.kind === 'send') { sel = e.seg.id; break; } if (e.kind === 'deliver' || e.kind === 'drop') { sel = e.seg_id; break; } }
       }
       if (sel !== undefined) this.selected = sel;
-      if (this.selected !== undefined && (m.segs.get(this.selected)?.sendIndex ?? Infinity) > now) {
+      if (this.selected === undefined || (m.segs.get(this.selected)?.sendIndex ?? Infinity) > now) {
         this.selected = [...m.segOrder].reverse().find((s) => s.sendIndex <= now)?.id;
       }
     }
@@ -381,6 +390,7 @@ export class App {
   }
 
   private noteText(code: string, args: Record<string, unknown>): string {
+    if (this.captureNotes[code]) return renderCaptureNote(this.captureNotes, code, args, getLang());
     const tmpl = loc(this.catalog.lookup('notes', code));
     if (!tmpl) return `${code} ${Object.keys(args).length ? JSON.stringify(args) : ''}`.trim();
     const flat: Record<string, string | number> = {};

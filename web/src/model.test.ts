@@ -130,3 +130,20 @@ describe('trace checks', () => {
     expect(() => checkTrace({ events: [] }, 'f.json')).toThrow('f.json: /events: expected at least one event');
   });
 });
+
+describe('hosts that share an address (a loopback capture)', () => {
+  it('finds the peer by its connection, not by its address', () => {
+    const t = checkTrace({
+      hosts: { client: { ip: '127.0.0.1' }, server: { ip: '127.0.0.1' } },
+      events: [
+        { t_us: 0, kind: 'state', host: 'server', conn: '127.0.0.1:80>*', from: 'CLOSED', to: 'LISTEN', cause: 'listen' },
+        { t_us: 1, kind: 'state', host: 'client', conn: '127.0.0.1:5000>127.0.0.1:80', from: 'CLOSED', to: 'SYN_SENT', cause: 'connect' },
+        { t_us: 2, kind: 'state', host: 'server', conn: '127.0.0.1:80>127.0.0.1:5000', from: 'LISTEN', to: 'SYN_RECEIVED', cause: 'seg:1' },
+      ],
+    });
+    const m = buildModel(t);
+    const eps = endpointStates(m, snapshotAt(m, 2), focusConn(m, 2));
+    expect(eps.get('server')?.state).toBe('SYN_RECEIVED');
+    expect(eps.get('client')?.state).toBe('SYN_SENT');
+  });
+});

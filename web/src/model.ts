@@ -26,6 +26,8 @@ export interface Model {
   hostOfIp: Map<string, string>;
   segs: Map<number, SegInfo>;
   segOrder: SegInfo[];
+  /** which hosts hold each connection string (two hosts may share an address, e.g. loopback captures) */
+  connHosts: Map<string, Set<string>>;
   /** indexes of send events */
   sendIndexes: number[];
   /** indexes of state events */
@@ -47,6 +49,13 @@ export function buildModel(trace: Trace): Model {
   const sendIndexes: number[] = [];
   const stateIndexes: number[] = [];
   const firstOf = new Map<string, number>();
+  const connHosts = new Map<string, Set<string>>();
+  const noteConn = (conn: unknown, host: string): void => {
+    if (typeof conn !== 'string') return;
+    let set = connHosts.get(conn);
+    if (!set) { set = new Set(); connHosts.set(conn, set); }
+    set.add(host);
+  };
   trace.events.forEach((e, index) => {
     if (e.host !== undefined && !hosts.includes(e.host)) hosts.push(e.host);
     switch (e.kind) {
@@ -63,6 +72,7 @@ export function buildModel(trace: Trace): Model {
           if (first !== undefined) info.repeats = first; else firstOf.set(key, e.seg.id);
         }
         segs.set(e.seg.id, info);
+        noteConn(e.conn, e.host);
         segOrder.push(info);
         sendIndexes.push(index);
         break;
@@ -85,6 +95,7 @@ export function buildModel(trace: Trace): Model {
       }
       case 'state':
         stateIndexes.push(index);
+        noteConn(e.conn, e.host);
         break;
       default:
         break;
@@ -92,7 +103,7 @@ export function buildModel(trace: Trace): Model {
   });
   const last = trace.events.at(-1);
   return {
-    trace, events: trace.events, hosts, hostOfIp, segs, segOrder, sendIndexes, stateIndexes,
+    trace, events: trace.events, hosts, hostOfIp, connHosts, segs, segOrder, sendIndexes, stateIndexes,
     endUs: Math.max(trace.end_us ?? 0, last?.t_us ?? 0),
   };
 }
@@ -183,9 +194,11 @@ export function snapshotAt(m: Model, index: number): Snapshot {
 export function peerOf(m: Model, host: string, conn: string): { host: string; conn: string } | undefined {
   const [local, remote] = conn.split('>');
   if (!local || !remote || remote === '*') return undefined;
-  const peerHost = m.hostOfIp.get(ipOf(remote));
+  const conn2 = `${remote}>${local}`;
+  const holders = [...(m.connHosts.get(conn2) ?? [])].filter((h) => h !== host);
+  const peerHost = holders[0] ?? m.hostOfIp.get(ipOf(remote));
   if (!peerHost || peerHost === host) return undefined;
-  return { host: peerHost, conn: `${remote}>${local}` };
+  return { host: peerHost, conn: conn2 };
 }
 
 /** The connection a step is about: the last state/send/deliver event with a connection at or before `index`. */

@@ -177,6 +177,13 @@ export const en = {
   'capture.download': 'Download capture (.pcapng)',
   'capture.drop': 'Drop a .pcap or .pcapng file here',
   'capture.unavailable': 'Capture support is not available in this build.',
+  'capture.pick': 'Open a capture file…',
+  'capture.reading': 'Reading {name}…',
+  'capture.noconn': '{name} has no TCP connection.',
+  'capture.opened': 'Opened {name}, connection {n}.',
+  'capture.error': 'The capture could not be read: {msg}',
+  'capture.pickconn': 'The capture has {n} connections; pick one:',
+  'capture.segments': '{n} segments',
   'glossary.term': 'Term',
   'glossary.meaning': 'Meaning',
 };

@@ -179,6 +179,13 @@ export const zhCN: Record<MessageKey, string> = {
   'capture.download': '下载抓包文件（.pcapng）',
   'capture.drop': '把 .pcap 或 .pcapng 文件拖到这里',
   'capture.unavailable': '此版本不支持抓包文件。',
+  'capture.pick': '打开抓包文件…',
+  'capture.reading': '正在读取 {name}…',
+  'capture.noconn': '{name} 中没有 TCP 连接。',
+  'capture.opened': '已打开 {name} 的第 {n} 条连接。',
+  'capture.error': '无法读取抓包文件：{msg}',
+  'capture.pickconn': '抓包中有 {n} 条连接，请选择一条：',
+  'capture.segments': '{n} 个报文',
   'glossary.term': '术语',
   'glossary.meaning': '含义',
 };
