@@ -80,19 +80,48 @@ export function renderLadder(target: SVGSVGElement, m: Model, lay: TimeLayout, g
   const layers = {
     breaks: svg('g', { class: 'breaks' }),
     lanes: svg('g', { class: 'lanes' }),
+    bands: svg('g', { class: 'bands' }),
     times: svg('g', { class: 'times' }),
     timers: svg('g', { class: 'timers' }),
     states: svg('g', { class: 'states' }),
     arrows: svg('g', { class: 'arrows' }),
     now: svg('g', { class: 'now' }),
   };
-  target.append(layers.breaks, layers.lanes, layers.times, layers.timers, layers.states, layers.arrows, layers.now);
+  target.append(layers.breaks, layers.lanes, layers.bands, layers.times, layers.timers, layers.states, layers.arrows, layers.now);
 
   // Lifelines, dashed across compressed breaks.
   m.hosts.forEach((h, i) => {
     const x = g.laneX[i]!;
     layers.lanes.append(svg('line', { x1: x, y1: 0, x2: x, y2: height, class: `lifeline ${hostClass(i)}` }));
   });
+  // A band along each lifeline: the state of the host's most recently changed connection
+  // (a listener only while the host has nothing else), so every moment shows a state.
+  if (m.stateIndexes.length <= 4000) {
+    const cur = new Map<string, { conn: string; state: string }[]>();
+    const open = new Map<string, { y: number; state: string }>();
+    const close = (host: string, y: number): void => {
+      const o = open.get(host);
+      if (o && o.state !== 'CLOSED' && y > o.y && y >= yMin) {
+        const li = laneOf.get(host) ?? 0;
+        layers.bands.append(svg('rect', { x: g.laneX[li]! - 4, y: Math.max(o.y, yMin), width: 8, height: y - Math.max(o.y, yMin), class: `band band-${o.state}` }));
+      }
+      open.delete(host);
+    };
+    for (const i of m.stateIndexes) {
+      if (i > now) break;
+      const e = m.events[i] as StateEvent;
+      const list = (cur.get(e.host) ?? []).filter((c) => c.conn !== e.conn);
+      if (e.to !== 'CLOSED') list.push({ conn: e.conn, state: e.to });
+      cur.set(e.host, list);
+      const shown = [...list].reverse().find((c) => !c.conn.endsWith('>*')) ?? list.at(-1);
+      const state = shown?.state ?? 'CLOSED';
+      if (open.get(e.host)?.state === state) continue;
+      close(e.host, ys[i]!);
+      open.set(e.host, { y: ys[i]!, state });
+    }
+    for (const h of [...open.keys()]) close(h, yNow + 14);
+  }
+
   for (const b of lay.breaks) {
     if (b.y1 > yNow) break; // a gap is only known once the moment after it has come
     if (b.y1 < yMin) continue;
