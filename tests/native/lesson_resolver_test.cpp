@@ -624,3 +624,26 @@ TEST_CASE("lesson handshake-close: resolves on a model of its trace", "[lesson][
     CHECK(r["steps"].back()["last"] == r["trace"]["events"].size() - 1);
     CHECK_THAT(r["steps"][1]["text"]["en"].get<std::string>(), Catch::Contains("10.0.0.1:40000"));
 }
+
+TEST_CASE("resolve: the engine's scenario errors point into the lesson file", "[lesson][errors]") {
+    json l = small_lesson();
+    l["scenario"] = {{"tcplab", 1}};  // no hosts: the engine rejects it
+    try {
+        tcplab::resolve_lesson(l, "tiny.json", json::object());
+        FAIL("expected an InputError");
+    } catch (const InputError& e) {
+        CHECK_THAT(e.what(), Catch::StartsWith("tiny.json: /scenario/hosts"));
+    }
+}
+
+TEST_CASE("resolve: the same lesson and options give the same bytes", "[lesson][resolve]") {
+    const json l = read_lesson("handshake-close.json");
+    std::ifstream in(std::string(TCPLAB_SOURCE_DIR) + "/lessons/handshake-close.json");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    const std::string a = tcplab::resolve_lesson_text(ss.str(), "lessons/handshake-close.json", "");
+    const std::string b =
+        tcplab::resolve_lesson_text(ss.str(), "lessons/handshake-close.json", "{}");
+    CHECK(a == b);
+    CHECK(a == tcplab::resolve_lesson(l, "lessons/handshake-close.json", json::object()).dump());
+}
