@@ -156,6 +156,12 @@ export class App {
     this.lastRenderedStep = -1;
     const range = byId<HTMLInputElement>('timeline');
     range.max = String(Math.max(0, lesson.steps.length - 1));
+    // Tick marks on the timeline where a state changes or a quiz waits.
+    const ticks = byId('timeline-ticks');
+    clear(ticks);
+    const marked = new Set<number>(lesson.quizzes.map((q) => Math.max(0, q.step - 1)));
+    if (this.model.stateIndexes.length <= 500) for (const i of this.model.stateIndexes) marked.add(stepOfEvent(lesson.steps, i));
+    for (const s of [...marked].sort((a, b) => a - b).slice(0, 300)) ticks.append(el('option', { value: s }));
     this.go(step, false);
     this.renderLessonList();
   }
@@ -497,6 +503,8 @@ export class App {
   }
 
   private renderLessonList(): void {
+    const lessonsAll = this.entries.filter((e) => e.kind === 'lesson');
+    byId('progress-summary').textContent = t('progress.summary', { done: lessonsAll.filter((e) => this.progress.isDone(e.id)).length, total: lessonsAll.length });
     const list = byId('lesson-list');
     clear(list);
     const lessons = this.entries.filter((e) => e.kind === 'lesson');

@@ -167,6 +167,7 @@ export const en = {
   'quiz.locked': 'Answer the question to continue.',
   'quiz.empty': 'Give an answer first, or press “Show me”.',
   'progress.title': 'Your progress',
+  'progress.summary': '{done} of {total} lessons done.',
   'progress.export': 'Export progress…',
   'progress.import': 'Import progress…',
   'progress.reset': 'Reset progress',

@@ -169,6 +169,7 @@ export const zhCN: Record<MessageKey, string> = {
   'quiz.locked': '先回答问题再继续。',
   'quiz.empty': '请先作答，或点“直接看答案”。',
   'progress.title': '学习进度',
+  'progress.summary': '已完成 {done} / {total} 课。',
   'progress.export': '导出进度…',
   'progress.import': '导入进度…',
   'progress.reset': '清除进度',
