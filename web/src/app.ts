@@ -50,6 +50,9 @@ export class App {
   private sd!: StateDiagram;
   private quiz!: QuizView;
   private answered = new Set<string>();
+  /** Each lesson is resolved (the engine run) once per page; back, scrub and re-opening reuse it. */
+  private resolved = new Map<string, PlayerLesson>();
+  private resolveErrors = new Map<string, string>();
   private lastRenderedStep = -1;
   readonly progress: ProgressStore;
   private reducedMotion = window.matchMedia?.('(prefers-reduced-motion: reduce)').matches ?? false;
@@ -114,15 +117,23 @@ export class App {
 
   async open(id: string, step: number): Promise<void> {
     const e = this.entries.find((x) => x.id === id);
-    if (!e) { this.banner(t('app.lesson.error', { msg: id }), 'error'); return; }
-    let lesson: PlayerLesson | undefined;
+    if (!e) { this.banner(t('app.lesson.error', { msg: id }), 'error', 'lesson'); return; }
+    this.clearBanners('lesson');
+    let lesson: PlayerLesson | undefined = this.resolved.get(id);
+    if (lesson) {
+      const err = this.resolveErrors.get(id);
+      if (err) this.banner(t('app.lesson.error', { msg: err }), 'error', 'lesson');
+      this.openLesson(lesson, step);
+      return;
+    }
     try {
       if (e.kind === 'lesson' && this.engine?.resolveLesson) {
         try {
           lesson = fromResolved(JSON.parse(this.engine.resolveLesson(e.text, e.file, '')) as Record<string, unknown>, e);
         } catch (err) {
           // The lesson does not fit what the engine does (yet): say so, and still show the run.
-          this.banner(t('app.lesson.error', { msg: (err as Error).message }), 'error');
+          this.resolveErrors.set(id, (err as Error).message);
+          this.banner(t('app.lesson.error', { msg: (err as Error).message }), 'error', 'lesson');
         }
       }
       if (!lesson && e.kind === 'lesson' && this.engine) {
@@ -131,8 +142,9 @@ export class App {
         lesson = { ...exampleLesson({ ...e, text: this.engine.runScenario(text, e.file) }), id: e.id, title: e.title, summary: e.summary, kind: 'lesson' };
       }
       if (!lesson) lesson = exampleLesson(e);
+      this.resolved.set(id, lesson);
     } catch (err) {
-      this.banner(t('app.lesson.error', { msg: (err as Error).message }), 'error');
+      this.banner(t('app.lesson.error', { msg: (err as Error).message }), 'error', 'lesson');
       return;
     }
     this.openLesson(lesson, step);
@@ -464,9 +476,16 @@ export class App {
 
   // ---- chrome ----------------------------------------------------------------------------------
 
-  banner(text: string, kind: 'info' | 'warn' | 'error'): void {
+  banner(text: string, kind: 'info' | 'warn' | 'error', tag = ''): void {
     const b = byId('banner');
-    b.append(el('div', { class: `banner-item ${kind}` }, text));
+    const close = el('button', { type: 'button', class: 'banner-close', 'aria-label': t('nav.close'), title: t('nav.close') }, '×');
+    const item = el('div', { class: `banner-item ${kind}`, 'data-tag': tag }, el('span', {}, text), close);
+    close.addEventListener('click', () => item.remove());
+    b.append(item);
+  }
+
+  private clearBanners(tag: string): void {
+    for (const n of document.querySelectorAll(`#banner [data-tag="${tag}"]`)) n.remove();
   }
 
   private applyStaticText(): void {
