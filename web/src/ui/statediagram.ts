@@ -9,18 +9,18 @@ type NodeId = StateName | 'CLOSED_END';
 
 const W = 156, H = 44;
 export const NODES: Record<NodeId, [number, number]> = {
-  CLOSED: [380, 36],
-  LISTEN: [380, 140],
-  SYN_RECEIVED: [110, 250],
-  SYN_SENT: [650, 250],
-  ESTABLISHED: [380, 340],
-  FIN_WAIT_1: [110, 452],
-  CLOSING: [380, 452],
-  CLOSE_WAIT: [650, 410],
-  LAST_ACK: [650, 510],
-  FIN_WAIT_2: [110, 608],
-  TIME_WAIT: [380, 608],
-  CLOSED_END: [650, 608],
+  CLOSED: [380, 30],
+  LISTEN: [380, 120],
+  SYN_RECEIVED: [110, 214],
+  SYN_SENT: [650, 214],
+  ESTABLISHED: [380, 292],
+  FIN_WAIT_1: [110, 390],
+  CLOSING: [380, 390],
+  CLOSE_WAIT: [650, 356],
+  LAST_ACK: [650, 440],
+  FIN_WAIT_2: [110, 522],
+  TIME_WAIT: [380, 522],
+  CLOSED_END: [650, 522],
 };
 
 /** [from, to, catalogue key of the figure's label, perpendicular offset of a parallel pair, label placement] */
@@ -81,7 +81,7 @@ export class StateDiagram {
   constructor(root: SVGSVGElement, private t: (k: string) => string, private stateName: (s: string) => string) {
     this.root = root;
     clear(root);
-    root.setAttribute('viewBox', '0 0 760 640');
+    root.setAttribute('viewBox', '-30 0 820 552');
     const defs = svg('defs');
     for (const cls of ['plain', 'host-0', 'host-1', 'host-2', 'host-3']) {
       const mk = svg('marker', { id: `arrow-${cls}`, viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: 'auto-start-reverse' });
@@ -175,7 +175,7 @@ export class StateDiagram {
       const mid: [number, number] = [(p[0] + 2 * cx + q[0]) / 4, (p[1] + 2 * cy + q[1]) / 4];
       const text = tr.label;
       const w = text.length * 7.6 + 16;
-      const mx = Math.min(Math.max(mid[0], w / 2 + 2), 760 - w / 2 - 2);
+      const mx = Math.min(Math.max(mid[0], w / 2 - 28), 788 - w / 2);
       const call = svg('g', { class: `sd-callout ${hostClass(l.hostIndex)}` });
       call.append(svg('rect', { x: mx - w / 2, y: mid[1] - 13, width: w, height: 24, rx: 6 }));
       call.append(svg('text', { x: mx, y: mid[1] + 4, 'text-anchor': 'middle' }, text));
