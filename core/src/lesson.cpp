@@ -1005,7 +1005,10 @@ ojson resolve_quiz(const json& quiz, std::size_t qi, const TraceIndex& ti,
     }
 
     std::map<std::string, ojson> values = values_in;
-    if (!computed.is_null()) values["answer"] = computed;
+    if (!computed.is_null()) {
+        values["answer"] = computed;
+        values["ans"] = computed;  // short alias
+    }
 
     // order: each item's event is found from the step on; the answer lists item ids in trace order.
     if (kind == "order") {
@@ -1043,6 +1046,7 @@ ojson resolve_quiz(const json& quiz, std::size_t qi, const TraceIndex& ti,
         answer["value"] = order;
         evidence = found.back().first;
         values["answer"] = order;
+        values["ans"] = order;
         out["items"] = out_items;
     }
 

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <set>
 #include <sstream>
 #include <string>
@@ -217,4 +218,43 @@ TEST_CASE("lessons: every curriculum topic is taught and mapped in COVERAGE.md",
             CHECK(coverage.find("| " + code + " ") != std::string::npos);
         }
     }
+}
+
+TEST_CASE("lessons: COVERAGE.md names only steps and quizzes that exist", "[lesson]") {
+    // Entries look like "**lesson-id** step: a, b; quiz: c, d"; every id must exist in that lesson.
+    std::ifstream in(lessons_dir() / "COVERAGE.md");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    const std::string text = ss.str();
+    const std::regex entry(R"(\*\*([a-z0-9-]+)\*\*([^*|]*))");
+    const std::regex list(R"((step|quiz): ([a-z0-9, -]+))");
+    int checked = 0;
+    for (auto it = std::sregex_iterator(text.begin(), text.end(), entry);
+         it != std::sregex_iterator(); ++it) {
+        const std::string id = (*it)[1];
+        const fs::path file = lessons_dir() / (id + ".json");
+        INFO("COVERAGE.md names lesson " << id);
+        REQUIRE(fs::exists(file));
+        const json lesson = read_json(file);
+        std::set<std::string> steps, quizzes;
+        for (const auto& s : lesson["steps"]) steps.insert(s.value("id", std::string()));
+        for (const auto& q : lesson.value("quizzes", json::array()))
+            quizzes.insert(q.value("id", std::string()));
+        const std::string rest = (*it)[2];
+        for (auto l = std::sregex_iterator(rest.begin(), rest.end(), list);
+             l != std::sregex_iterator(); ++l) {
+            const bool is_step = (*l)[1] == "step";
+            std::stringstream names((*l)[2].str());
+            std::string name;
+            while (std::getline(names, name, ',')) {
+                name.erase(0, name.find_first_not_of(' '));
+                name.erase(name.find_last_not_of(' ') + 1);
+                if (name.empty() || name == "...") continue;
+                INFO((is_step ? "step " : "quiz ") << name);
+                CHECK((is_step ? steps : quizzes).count(name) == 1);
+                ++checked;
+            }
+        }
+    }
+    CHECK(checked > 50);
 }
