@@ -183,3 +183,22 @@ test('every lesson and example opens, plays forward (to its end or its first qui
     await expect(counter(page)).toHaveText(/^Step 1 \//);
   }
 });
+
+test('reduced motion: arrows appear without animation', async ({ page }) => {
+  await page.emulateMedia({ reducedMotion: 'reduce' });
+  await open(page, '#lesson=example-handshake-close&step=2');
+  await page.keyboard.press('ArrowRight');
+  const anim = await page.locator('.seg.current .seg-line').last().evaluate((n) => getComputedStyle(n).animationName);
+  expect(anim).toBe('none');
+});
+
+test('the glossary pairs the Chinese interview terms with the English ones', async ({ page }) => {
+  await page.addInitScript(() => localStorage.setItem('tcplab.lang', 'zh-CN'));
+  await open(page, '#lesson=example-handshake-close&step=1');
+  await page.locator('#btn-glossary').click();
+  const rows = page.locator('#glossary-body tr');
+  await expect(rows.filter({ hasText: '半连接队列' })).toContainText('SYN queue');
+  await expect(rows.filter({ hasText: '全连接队列' })).toContainText('accept queue');
+  await expect(rows.filter({ hasText: '四次挥手' })).toHaveCount(1);
+  await expect(rows.filter({ hasText: '2MSL' }).first()).toContainText('TIME_WAIT');
+});
