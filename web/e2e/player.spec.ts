@@ -203,3 +203,16 @@ test('the glossary pairs the Chinese interview terms with the English ones', asy
   await expect(rows.filter({ hasText: '四次挥手' })).toHaveCount(1);
   await expect(rows.filter({ hasText: '2MSL' }).first()).toContainText('TIME_WAIT');
 });
+
+test('training mode: "New numbers" re-resolves the lesson with a seed kept in the link', async ({ page }) => {
+  await open(page, '#lesson=three-segment-close&step=3');
+  test.skip(!(await page.locator('#btn-reroll').isVisible()), 'the engine module cannot resolve lessons/three-segment-close.json');
+  await page.locator('#btn-reroll').click();
+  await expect(page).toHaveURL(/#lesson=three-segment-close&step=3&seed=\d+$/);
+  const params = await page.locator('#lesson-params').textContent();
+  const url = page.url();
+  await page.reload();
+  await ready(page);
+  expect(page.url()).toBe(url);
+  await expect(page.locator('#lesson-params')).toHaveText(params ?? '');
+});

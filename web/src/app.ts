@@ -26,10 +26,15 @@ function storage(): Storage | undefined {
   try { return window.localStorage; } catch { return undefined; }
 }
 
-export function parseHash(hash: string): { lesson?: string; step?: number } {
+export function parseHash(hash: string): { lesson?: string; step?: number; seed?: number } {
   const p = new URLSearchParams(hash.replace(/^#/, ''));
   const step = Number(p.get('step'));
-  return { lesson: p.get('lesson') ?? undefined, step: Number.isInteger(step) && step >= 1 ? step : undefined };
+  const seed = p.get('seed') === null ? NaN : Number(p.get('seed'));
+  return {
+    lesson: p.get('lesson') ?? undefined,
+    step: Number.isInteger(step) && step >= 1 ? step : undefined,
+    seed: Number.isInteger(seed) && seed >= 0 ? seed : undefined,
+  };
 }
 
 export class App {
@@ -111,17 +116,19 @@ export class App {
   private async fromHash(): Promise<void> {
     const h = parseHash(location.hash);
     if (!h.lesson) return;
-    if (this.lesson?.id === h.lesson) { this.go((h.step ?? 1) - 1, false); return; }
-    await this.open(h.lesson, (h.step ?? 1) - 1);
+    if (this.lesson?.id === h.lesson && this.lesson.seed === h.seed) { this.go((h.step ?? 1) - 1, false); return; }
+    await this.open(h.lesson, (h.step ?? 1) - 1, h.seed);
   }
 
-  async open(id: string, step: number): Promise<void> {
+  /** Opens a lesson; `seed` picks new values for the lesson's parameters (training mode, docs/LESSONS.md). */
+  async open(id: string, step: number, seed?: number): Promise<void> {
     const e = this.entries.find((x) => x.id === id);
     if (!e) { this.banner(t('app.lesson.error', { msg: id }), 'error', 'lesson'); return; }
     this.clearBanners('lesson');
-    let lesson: PlayerLesson | undefined = this.resolved.get(id);
+    const key = seed === undefined ? id : `${id}@${seed}`;
+    let lesson: PlayerLesson | undefined = this.resolved.get(key);
     if (lesson) {
-      const err = this.resolveErrors.get(id);
+      const err = this.resolveErrors.get(key);
       if (err) this.banner(t('app.lesson.error', { msg: err }), 'error', 'lesson');
       this.openLesson(lesson, step);
       return;
@@ -129,10 +136,11 @@ export class App {
     try {
       if (e.kind === 'lesson' && this.engine?.resolveLesson) {
         try {
-          lesson = fromResolved(JSON.parse(this.engine.resolveLesson(e.text, e.file, '')) as Record<string, unknown>, e);
+          lesson = fromResolved(JSON.parse(this.engine.resolveLesson(e.text, e.file, seed === undefined ? '' : JSON.stringify({ seed }))) as Record<string, unknown>, e);
+          lesson.seed = seed;
         } catch (err) {
           // The lesson does not fit what the engine does (yet): say so, and still show the run.
-          this.resolveErrors.set(id, (err as Error).message);
+          this.resolveErrors.set(key, (err as Error).message);
           this.banner(t('app.lesson.error', { msg: (err as Error).message }), 'error', 'lesson');
         }
       }
@@ -142,7 +150,7 @@ export class App {
         lesson = { ...exampleLesson({ ...e, text: this.engine.runScenario(text, e.file) }), id: e.id, title: e.title, summary: e.summary, kind: 'lesson' };
       }
       if (!lesson) lesson = exampleLesson(e);
-      this.resolved.set(id, lesson);
+      this.resolved.set(key, lesson);
     } catch (err) {
       this.banner(t('app.lesson.error', { msg: (err as Error).message }), 'error', 'lesson');
       return;
@@ -362,7 +370,17 @@ export class App {
     byId<HTMLButtonElement>('btn-first').disabled = this.step === 0;
     byId<HTMLButtonElement>('btn-next').disabled = this.step >= L.steps.length - 1;
     byId<HTMLButtonElement>('btn-last').disabled = this.step >= L.steps.length - 1;
-    const hash = `#lesson=${encodeURIComponent(L.id)}&step=${this.step + 1}`;
+    const hash = `#lesson=${encodeURIComponent(L.id)}&step=${this.step + 1}${L.seed === undefined ? '' : `&seed=${L.seed}`}`;
+    // Training mode: the lesson's parameters, and a button for new ones.
+    const params = byId('lesson-params');
+    clear(params);
+    const names = Object.keys(L.paramSpec ?? {});
+    if (names.length) {
+      const values = names.map((n) => `${loc(L.paramSpec![n]!.label) || n} = ${String(L.params?.[n] ?? '')}`).join(' · ');
+      const reroll = el('button', { type: 'button', class: 'btn small', id: 'btn-reroll' }, t('params.reroll'));
+      reroll.addEventListener('click', () => { void this.open(L.id, this.step, Math.floor(Math.random() * 2 ** 31)); });
+      params.append(el('span', { class: 'muted' }, values), reroll);
+    }
     if (location.hash !== hash) history.replaceState(null, '', hash);
     this.lastRenderedStep = this.step;
   }

@@ -43,6 +43,10 @@ export interface PlayerLesson {
   steps: Step[];
   quizzes: Quiz[];
   kind: 'lesson' | 'example';
+  /** training mode: parameter values used, their declarations, and the seed that picked them */
+  params?: Record<string, unknown>;
+  paramSpec?: Record<string, { label?: Localized; [k: string]: unknown }>;
+  seed?: number;
 }
 
 const baseName = (p: string): string => p.slice(p.lastIndexOf('/') + 1).replace(/\.trace\.json$|\.json$/, '');
@@ -118,5 +122,7 @@ export function fromResolved(r: Record<string, unknown>, e: LessonEntry): Player
   return {
     id: e.id, title: (meta.title as Localized) ?? e.title, summary: (meta.summary as Localized) ?? e.summary,
     trace, steps: steps.length ? steps : defaultSteps(trace.events), quizzes, kind: 'lesson',
+    params: (r.params ?? undefined) as Record<string, unknown> | undefined,
+    paramSpec: (meta.params ?? undefined) as PlayerLesson['paramSpec'],
   };
 }

@@ -185,6 +185,7 @@ export const en = {
   'capture.error': 'The capture could not be read: {msg}',
   'capture.pickconn': 'The capture has {n} connections; pick one:',
   'capture.segments': '{n} segments',
+  'params.reroll': 'New numbers',
   'glossary.term': 'Term',
   'glossary.meaning': 'Meaning',
 };

@@ -187,6 +187,7 @@ export const zhCN: Record<MessageKey, string> = {
   'capture.error': '无法读取抓包文件：{msg}',
   'capture.pickconn': '抓包中有 {n} 条连接，请选择一条：',
   'capture.segments': '{n} 个报文',
+  'params.reroll': '换一组数字',
   'glossary.term': '术语',
   'glossary.meaning': '含义',
 };
