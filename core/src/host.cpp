@@ -97,6 +97,20 @@ const TimeWaitSock* Host::find_tw(const FourTuple& t) const {
     return &tws_[it->second.slot];
 }
 
+bool Host::isns(const FourTuple& t, Seq* iss, Seq* irs) const {
+    if (const Tcb* c = find_tcb(t)) {
+        *iss = c->iss;
+        *irs = c->irs;
+        return true;
+    }
+    if (const TimeWaitSock* tw = find_tw(t)) {
+        *iss = tw->iss;
+        *irs = tw->irs;
+        return true;
+    }
+    return false;
+}
+
 int Host::lookup_listener(Addr local) const {
     auto key = [](std::uint32_t ip, std::uint16_t port) {
         return (static_cast<std::uint64_t>(ip) << 16) | port;

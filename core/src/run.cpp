@@ -7,7 +7,7 @@ namespace tcplab {
 
 nlohmann::ordered_json run_scenario(const nlohmann::json& doc, const std::string& file) {
     const Scenario sc = load_scenario(doc, file);
-    Runner runner(sc);
+    Runner runner(sc, true, file);
     if (!runner.run())
         throw InputError(file + ": " + (doc.contains("scenario") ? "/scenario" : std::string("(root)")) +
                          ": the scenario did not finish within " + std::to_string(sc.max_events) +

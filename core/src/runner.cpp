@@ -25,7 +25,8 @@ bool printable(const std::string& s) {
 }
 }  // namespace
 
-Runner::Runner(const Scenario& sc, bool trace_on) : sc_(sc), sim_(sc.seed, trace_on) {
+Runner::Runner(const Scenario& sc, bool trace_on, std::string file)
+    : sc_(sc), sim_(sc.seed, trace_on), scenario_file_(std::move(file)) {
     for (auto& h : sc_.hosts) sim_.add_host(h.name, h.ip, h.params, h.isn);
     sim_.link = sc_.link;
     sim_.faults = sc_.faults;
@@ -301,11 +302,32 @@ void Runner::host_event(const EventSpec& ev) {
     Host& h = *sim_.hosts()[static_cast<std::size_t>(ev.host)];
     if (ev.action == "inject") {
         Segment seg = ev.seg;
+        // The connection this segment imitates, if any: looked up at the receiver (whose IRS is
+        // the sender's ISS), else at the sender.
+        Seq iss = 0, irs = 0;
+        bool known = false;
+        if (Host* dst = sim_.host_by_ip(seg.dst.ip))
+            known = dst->isns({seg.dst.ip, seg.src.ip, seg.dst.port, seg.src.port}, &irs, &iss);
+        if (!known) known = h.isns({seg.src.ip, seg.dst.ip, seg.src.port, seg.dst.port}, &iss, &irs);
+        if (ev.rel_seq || ev.rel_ack) {
+            if (!known)
+                throw InputError(scenario_file_ + ": " + ev.ptr + "/seg/rel: no connection with this 4-tuple " +
+                                 "exists when the segment is sent, so relative numbers cannot be resolved");
+            if (ev.rel_seq) seg.seq = iss + static_cast<Seq>(*ev.rel_seq);
+            if (ev.rel_ack) seg.ack = irs + static_cast<Seq>(*ev.rel_ack);
+        }
         seg.id = sim_.next_segment_id();
         if (sim_.trace().on()) {
             auto e = Trace::event(sim_.now(), "send");
             e["host"] = h.name();
+            if (known) e["conn"] = conn_name({seg.src.ip, seg.dst.ip, seg.src.port, seg.dst.port});
             e["seg"] = segment_json(seg);
+            if (known) {
+                ojson rel;
+                rel["seq"] = seg.seq - iss;
+                if (seg.flags & ACK) rel["ack"] = seg.ack - irs;
+                e["rel"] = std::move(rel);
+            }
             e["injected"] = true;
             sim_.trace().add(std::move(e));
         }

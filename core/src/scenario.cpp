@@ -319,7 +319,7 @@ struct Loader {
                 if (!e.has("seg")) e.missing("seg").fail("expected the segment to inject (required)");
                 const Node s = e.at("seg");
                 s.object();
-                s.only({"sport", "dport", "flags", "seq", "ack", "len", "win", "mss"});
+                s.only({"sport", "dport", "flags", "seq", "ack", "len", "win", "mss", "rel"});
                 Segment seg;
                 seg.src.ip = sc.hosts[static_cast<std::size_t>(ev.host)].ip;
                 if (e.has("src_ip")) {
@@ -350,6 +350,15 @@ struct Loader {
                 seg.window = static_cast<std::uint16_t>(s.has("win") ? s.at("win").integer(0, 65535) : 64240);
                 if (s.has("mss")) seg.opts.mss = static_cast<std::uint16_t>(s.at("mss").integer(1, 65535));
                 else if (seg.flags & SYN) seg.opts.mss = 1460;
+                if (s.has("rel")) {
+                    // Relative to the sender's ISS and the peer's ISN on the connection with
+                    // this 4-tuple (the trace's "rel" convention), resolved when it is sent.
+                    const Node r = s.at("rel");
+                    r.object();
+                    r.only({"seq", "ack"});
+                    if (r.has("seq")) ev.rel_seq = r.at("seq").integer(-4294967295LL, 4294967295LL);
+                    if (r.has("ack")) ev.rel_ack = r.at("ack").integer(-4294967295LL, 4294967295LL);
+                }
                 ev.seg = seg;
             } else if (ev.action == "crash" || ev.action == "reboot" || ev.action == "unplug" ||
                        ev.action == "plug") {

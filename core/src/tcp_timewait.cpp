@@ -38,6 +38,8 @@ void Host::enter_time_wait(Tcb& c, State substate, Time timeout, const std::stri
     tw.tuple = c.tuple;
     tw.snd_nxt = c.snd_max;
     tw.rcv_nxt = c.rcv_nxt;
+    tw.iss = c.iss;
+    tw.irs = c.irs;
     tw.ts_ok = c.ts_ok;
     tw.ts_recent = c.ts_recent;
     tw.ts_recent_stamp = c.ts_recent_stamp;
@@ -106,7 +108,10 @@ void Host::tw_send_ack(TimeWaitSock& tw) {
         s.opts.ts_val = static_cast<std::uint32_t>(sim_.now() / 1000) + tw.ts_offset;
         s.opts.ts_ecr = tw.ts_recent;
     }
-    emit(std::move(s), sim_.trace().on() ? conn_name(tw.tuple) : std::string(), nullptr, false);
+    Tcb numbers;  // only for the trace's relative sequence numbers
+    numbers.iss = tw.iss;
+    numbers.irs = tw.irs;
+    emit(std::move(s), sim_.trace().on() ? conn_name(tw.tuple) : std::string(), &numbers, false);
 }
 
 void Host::rcv_time_wait(TimeWaitSock& tw, Segment& seg) {

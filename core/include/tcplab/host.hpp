@@ -111,7 +111,8 @@ public:
     std::size_t connection_count() const { return conns_.size() - free_tcbs_.size(); }
     const Tcb* find_tcb(const FourTuple& t) const;
     const TimeWaitSock* find_tw(const FourTuple& t) const;
-    std::size_t tcb_bytes() const { return sizeof(Tcb); }
+    // ISS and IRS of the connection (live or in TIME-WAIT) with this 4-tuple, seen from here.
+    bool isns(const FourTuple& t, Seq* iss, Seq* irs) const;
 
 private:
     friend class HostTestAccess;

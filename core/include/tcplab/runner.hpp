@@ -13,7 +13,7 @@ namespace tcplab {
 
 class Runner {
 public:
-    Runner(const Scenario& sc, bool trace_on = true);
+    Runner(const Scenario& sc, bool trace_on = true, std::string file = "scenario");
     // Returns false if the scenario's event budget ran out before it finished.
     bool run();
     ojson trace_json();
@@ -50,6 +50,7 @@ private:
     Simulator sim_;
     std::vector<AppState> apps_;
     std::vector<std::map<std::string, int>> handles_;
+    std::string scenario_file_;
 };
 
 }  // namespace tcplab

@@ -62,6 +62,7 @@ struct EventSpec {
     std::string action;  // crash reboot unplug plug inject
     int host = 0;
     Segment seg;  // inject
+    std::optional<std::int64_t> rel_seq, rel_ack;  // inject: relative to the connection's ISNs
     std::string ptr;
 };
 

@@ -126,6 +126,7 @@ struct Tcb {
 struct TimeWaitSock {
     FourTuple tuple;
     Seq snd_nxt = 0, rcv_nxt = 0;
+    Seq iss = 0, irs = 0;  // kept so a trace can still show numbers relative to the ISNs
     std::uint32_t ts_recent = 0;
     Time ts_recent_stamp = 0;
     Time expires = 0;
