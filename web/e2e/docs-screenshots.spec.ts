@@ -16,7 +16,7 @@ async function at(page: Page, lang: 'en' | 'zh-CN', hash: string, projection = f
 
 test('desktop, English', async ({ page }) => {
   await page.setViewportSize({ width: 1440, height: 900 });
-  await at(page, 'en', process.env.TCPLAB_SHOT_DESKTOP ?? '#lesson=fin-wait-2-timeout&step=5');
+  await at(page, 'en', process.env.TCPLAB_SHOT_DESKTOP ?? '#lesson=handshake-close&step=12');
   await page.screenshot({ path: out('player-en') });
 });
 
@@ -28,7 +28,7 @@ test('projection, Chinese, 1920×1080', async ({ page }) => {
 
 test('quiz, Chinese', async ({ page }) => {
   await page.setViewportSize({ width: 1440, height: 900 });
-  await at(page, 'zh-CN', process.env.TCPLAB_SHOT_QUIZ ?? '#lesson=isn&step=1');
+  await at(page, 'zh-CN', process.env.TCPLAB_SHOT_QUIZ ?? '#lesson=handshake-close&step=1');
   await page.locator('#ladder-scroll').focus();
   for (let i = 0; i < 20 && !(await page.locator('form.quiz-form').isVisible()); i++) await page.keyboard.press('ArrowRight');
   await page.locator('form.quiz-form button:not([type=submit])').first().click();
@@ -37,6 +37,6 @@ test('quiz, Chinese', async ({ page }) => {
 
 test('phone', async ({ page }) => {
   await page.setViewportSize({ width: 390, height: 844 });
-  await at(page, 'en', process.env.TCPLAB_SHOT_PHONE ?? '#lesson=fin-wait-2-timeout&step=4');
+  await at(page, 'en', process.env.TCPLAB_SHOT_PHONE ?? '#lesson=handshake-close&step=10');
   await page.screenshot({ path: out('phone') });
 });

@@ -13,7 +13,8 @@ export function ssRows(snap: Snapshot, host: string): SsRow[] {
     if (c.state === 'LISTEN') {
       // For a listener ss shows the accept queue length and the backlog limit.
       const q = snap.queues.get(`${host}|${c.conn}`);
-      if (q) { recvQ = q.accept_queue; sendQ = q.accept_max; }
+      // `backlog` when the trace carries it (what ss prints), else the accept queue's limit.
+      if (q) { recvQ = q.accept_queue; sendQ = typeof q['backlog'] === 'number' ? (q['backlog'] as number) : q.accept_max; }
     } else {
       const b = snap.buffers.get(`${host}|${c.conn}`);
       if (b) { recvQ = b.recv_q; sendQ = b.send_q; }

@@ -511,14 +511,19 @@ class Reader {
   }
 }
 
+const MAX_US = 2 ** 53 - 1;
+/** Timestamps stay within +-(2^53 - 1) us, as in the native reader (clamp_us). */
+const clampUs = (us: number): number => (us > MAX_US ? MAX_US : us < -MAX_US ? -MAX_US : us);
+
 /** Timestamp (hi:lo in 1/units s) to microseconds since the epoch, as the native reader does. */
 function toUs(hi: number, lo: number, f: Iface): number {
-  if (!f.pow2 && f.exp === 6) return hi * 4294967296 + lo + f.tsoffset * 1000000;  // exact below 2^53
+  const off = Math.max(-1e12, Math.min(1e12, f.tsoffset)) * 1000000;
+  if (!f.pow2 && f.exp === 6) return clampUs(clampUs(hi * 4294967296 + lo) + off);  // exact below 2^53
   const t = (BigInt(hi) << 32n) | BigInt(lo);
   let us: bigint;
   if (f.pow2) us = (t * 1000000n) >> BigInt(f.exp);
   else us = (t * 1000000n) / 10n ** BigInt(f.exp);
-  return Number(us) + f.tsoffset * 1000000;
+  return clampUs(clampUs(us > BigInt(MAX_US) ? MAX_US : Number(us)) + off);
 }
 
 /**

@@ -140,16 +140,18 @@ export class StateDiagram {
       const g = this.nodes.get(id)!;
       g.setAttribute('class', `sd-node lit ${ls.map((l) => `lit-${hostClass(l.hostIndex)}`).join(' ')}`);
       const [x, y] = NODES[id];
-      ls.forEach((l, k) => {
-        // A name tag above the box: the text cue that does not depend on colour.
+      // Name tags above the box's left half (edges arrive at the middle, their labels to the
+      // side): the text cue that does not depend on colour.
+      let bx = x - W / 2 - 6;
+      ls.forEach((l) => {
         const label = l.host;
         const w = Math.max(58, label.length * 9 + 18);
-        const bx = ls.length === 1 ? x - w / 2 : k === 0 ? x - w - 2 : x + 2;
         const by = y - H / 2 - 24;
         const b = svg('g', { class: `sd-badge ${hostClass(l.hostIndex)}` });
         b.append(svg('rect', { x: bx, y: by, width: w, height: 22, rx: 11 }));
         b.append(svg('text', { x: bx + w / 2, y: by + 16, 'text-anchor': 'middle' }, `${hostMark(l.hostIndex)} ${label}`));
         this.badges.append(b);
+        bx += w + 4;
       });
     }
     for (const l of lits) {
