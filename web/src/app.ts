@@ -296,7 +296,11 @@ export class App {
     const stepTitle = byId('step-title');
     stepTitle.textContent = loc(step.title as Record<string, string> | undefined) || `${t('ctl.step', { n: this.step + 1, total: L.steps.length })} · ${fmtTime(m.events[now]?.t_us ?? 0)}`;
     const narr = byId('narration');
-    clear(narr);
+    // Rebuild (and so re-announce) the narration only when there is something new to say.
+    const narrKey = `${L.id}|${L.seed ?? ''}|${this.step}|${getLang()}|${this.mode}`;
+    const sameNarration = narr.dataset.key === narrKey;
+    narr.dataset.key = narrKey;
+    if (!sameNarration) clear(narr);
     const text = loc(step.text);
     const lines: string[] = [];
     for (let i = step.first; i <= step.last; i++) {
@@ -306,12 +310,12 @@ export class App {
       });
       if (line) lines.push(line);
     }
-    if (text) {
+    if (text && !sameNarration) {
       narr.append(el('p', { class: 'narr-text' }, text));
     }
-    const descs = this.stateDescriptions(m, step.first, step.last);
+    const descs = sameNarration ? [] : this.stateDescriptions(m, step.first, step.last);
     for (const d of descs) narr.append(el('p', { class: 'state-desc' }, el('b', {}, `${d.state}: `), d.text));
-    if (lines.length) {
+    if (lines.length && !sameNarration) {
       const list = el('ul', { class: 'event-lines' }, ...lines.map((l) => el('li', {}, l)));
       if (text) {
         const det = el('details', { class: 'events' }, el('summary', {}, t('narr.events')), list);
