@@ -1,6 +1,6 @@
 // The player: wires the lesson list, the renderers, the controls, the URL hash and the stores.
 import { EngineCatalog, loadEngine, type Engine } from './engine';
-import { fmtTime, type NumberMode } from './format';
+import { dropReason, fmtTime, type NumberMode } from './format';
 import { GLOSSARY, LANGS, detectLang, format, getLang, loc, setLang, t, type Lang } from './i18n';
 import { layoutTime, type TimeLayout } from './layout';
 import { exampleLesson, fromResolved, learningPath, listExamples, listLessons, type LessonEntry, type PlayerLesson, type Quiz } from './lessons';
@@ -306,7 +306,7 @@ export class App {
     for (let i = step.first; i <= step.last; i++) {
       const line = narrateEvent(m, m.events[i]!, {
         t: (k, a) => t(k, a), mode: this.mode, timerName: (x) => this.timerName(x), stateName: (s) => this.stateName(s),
-        noteText: (code, args) => this.noteText(code, args), reason: (r) => { const k = `drop.${r}`; const s = t(k); return s === k ? r : s; },
+        noteText: (code, args) => this.noteText(code, args), reason: (r) => dropReason((k) => t(k), r),
       });
       if (line) lines.push(line);
     }
@@ -361,9 +361,24 @@ export class App {
       sdText.append(li);
     }
 
-    // Inspector and sockets.
+    // Inspector and sockets: a step about calls (no segment moves) opens the socket panel.
+    if (stepChanged) {
+      let segs = false, calls = false;
+      for (let i = step.first; i <= step.last; i++) {
+        const k = m.events[i]!.kind;
+        if (k === 'send' || k === 'deliver' || k === 'drop' || k === 'discard') segs = true;
+        if (k === 'return' || k === 'queue' || k === 'signal') calls = true;
+      }
+      if (segs) this.showTab('inspector'); else if (calls) this.showTab('sockets');
+    }
     renderInspector(byId('inspector'), m, this.selected !== undefined ? m.segs.get(this.selected) : undefined, now, this.mode, (k, a) => t(k, a));
     renderSockets(byId('sockets'), m, snap, step.first, (k, a) => t(k, a), (e) => this.errnoText(e));
+    if (stepChanged && !byId('sockets').hidden) {
+      // bring this step's calls into view inside the panel (not the page)
+      const cur = byId('sockets').querySelector<HTMLElement>('li.current');
+      const panel = byId('detail-panel');
+      if (cur) panel.scrollTop = Math.max(0, cur.offsetTop - panel.offsetTop - 60);
+    }
 
     // Controls and URL.
     const range = byId<HTMLInputElement>('timeline');

@@ -79,3 +79,13 @@ export function returnText(r: Pick<ReturnEvent, 'result' | 'errno' | 'new_sock' 
   if (extra.length) out += ` (${extra.join(' ← ')})`;
   return out;
 }
+
+/** A reason code in words: the catalogue's text (`<prefix>.<code>`), or the code made readable. */
+export function reasonText(t: (k: string) => string, prefix: string, reason: string): string {
+  const k = `${prefix}.${reason}`;
+  const s = t(k);
+  return s === k ? reason.replace(/_/g, ' ') : s;
+}
+
+export const dropReason = (t: (k: string) => string, reason: string): string => reasonText(t, 'drop', reason);
+export const discardReason = (t: (k: string) => string, reason: string): string => reasonText(t, 'discard', reason);

@@ -1,6 +1,6 @@
 // A plain-language line for each trace event, used for bare traces (no lesson text) and as the
 // "events in this step" list under a lesson's narration.
-import { callText, fmtTime, returnText, segLabel, type NumberMode } from './format';
+import { callText, discardReason, fmtTime, returnText, segLabel, type NumberMode } from './format';
 import type { Model } from './model';
 import type { TraceEvent } from './types';
 
@@ -33,7 +33,7 @@ export function narrateEvent(m: Model, e: TraceEvent, h: NarrateHelpers): string
       const s = m.segs.get(e.seg_id);
       return t('narr.drop', { id: e.seg_id, label: s ? segLabel(s.send, h.mode) : '', reason: h.reason(e.reason) });
     }
-    case 'discard': return t('narr.discard', { host, id: e.seg_id, reason: e.reason });
+    case 'discard': return t('narr.discard', { host, id: e.seg_id, reason: discardReason(t, e.reason) });
     case 'state': return t('narr.state', { host, from: h.stateName(e.from), to: h.stateName(e.to) });
     case 'timer':
       return t(`narr.timer.${e.action}`, { host, timer: h.timerName(e.timer), t: e.expires_us !== undefined ? fmtTime(e.expires_us) : '' });

@@ -3,6 +3,7 @@
 import { dataOffset, whyAck, whySeq } from '../explain';
 import { fmtTime, segLabel, type NumberMode } from '../format';
 import type { Model, SegInfo } from '../model';
+import { discardReason, dropReason } from '../format';
 import { clear, el } from './dom';
 
 type T = (key: string, args?: Record<string, string | number>) => string;
@@ -30,8 +31,8 @@ export function renderInspector(root: HTMLElement, m: Model, s: SegInfo | undefi
     el('strong', {}, `#${seg.id} ${segLabel(s.send, mode)}`),
     el('span', { class: 'muted' }, ` ${s.from} → ${s.to ?? seg.dst} · ${t('insp.sent', { t: fmtTime(s.send.t_us) })}`));
   const fate: string[] = [];
-  for (const d of s.deliveries) if (d.index <= now) fate.push(d.discard && d.discard.index <= now ? t('insp.discarded', { t: fmtTime(d.t), reason: d.discard.reason }) : t('insp.delivered', { t: fmtTime(d.t) }));
-  if (s.drop && s.drop.index <= now) fate.push(t('insp.dropped', { t: fmtTime(s.drop.t), reason: t(`drop.${s.drop.reason}`) }));
+  for (const d of s.deliveries) if (d.index <= now) fate.push(d.discard && d.discard.index <= now ? t('insp.discarded', { t: fmtTime(d.t), reason: discardReason(t, d.discard.reason) }) : t('insp.delivered', { t: fmtTime(d.t) }));
+  if (s.drop && s.drop.index <= now) fate.push(t('insp.dropped', { t: fmtTime(s.drop.t), reason: dropReason(t, s.drop.reason) }));
   if (fate.length === 0) fate.push(t('insp.inflight'));
   head.append(el('div', { class: 'insp-fate' }, fate.join(' · ')));
   root.append(head);

@@ -5,6 +5,7 @@ import { fmtDuration, fmtTime, segLabel, type NumberMode } from '../format';
 import type { Model, SegInfo } from '../model';
 import type { TimeLayout } from '../layout';
 import type { StateEvent, TimerEvent } from '../types';
+import { discardReason, dropReason } from '../format';
 import { clear, svg } from './dom';
 
 export interface LadderGeometry { laneX: number[]; width: number; timeCol: number; laneGap: number }
@@ -253,7 +254,7 @@ export function renderLadder(target: SVGSVGElement, m: Model, lay: TimeLayout, g
         arrow(grp, d, x1, y1, j > 0 ? 'dup' : '', v.animate && fresh);
         if (j > 0) grp.append(svg('text', { x: x1 + (x1 > x0 ? -14 : 14), y: y1 - 6, 'text-anchor': x1 > x0 ? 'end' : 'start', class: 'seg-tag' }, v.t('ladder.dup')));
         if (dl.discard && dl.discard.index <= now) {
-          grp.append(svg('text', { x: x1 + (x1 > x0 ? -10 : 10), y: y1 + 16, 'text-anchor': x1 > x0 ? 'end' : 'start', class: 'seg-discard' }, `⊘ ${v.t('ladder.discarded', { reason: dl.discard.reason })}`));
+          grp.append(svg('text', { x: x1 + (x1 > x0 ? -10 : 10), y: y1 + 16, 'text-anchor': x1 > x0 ? 'end' : 'start', class: 'seg-discard' }, `⊘ ${v.t('ladder.discarded', { reason: discardReason(v.t, dl.discard.reason) })}`));
         }
       });
     } else if (s.drop && s.drop.index <= now) {
@@ -263,7 +264,7 @@ export function renderLadder(target: SVGSVGElement, m: Model, lay: TimeLayout, g
       const y1 = y0 + Math.max(16, nominal * frac);
       arrow(grp, d, x1, y1, 'lost', v.animate && fresh, false);
       grp.append(svg('path', { d: `M ${x1 - 8} ${y1 - 8} L ${x1 + 8} ${y1 + 8} M ${x1 + 8} ${y1 - 8} L ${x1 - 8} ${y1 + 8}`, class: 'lost-mark' }));
-      grp.append(svg('text', { x: x1 + (toX > x0 ? 12 : -12), y: y1 + 16, 'text-anchor': toX > x0 ? 'start' : 'end', class: 'seg-lost' }, v.t('ladder.lost', { reason: v.t(`drop.${s.drop.reason}`) })));
+      grp.append(svg('text', { x: x1 + (toX > x0 ? 12 : -12), y: y1 + 16, 'text-anchor': toX > x0 ? 'start' : 'end', class: 'seg-lost' }, v.t('ladder.lost', { reason: dropReason(v.t, s.drop.reason) })));
     } else {
       // In flight: the arrow has left but not arrived yet.
       const dl = s.deliveries[0];
@@ -279,6 +280,21 @@ export function renderLadder(target: SVGSVGElement, m: Model, lay: TimeLayout, g
     grp.append(svg('line', { x1: x0, y1: y0, x2: toX, y2: y1h, class: 'hit' }));
     layers.arrows.append(grp);
     if (s.id === v.selected) yFocus = y0;
+  }
+
+  // Failed calls and signals on the lifeline, where the application sees them.
+  for (let i = Math.max(0, v.stepFirst - 400); i <= now; i++) {
+    const e = m.events[i]!;
+    const failed = e.kind === 'return' && e.errno !== undefined;
+    if ((!failed && e.kind !== 'signal') || ys[i]! < yMin) continue;
+    const li = laneOf.get(e.host ?? '') ?? 0;
+    const side = outward(li, n);
+    const x = g.laneX[li]!;
+    const k = `${li}|${ys[i]}`;
+    const dy = stateSlots.get(k) ?? 0;
+    stateSlots.set(k, dy + 1);
+    const text = e.kind === 'return' ? `${e.call}() = ${String(e.result)} ${e.errno}` : `⚡ ${e.signal}`;
+    layers.states.append(svg('text', { x: x + side * 12, y: ys[i]! + 5 + dy * 16, 'text-anchor': side < 0 ? 'end' : 'start', class: `api-mark${i >= v.stepFirst ? ' current' : ''}` }, text));
   }
 
   // Crash / reboot / unplug marks.
