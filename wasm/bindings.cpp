@@ -3,16 +3,12 @@
 // the JS-facing types of all of them are in tcplab.d.mts.
 #include "js_error.hpp"
 
+#include "tcplab/catalog.hpp"
 #include "tcplab/run.hpp"
 
 #include <emscripten/bind.h>
 
 #include <string>
-
-#if __has_include("tcplab/catalog.hpp")
-#include "tcplab/catalog.hpp"
-#define TCPLAB_HAS_CATALOG 1
-#endif
 
 namespace {
 
@@ -25,19 +21,15 @@ std::string run_scenario(const std::string& text, const std::string& file) {
 
 std::string version() { return TCPLAB_VERSION; }
 
-#ifdef TCPLAB_HAS_CATALOG
 // The engine's message catalogue (states, timers, errno meanings, note templates; en + zh-CN).
 std::string catalog() {
     return tcplab::wasm::js_errors([] { return tcplab::catalog().dump(); });
 }
-#endif
 
 }  // namespace
 
 EMSCRIPTEN_BINDINGS(tcplab_core) {
     emscripten::function("runScenario", &run_scenario);
     emscripten::function("version", &version);
-#ifdef TCPLAB_HAS_CATALOG
     emscripten::function("catalog", &catalog);
-#endif
 }

@@ -26,6 +26,13 @@ export interface TcplabModule {
     runScenario(text: string, file: string): string;
     /** The engine's version, e.g. "0.1.0". */
     version(): string;
+    /**
+     * The engine's message catalogue as JSON text: what every state, timer, errno, note code and
+     * discard reason in a trace means, in "en" and "zh-CN" (note texts are templates with {arg}
+     * placeholders filled from the note's args):
+     * {"states": {NAME: {"en", "zh-CN"}}, "timers": {...}, "errno": {...}, "notes": {...}, "discard": {...}}
+     */
+    catalog(): string;
 
     // ---- wasm/lesson_bindings.cpp ------------------------------------------------------------
     /**
@@ -38,7 +45,23 @@ export interface TcplabModule {
     resolveLesson(text: string, file: string, optionsJson: string): string;
 
     // ---- wasm/capture_bindings.cpp -----------------------------------------------------------
-    // (declared here when that file provides them)
+    /**
+     * Explains a real capture (pcap or pcapng bytes): replays it through the engine's observer
+     * and returns a trace as JSON text, with inferred states and timers.
+     * `optionsJson`: "" or e.g. '{"file": "x.pcap", "connection": 2, "events": true}'.
+     * @throws Error "<file>: byte <offset>: ..." for a malformed capture.
+     */
+    explainCapture(bytes: Uint8Array, optionsJson: string): string;
+    /** Reads a capture into the reader's JSON (packets and decoded TCP segments), as text. */
+    readCaptureJson(bytes: Uint8Array, file: string): string;
+    /**
+     * Writes a trace (JSON text) as a capture Wireshark opens. `optionsJson`: "" or e.g.
+     * '{"format": "pcapng" | "pcap", "lang": "zh-CN", "at": ["client"],
+     *   "steps": [{"first": 0, "text": "..."}], "remarks": true}'. Returns a copy of the bytes.
+     */
+    writeCapture(traceJson: string, optionsJson: string): Uint8Array;
+    /** Texts of the capture explainer's notes, {code: {"en", "zh-CN"}}, as JSON text. */
+    captureNoteCatalog(): string;
 }
 
 /** Instantiates the module. In a browser or under Vite no options are needed. */

@@ -115,6 +115,54 @@ test('the module keeps working after an error', () => {
     assert.equal(trace.title, handshake.title);
 });
 
+// Renderers translate the trace's codes through the engine's catalogue; every code needs both
+// languages.
+const LANGS = ['en', 'zh-CN'];
+function checkEntry(catalog, section, key, where) {
+    const entry = catalog[section]?.[key];
+    if (!entry) return `${where}: catalog.${section} has no ${JSON.stringify(key)}`;
+    const missing = LANGS.filter((l) => typeof entry[l] !== 'string' || entry[l].trim() === '');
+    return missing.length ? `${where}: catalog.${section}.${key} has no text in ${missing.join(', ')}` : null;
+}
+
+test('catalog() describes every TCP state in en and zh-CN', () => {
+    const catalog = JSON.parse(tcplab.catalog());
+    const states = ['CLOSED', 'LISTEN', 'SYN_SENT', 'SYN_RECEIVED', 'ESTABLISHED', 'FIN_WAIT_1',
+        'FIN_WAIT_2', 'CLOSE_WAIT', 'CLOSING', 'LAST_ACK', 'TIME_WAIT'];
+    const problems = states.map((s) => checkEntry(catalog, 'states', s, 'catalog')).filter(Boolean);
+    assert.deepEqual(problems, []);
+});
+
+test('catalog() covers every state, timer, errno, note and discard reason the lessons produce', () => {
+    const catalog = JSON.parse(tcplab.catalog());
+    const problems = new Set();
+    let traces = 0;
+    for (const file of inputs) {
+        let trace;
+        try {
+            trace = JSON.parse(tcplab.runScenario(readFileSync(join(repoRoot, file), 'utf8'), file));
+        } catch {
+            continue; // invalid input is the determinism test's business
+        }
+        traces++;
+        for (const e of trace.events) {
+            const where = `${file} (${e.kind} at ${e.t_us} µs)`;
+            const checks = [];
+            if (e.kind === 'state') checks.push(['states', e.from], ['states', e.to]);
+            if (e.kind === 'timer') checks.push(['timers', e.timer]);
+            if (e.kind === 'return' && e.errno) checks.push(['errno', e.errno]);
+            if (e.kind === 'note') checks.push(['notes', e.code]);
+            if (e.kind === 'discard') checks.push(['discard', e.reason]);
+            for (const [section, key] of checks) {
+                const p = checkEntry(catalog, section, key, where);
+                if (p) problems.add(p.replace(/^.*?: catalog/, `${file}: catalog`));
+            }
+        }
+    }
+    assert.ok(traces > 0, 'no lesson or scenario ran');
+    assert.deepEqual([...problems].sort(), []);
+});
+
 // tcplab.d.mts is written by hand: keep it and the module in step, in both directions.
 test('tcplab.d.mts declares exactly the functions the module exports, with their arity', () => {
     const dts = readFileSync(new URL('tcplab.d.mts', generatedDir), 'utf8');
