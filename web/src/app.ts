@@ -377,7 +377,7 @@ export class App {
       // bring this step's calls into view inside the panel (not the page)
       const cur = byId('sockets').querySelector<HTMLElement>('li.current');
       const panel = byId('detail-panel');
-      if (cur) panel.scrollTop = Math.max(0, cur.offsetTop - panel.offsetTop - 60);
+      if (cur) panel.scrollTop = Math.max(0, cur.offsetTop - panel.offsetTop - 90);
     }
 
     // Controls and URL.
