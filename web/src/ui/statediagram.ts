@@ -146,7 +146,7 @@ export class StateDiagram {
       ls.forEach((l) => {
         const label = l.host;
         const w = Math.max(58, label.length * 9 + 18);
-        const by = y - H / 2 - 24;
+        const by = y - H / 2 - 14; // straddles the box edge, clear of the labels between rows
         const b = svg('g', { class: `sd-badge ${hostClass(l.hostIndex)}` });
         b.append(svg('rect', { x: bx, y: by, width: w, height: 22, rx: 11 }));
         b.append(svg('text', { x: bx + w / 2, y: by + 16, 'text-anchor': 'middle' }, `${hostMark(l.hostIndex)} ${label}`));
