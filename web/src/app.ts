@@ -601,6 +601,7 @@ export class App {
   }
 
   showTab(which: 'inspector' | 'sockets'): void {
+    if (byId(which).hidden) byId('detail-panel').scrollTop = 0;
     for (const id of ['inspector', 'sockets'] as const) {
       const tab = byId(`tab-${id}`);
       const on = id === which;
