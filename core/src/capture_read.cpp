@@ -38,18 +38,27 @@ uint32_t be32(const uint8_t* p) {
     return uint32_t(p[0]) << 24 | uint32_t(p[1]) << 16 | uint32_t(p[2]) << 8 | p[3];
 }
 
+// Timestamps are kept within +-(2^53 - 1) us (beyond year 2255): a damaged timestamp cannot
+// overflow later arithmetic, and the browser's reader (JS numbers) gives the same value.
+constexpr int64_t kMaxUs = (int64_t(1) << 53) - 1;
+int64_t clamp_us(int64_t us) { return us > kMaxUs ? kMaxUs : us < -kMaxUs ? -kMaxUs : us; }
+
 // Timestamp in units of 1/units_per_s seconds (10^n or 2^n) to microseconds.
 int64_t to_us(uint64_t ts, bool pow2, unsigned exp, int64_t offset_s) {
     unsigned __int128 t = ts;
     int64_t us;
+    unsigned __int128 v;
     if (pow2) {
-        us = int64_t((t * 1000000u) >> exp);
+        v = (t * 1000000u) >> exp;
     } else {
         unsigned __int128 units = 1;
         for (unsigned i = 0; i < exp; ++i) units *= 10;
-        us = int64_t(t * 1000000u / units);
+        v = t * 1000000u / units;
     }
-    return us + offset_s * 1000000;
+    us = v > static_cast<unsigned __int128>(kMaxUs) ? kMaxUs : int64_t(v);
+    if (offset_s > 1'000'000'000'000 || offset_s < -1'000'000'000'000)
+        offset_s = offset_s < 0 ? -1'000'000'000'000 : 1'000'000'000'000;
+    return clamp_us(us + offset_s * 1000000);
 }
 
 class Decoder {

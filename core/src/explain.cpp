@@ -107,10 +107,40 @@ public:
     Explainer(const Capture& cap, const ExplainOptions& opt) : cap_(cap), opt_(opt) {}
 
     ordered_json run() {
-        start_us_ = cap_.segments.empty() ? 0 : cap_.segments.front().ts_us;
         name_hosts();
-        for (const auto& s : cap_.segments) segment(s);
-        end_us_ = cap_.segments.empty() ? 0 : rel(cap_.segments.back().ts_us);
+        estimate_paths();
+        infer_losses();
+        // Every segment becomes two events on the true timeline: sent (seen time minus the
+        // sender's distance to the capture point) and arrived (seen time plus the receiver's).
+        struct Ev {
+            int64_t t;
+            uint32_t idx;
+            bool arrive;
+        };
+        std::vector<Ev> evs;
+        evs.reserve(cap_.segments.size() * 2);
+        int64_t first = INT64_MAX, last = INT64_MIN;
+        for (uint32_t i = 0; i < cap_.segments.size(); ++i) {
+            const auto& s = cap_.segments[i];
+            auto [ds, da] = distances(s);
+            evs.push_back({s.ts_us - ds, i, false});
+            evs.push_back({s.ts_us + da, i, true});
+            first = std::min(first, s.ts_us - ds);
+            last = std::max(last, s.ts_us + da);
+        }
+        std::sort(evs.begin(), evs.end(), [](const Ev& a, const Ev& b) {
+            return a.t != b.t ? a.t < b.t : a.idx != b.idx ? a.idx < b.idx : a.arrive < b.arrive;
+        });
+        start_us_ = evs.empty() ? 0 : first;
+        per_seg_.resize(cap_.segments.size());
+        for (const Ev& e : evs) {
+            flush_timers(rel(e.t));
+            if (e.arrive)
+                arrived(e.idx, rel(e.t));
+            else
+                sent(e.idx, rel(e.t));
+        }
+        end_us_ = evs.empty() ? 0 : rel(last);
         flush_timers(end_us_);
         finish();
         return build();
@@ -123,6 +153,23 @@ private:
     ordered_json events_ = ordered_json::array();
     ordered_json hosts_ = ordered_json::object();
     std::map<std::string, std::string> host_of_;  // identity -> host name
+    // One-way delays between the capture point and each end of a 4-tuple, from its handshake.
+    struct Path {
+        std::string client;     // "ip:port" of the SYN's sender
+        int64_t to_client = 0;  // capture point <-> client, us
+        int64_t to_server = 0;  // capture point <-> server, us
+    };
+    std::unordered_map<Key, Path, KeyHash> paths_;
+    // Segments that the receiver behaved as if it never got (see infer_losses).
+    enum Loss : uint8_t { kNotLost = 0, kUnacked = 1, kAckIgnored = 2, kUnanswered = 3 };
+    std::vector<uint8_t> lost_;
+    struct SegState {
+        Conn* conn = nullptr;
+        int xi = 0;
+        uint64_t id = 0;
+        bool keepalive = false;
+    };
+    std::vector<SegState> per_seg_;
     bool per_endpoint_ = false;
     std::unordered_map<Key, size_t, KeyHash> live_;
     std::vector<std::unique_ptr<Conn>> conns_;
@@ -138,6 +185,139 @@ private:
 
     int64_t rel(int64_t abs_us) const { return abs_us - start_us_; }
     bool wanted(const Conn& c) const { return opt_.connection < 0 || opt_.connection == c.id; }
+
+    // The capture point sits somewhere on the path: a SYN seen at t0, its SYN+ACK at t1 and the
+    // client's ACK at t2 put it (t1 - t0) / 2 from the server and (t2 - t1) / 2 from the client
+    // (each a round trip halved; kernel processing is negligible). Without a handshake both are
+    // taken as 0. Asymmetric paths cannot be seen from one point: the split is then a guess.
+    void estimate_paths() {
+        struct H {
+            int64_t syn = -1, synack = -1, ack = -1;
+            std::string client;
+        };
+        std::unordered_map<Key, H, KeyHash> hs;
+        for (const auto& s : cap_.segments) {
+            H& h = hs[key_of(s, nullptr)];
+            const std::string src = endpoint_string(s.ip_version, s.src, s.sport);
+            if ((s.flags & (kSyn | kAck | kRst)) == kSyn && h.synack < 0) {
+                h.syn = s.ts_us;
+                h.client = src;
+            } else if ((s.flags & (kSyn | kAck)) == (kSyn | kAck) && h.syn >= 0 && h.ack < 0 &&
+                       src != h.client) {
+                h.synack = s.ts_us;
+            } else if (h.synack >= 0 && h.ack < 0 && src == h.client) {  // its ACK (or RST)
+                h.ack = s.ts_us;
+            }
+        }
+        for (auto& [k, h] : hs) {
+            Path p;
+            p.client = h.client;
+            const bool loopback = k.a == k.b;  // both ends on one host: seen = sent = arrived
+            if (!loopback && h.syn >= 0 && h.synack >= h.syn && h.ack >= h.synack &&
+                h.ack - h.syn < 10'000'000) {
+                p.to_server = (h.synack - h.syn) / 2;
+                p.to_client = (h.ack - h.synack) / 2;
+            }
+            paths_[k] = p;
+        }
+    }
+    // (how long before it was seen the segment was sent, how long after it arrives)
+    std::pair<int64_t, int64_t> distances(const CapturedSegment& s) const {
+        auto it = paths_.find(key_of(s, nullptr));
+        if (it == paths_.end()) return {0, 0};
+        const Path& p = it->second;
+        bool from_client = endpoint_string(s.ip_version, s.src, s.sport) == p.client;
+        return from_client ? std::pair{p.to_client, p.to_server}
+                           : std::pair{p.to_server, p.to_client};
+    }
+
+    // A segment the capture point saw can still be lost beyond it (or thrown away by the
+    // receiver). The receiver's later behaviour tells:
+    //  - kUnacked: its sender sent the same sequence number again and nothing in between
+    //    acknowledged it (a timeout retransmission of a lost segment);
+    //  - kAckIgnored: an ACK of a SYN+ACK or FIN whose sender re-sent that SYN+ACK or FIN
+    //    afterwards (lost, or dropped: Linux ignores the ACK when the accept queue is full);
+    //  - kUnanswered: a keepalive probe followed by another segment from the same side with no
+    //    answer in between, and a RST sent after such probes.
+    void infer_losses() {
+        lost_.assign(cap_.segments.size(), kNotLost);
+        struct Dir {
+            bool seen = false, ack_known = false, ctrl_seen = false, ctrl_ignored = false;
+            uint32_t snd_nxt = 0, max_ack = 0, ctrl_seq = 0, ctrl_end = 0;
+            std::unordered_map<uint32_t, size_t> by_seq;
+            std::vector<size_t> pure_acks;
+        };
+        struct T {
+            Dir d[2];
+            long pending_ka = -1;
+            int ka_dir = 0;
+        };
+        std::unordered_map<Key, T, KeyHash> ts;
+        for (size_t i = 0; i < cap_.segments.size(); ++i) {
+            const auto& s = cap_.segments[i];
+            bool fwd;
+            T& t = ts[key_of(s, &fwd)];
+            const int d = fwd ? 0 : 1;
+            Dir& x = t.d[d];
+            Dir& y = t.d[1 - d];
+            const bool syn = s.flags & kSyn, fin = s.flags & kFin, rst = s.flags & kRst,
+                       ack = s.flags & kAck;
+            const uint32_t seglen = s.len + (syn ? 1 : 0) + (fin ? 1 : 0);
+            if (t.pending_ka >= 0) {
+                if (t.ka_dir == d) {
+                    lost_[size_t(t.pending_ka)] = kUnanswered;
+                    if (rst) lost_[i] = kUnanswered;
+                }
+                t.pending_ka = -1;
+            }
+            bool keepalive = x.seen && !syn && !fin && !rst && s.len <= 1 && s.seq == x.snd_nxt - 1;
+            if (keepalive) {
+                t.pending_ka = long(i);
+                t.ka_dir = d;
+            }
+            if (seglen > 0 && !keepalive) {
+                if (auto it = x.by_seq.find(s.seq); it != x.by_seq.end()) {
+                    const auto& o = cap_.segments[it->second];
+                    uint32_t oend =
+                        o.seq + o.len + ((o.flags & kSyn) ? 1 : 0) + ((o.flags & kFin) ? 1 : 0);
+                    if (!(y.ack_known && le(oend, y.max_ack)) && lost_[it->second] == kNotLost)
+                        lost_[it->second] = kUnacked;
+                }
+                x.by_seq[s.seq] = i;
+            }
+            if ((syn && ack) || fin) {
+                const uint32_t cend = s.seq + seglen;
+                if (x.ctrl_seen && x.ctrl_seq == s.seq)
+                    for (size_t j : y.pure_acks)
+                        if (le(cend, cap_.segments[j].ack)) {
+                            lost_[j] = kAckIgnored;
+                            x.ctrl_ignored = true;
+                        }
+                if (!(x.ctrl_seen && x.ctrl_seq == s.seq)) x.ctrl_ignored = false;
+                x.ctrl_seen = true;
+                x.ctrl_seq = s.seq;
+                x.ctrl_end = cend;
+                y.pure_acks.clear();
+            } else if (seglen > 0) {
+                y.pure_acks.clear();
+            }
+            // ACKs (with or without data) answering a SYN+ACK or FIN of the other side.
+            if (ack && !rst && !syn && y.ctrl_seen) x.pure_acks.push_back(i);
+            if (!x.seen || lt(x.snd_nxt, s.seq + seglen)) x.snd_nxt = s.seq + seglen;
+            x.seen = true;
+            if (ack && !rst && (!x.ack_known || lt(x.max_ack, s.ack))) {
+                x.max_ack = s.ack;
+                x.ack_known = true;
+            }
+        }
+        // At the end of the capture: a side that kept ignoring the answers to its re-sent SYN+ACK
+        // or FIN presumably ignored the last answer too (nothing shows otherwise).
+        for (auto& [k, t] : ts)
+            for (int d = 0; d < 2; ++d)
+                if (t.d[d].ctrl_ignored)
+                    for (size_t j : t.d[1 - d].pure_acks)
+                        if (le(t.d[d].ctrl_end, cap_.segments[j].ack)) lost_[j] = kAckIgnored;
+    }
 
     // Host naming: one host per IP address, unless some connection has the same address on both
     // ends (loopback), then one host per endpoint. Two hosts with consistent roles are called
@@ -194,10 +374,19 @@ private:
     void push(ordered_json e) {
         if (opt_.events) events_.push_back(std::move(e));
     }
+    // Args are built lazily (a callable), so a summary of a huge capture builds no JSON.
+    void note(const Conn& c, int64_t t, const End* who, const std::string& code) {
+        note(c, t, who, code, [] { return ordered_json::object(); });
+    }
     void note(const Conn& c, int64_t t, const End* who, const std::string& code,
-              ordered_json args = ordered_json::object()) {
+              ordered_json args) {
+        note(c, t, who, code, [&] { return std::move(args); });
+    }
+    template <class Args>
+    void note(const Conn& c, int64_t t, const End* who, const std::string& code, Args&& make_args) {
         ++note_counts_[code];
         if (!opt_.events || !wanted(c)) return;
+        ordered_json args = make_args();
         if (who && !args.contains("host")) args["host"] = who->host;
         ordered_json e = {{"t_us", t}, {"kind", "note"}};
         if (who) e["host"] = who->host, e["conn"] = who->conn;
@@ -208,7 +397,7 @@ private:
     void state(Conn& c, End& x, int64_t t, const std::string& to, const std::string& cause,
                bool inferred = false) {
         if (x.state == to && cause != "capture_start") return;
-        if (wanted(c)) {
+        if (opt_.events && wanted(c)) {
             ordered_json e = {{"t_us", t},      {"kind", "state"}, {"host", x.host},
                               {"conn", x.conn}, {"from", x.state}, {"to", to},
                               {"cause", cause}};
@@ -234,7 +423,7 @@ private:
     }
     void timer(const Conn& c, const End& x, int64_t t, const char* name, const char* action,
                int64_t expires = -1, bool inferred = false) {
-        if (!wanted(c)) return;
+        if (!opt_.events || !wanted(c)) return;
         ordered_json e = {{"t_us", t},      {"kind", "timer"}, {"host", x.host},
                           {"conn", x.conn}, {"timer", name},   {"action", action}};
         if (expires >= 0) e["expires_us"] = expires;
@@ -299,9 +488,9 @@ private:
         return r;
     }
 
-    void segment(const CapturedSegment& s) {
-        const int64_t t = rel(s.ts_us);
-        flush_timers(t);
+    // A segment leaves its sender (at time t on the true timeline).
+    void sent(uint32_t idx, int64_t t) {
+        const CapturedSegment& s = cap_.segments[idx];
         bool fwd;
         Key k = key_of(s, &fwd);
         auto it = live_.find(k);
@@ -330,10 +519,17 @@ private:
                         if (cp->e[i].state == "TIME_WAIT")
                             state(*cp, cp->e[i], t, "CLOSED", "seg:" + std::to_string(seg_id_ + 1));
                     cp = &open(s, k, t);
-                    note(*cp, t, nullptr, "cap_new_incarnation", {{"conn", old}});
-                    if (tw) note(*cp, t, nullptr, "cap_syn_in_time_wait", {{"host", twhost}});
+                    note(*cp, t, nullptr, "cap_new_incarnation", [&] {
+                        return ordered_json{{"conn", old}};
+                    });
+                    if (tw)
+                        note(*cp, t, nullptr, "cap_syn_in_time_wait", [&] {
+                            return ordered_json{{"host", twhost}};
+                        });
                 } else {
-                    note(*cp, t, nullptr, "cap_syn_in_synchronized", {{"conn", x.conn}});
+                    note(*cp, t, nullptr, "cap_syn_in_synchronized", [&] {
+                        return ordered_json{{"conn", x.conn}};
+                    });
                 }
             }
         }
@@ -392,7 +588,6 @@ private:
             e["frame"] = s.frame;
             e["capture_conn"] = c.id;
             push(std::move(e));
-            push({{"t_us", t}, {"kind", "deliver"}, {"host", y.host}, {"seg_id", id}});
         }
 
         // --- the sender's side ---
@@ -418,7 +613,7 @@ private:
                  {{"idle_s", std::round(double(t - std::max(x.last_us, y.last_us)) / 1e5) / 10}});
             timer(c, x, t, "keepalive", "fire", -1, true);
         } else if (probe) {
-            note(c, t, &x, "cap_zero_window_probe", {{"len", s.len}});
+            note(c, t, &x, "cap_zero_window_probe", [&] { return ordered_json{{"len", s.len}}; });
             timer(c, x, t, "persist", "fire", -1, true);
         } else if (retrans) {
             retransmission(c, x, y, s, t, syn, fin);
@@ -435,7 +630,9 @@ private:
             note(c, t, &x, "cap_zero_window");
         } else if (s.win > 0 && x.zero_win && !rst) {
             x.zero_win = false;
-            note(c, t, &x, "cap_window_open", {{"win", uint64_t(s.win) << std::max(0, x.wscale)}});
+            note(c, t, &x, "cap_window_open", [&] {
+                return ordered_json{{"win", uint64_t(s.win) << std::max(0, x.wscale)}};
+            });
         }
         if (syn && s.opts.wscale >= 0) x.wscale = s.opts.wscale;
 
@@ -471,7 +668,7 @@ private:
                 else if (from == "CLOSE_WAIT")
                     to = "LAST_ACK";
                 state(c, x, t, to, cause);
-                note(c, t, &x, "cap_fin", {{"from", from}, {"to", to}});
+                note(c, t, &x, "cap_fin", [&] { return ordered_json{{"from", from}, {"to", to}}; });
             }
         }
         uint32_t end = s.seq + seglen;
@@ -486,6 +683,38 @@ private:
             x.snd_nxt = end;
         }
 
+        x.last_us = t;
+        per_seg_[idx] = {&c, xi, id, keepalive};
+    }
+
+    // The segment reaches its receiver (at time t), unless the receiver's later behaviour shows
+    // it never did (infer_losses).
+    void arrived(uint32_t idx, int64_t t) {
+        const CapturedSegment& s = cap_.segments[idx];
+        const SegState& ps = per_seg_[idx];
+        Conn& c = *ps.conn;
+        End& x = c.e[ps.xi];
+        End& y = c.e[1 - ps.xi];
+        const uint64_t id = ps.id;
+        const bool keepalive = ps.keepalive;
+        const bool syn = s.flags & kSyn, ackf = s.flags & kAck, fin = s.flags & kFin,
+                   rst = s.flags & kRst;
+        const std::string cause = "seg:" + std::to_string(id);
+        if (lost_[idx] != kNotLost) {
+            if (opt_.events && wanted(c))
+                push({{"t_us", t},
+                      {"kind", "drop"},
+                      {"seg_id", id},
+                      {"reason", "loss"},
+                      {"inferred", true}});
+            static const char* why[] = {"", "retransmitted", "ack_ignored", "unanswered"};
+            note(c, t, &y, "cap_inferred_loss", [&] {
+                return ordered_json{{"why", why[lost_[idx]]}, {"from", x.host}};
+            });
+            return;
+        }
+        if (opt_.events && wanted(c))
+            push({{"t_us", t}, {"kind", "deliver"}, {"host", y.host}, {"seg_id", id}});
         // --- the receiver's side (RFC 9293 §3.10.7: RST, SYN, ACK, FIN in that order) ---
         if (rst) {
             receiver_rst(c, x, y, s, t, cause);
@@ -508,11 +737,12 @@ private:
                 receive_ack(c, x, y, s, t, cause, keepalive);
             }
             if (s.len > 0 && (y.state == "CLOSED" && y.seen) && !rst)
-                note(c, t, &y, "cap_data_to_closed", {{"state", y.state}});
+                note(c, t, &y, "cap_data_to_closed", [&] {
+                    return ordered_json{{"state", y.state}};
+                });
             if (s.len > 0) y.got_data = true;
             if (fin && !rst) receive_fin(c, x, y, s, t, cause);
         }
-        x.last_us = t;
         if (ackf && !rst) {
             x.last_ack_valid = true;
             x.last_ack = s.ack;
@@ -562,7 +792,14 @@ private:
 
     void sender_rst(Conn& c, End& x, End& y, const CapturedSegment& s, int64_t t,
                     const std::string& cause) {
-        (void)s;
+        // Linux resets a live connection with RST+ACK (tcp_send_active_reset); a bare RST from
+        // a synchronized endpoint did not come from its TCP (injected, spoofed or a middlebox).
+        if (!(s.flags & kAck) && x.seen &&
+            (x.state == "ESTABLISHED" || x.state == "CLOSE_WAIT" || x.state == "FIN_WAIT_1" ||
+             x.state == "FIN_WAIT_2" || x.state == "CLOSING" || x.state == "LAST_ACK")) {
+            note(c, t, &x, "cap_rst_foreign");
+            return;
+        }
         if (x.state == "LISTEN" && !x.fin_sent && y.state == "SYN_SENT") {
             x.state = "CLOSED";  // there never was a listener
             note(c, t, &x, "cap_refused",
@@ -582,7 +819,7 @@ private:
             state(c, x, t, "CLOSED", cause);
             return;
         }
-        note(c, t, &x, "cap_abort", {{"state", x.state}});
+        note(c, t, &x, "cap_abort", [&] { return ordered_json{{"state", x.state}}; });
         state(c, x, t, "CLOSED", cause);
     }
 
@@ -592,7 +829,9 @@ private:
             // RFC 9293 §3.10.7.3: acceptable if the ACK acknowledges our SYN.
             if ((s.flags & kAck) && (!y.iss_known || s.ack == y.iss + 1)) {
                 timer(c, y, t, "syn_retransmit", "cancel");
-                note(c, t, &y, "cap_reset", {{"state", y.state}, {"errno", "ECONNREFUSED"}});
+                note(c, t, &y, "cap_reset", [&] {
+                    return ordered_json{{"state", y.state}, {"errno", "ECONNREFUSED"}};
+                });
                 state(c, y, t, "CLOSED", cause);
             } else {
                 note(c, t, &y, "cap_rst_out_of_window");
@@ -601,6 +840,10 @@ private:
         }
         if (y.state == "CLOSED" || y.state == "LISTEN") return;
         if (y.state == "TIME_WAIT") {
+            if (opt_.tcp_rfc1337) {  // RFC 1337 fix F1: ignore RST in TIME_WAIT
+                note(c, t, &y, "cap_rst_time_wait_ignored");
+                return;
+            }
             note(c, t, &y, "cap_rst_time_wait");
             state(c, y, t, "CLOSED", cause);
             return;
@@ -620,7 +863,9 @@ private:
             std::string err = y.state == "CLOSE_WAIT" ? "EPIPE" : "ECONNRESET";
             if (y.state == "SYN_RECEIVED" && y.passive)
                 err = "none (the connection never reached accept())";
-            note(c, t, &y, "cap_reset", {{"state", y.state}, {"errno", err}});
+            note(c, t, &y, "cap_reset", [&] {
+                return ordered_json{{"state", y.state}, {"errno", err}};
+            });
             state(c, y, t, "CLOSED", cause);
         } else if (in_window) {
             note(c, t, &y, "cap_rst_challenge");
@@ -644,7 +889,9 @@ private:
             ++x.dups;
             if (x.dups == 3 && !x.dup_noted) {
                 x.dup_noted = true;
-                note(c, t, &x, "cap_dup_ack", {{"ack", uint32_t(s.ack - y.base)}, {"n", x.dups}});
+                note(c, t, &x, "cap_dup_ack", [&] {
+                    return ordered_json{{"ack", uint32_t(s.ack - y.base)}, {"n", x.dups}};
+                });
             }
         } else if (!pure || s.ack != x.last_ack) {
             x.dups = 0;
@@ -675,7 +922,9 @@ private:
             else if (from == "LAST_ACK")
                 to = "CLOSED";
             if (to != from) {
-                note(c, t, &y, "cap_fin_acked", {{"from", from}, {"to", to}});
+                note(c, t, &y, "cap_fin_acked", [&] {
+                    return ordered_json{{"from", from}, {"to", to}};
+                });
                 state(c, y, t, to, cause);
                 if (to == "CLOSED") note(c, t, &y, "cap_closed");
             }
@@ -705,8 +954,23 @@ private:
             to = y.fin_acked ? "TIME_WAIT" : "CLOSING";
         else if (from == "FIN_WAIT_2")
             to = "TIME_WAIT";
-        note(c, t, &y, "cap_fin_received", {{"from", from}, {"to", to}});
+        note(c, t, &y, "cap_fin_received", [&] {
+            return ordered_json{{"from", from}, {"to", to}};
+        });
         state(c, y, t, to, cause);
+    }
+
+    ordered_json delay_of(const Conn& c) const {
+        for (const auto& [k, p] : paths_)
+            if (p.client == c.e[0].addr || p.client == c.e[1].addr) {
+                if ((k.pa == port_of(c.e[0].addr) && k.pb == port_of(c.e[1].addr)) ||
+                    (k.pb == port_of(c.e[0].addr) && k.pa == port_of(c.e[1].addr)))
+                    return {{"client", p.to_client}, {"server", p.to_server}};
+            }
+        return {{"client", 0}, {"server", 0}};
+    }
+    static uint16_t port_of(const std::string& ep) {
+        return uint16_t(std::stoul(ep.substr(ep.rfind(':') + 1)));
     }
 
     size_t index_of(const Conn& c) const { return size_t(c.id - 1); }
@@ -763,6 +1027,7 @@ private:
                             {"first_frame", c.first_frame},
                             {"segments", c.segments},
                             {"roles", c.roles},
+                            {"delay_us", delay_of(c)},
                             {"final", {{"client", c.e[0].state}, {"server", c.e[1].state}}}});
         }
         cap["connections"] = list;

@@ -202,6 +202,25 @@ const nlohmann::ordered_json& capture_note_catalog() {
             "it when its sequence number (or timestamp) is newer (RFC 6191).",
             "新的 SYN 到达时，{host} 还在这组端口上处于 "
             "TIME_WAIT：如果它的序号（或时间戳）更新，Linux 会接受（RFC 6191）。");
+        add("cap_inferred_loss",
+            "{host} behaves as if this segment from {from} never arrived ({why}): it was lost "
+            "after the capture point, or {host} threw it away (for an ACK of a SYN+ACK: Linux "
+            "ignores it while the accept queue is full).",
+            "{host} 的表现说明来自 {from} "
+            "的这个报文段没有到达（{why}）：它在抓包点之后丢失了，或者被 {host} 丢弃了（如果是对 "
+            "SYN+ACK 的 ACK：Linux 在全连接队列满时会忽略它）。");
+        add("cap_rst_foreign",
+            "This RST carries {host}'s addresses but no ACK bit, while {host} is synchronized: "
+            "Linux resets its own connections with RST+ACK, so it was injected or forged (the "
+            "connection on {host} is not affected by sending it).",
+            "这个 RST 带着 {host} 的地址，却没有 ACK 标志，而 {host} 处于同步状态：Linux "
+            "复位自己的连接时使用 RST+ACK，所以它是被注入或伪造的（{host} "
+            "上的连接不会因此改变）。");
+        add("cap_rst_time_wait_ignored",
+            "{host} ignores the RST in TIME_WAIT (RFC 1337 fix F1, Linux tcp_rfc1337 = 1): "
+            "TIME_WAIT runs to its end.",
+            "{host} 在 TIME_WAIT 中忽略这个 RST（RFC 1337 的 F1 修正，Linux tcp_rfc1337 = "
+            "1）：TIME_WAIT 会完整地持续下去。");
         add("cap_end_state", "At the end of the capture {host} is in {state}.",
             "抓包结束时 {host} 处于 {state}。");
         add("cap_end_time_wait",

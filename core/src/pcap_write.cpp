@@ -115,6 +115,11 @@ uint16_t fold(uint32_t sum) {
     return uint16_t(~sum);
 }
 
+// A non-negative integer, whether it was parsed from text (unsigned) or built in memory (int).
+bool is_uint(const json& j) {
+    return j.is_number_unsigned() || (j.is_number_integer() && j.get<int64_t>() >= 0);
+}
+
 struct Seg {
     Addr src, dst;
     uint8_t flags = 0;
@@ -133,7 +138,7 @@ public:
     uint64_t uint(const json& o, const std::string& key, const std::string& ptr,
                   uint64_t max) const {
         auto it = o.find(key);
-        if (it == o.end() || !it->is_number_unsigned() || it->get<uint64_t>() > max)
+        if (it == o.end() || !is_uint(*it) || it->get<uint64_t>() > max)
             fail(ptr + "/" + key, "expected an integer from 0 to " + std::to_string(max));
         return it->get<uint64_t>();
     }
@@ -189,9 +194,8 @@ Seg parse_seg(const json& j, const std::string& ptr, const Checker& ck) {
         bool sack_ok = o->value("sack_ok", false);
         std::optional<std::pair<uint32_t, uint32_t>> ts;
         if (auto t = o->find("ts"); t != o->end()) {
-            if (!t->is_array() || t->size() != 2 || !(*t)[0].is_number_unsigned() ||
-                !(*t)[1].is_number_unsigned() || (*t)[0].get<uint64_t>() > 0xffffffffu ||
-                (*t)[1].get<uint64_t>() > 0xffffffffu)
+            if (!t->is_array() || t->size() != 2 || !is_uint((*t)[0]) || !is_uint((*t)[1]) ||
+                (*t)[0].get<uint64_t>() > 0xffffffffu || (*t)[1].get<uint64_t>() > 0xffffffffu)
                 ck.fail(op + "/ts", "expected [TSval, TSecr], two 32-bit unsigned integers");
             ts = {uint32_t((*t)[0].get<uint64_t>()), uint32_t((*t)[1].get<uint64_t>())};
         }
@@ -236,8 +240,7 @@ Seg parse_seg(const json& j, const std::string& ptr, const Checker& ck) {
                 v.push_back(uint8_t(2 + 8 * sk->size()));
                 for (size_t i = 0; i < sk->size(); ++i) {
                     const json& b = (*sk)[i];
-                    if (!b.is_array() || b.size() != 2 || !b[0].is_number_unsigned() ||
-                        !b[1].is_number_unsigned())
+                    if (!b.is_array() || b.size() != 2 || !is_uint(b[0]) || !is_uint(b[1]))
                         ck.fail(op + "/sack/" + std::to_string(i), "expected [left, right]");
                     put32be(v, uint32_t(b[0].get<uint64_t>()));
                     put32be(v, uint32_t(b[1].get<uint64_t>()));

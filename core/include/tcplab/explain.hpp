@@ -6,7 +6,10 @@
 // { "file", "format", "linktypes", "packets", "tcp_packets", "skipped", "truncated_at"?,
 //   "start_us" (absolute time of t_us = 0), "connections": [ { "id", "client", "server",
 //   "client_host", "server_host", "first_frame", "segments", "roles" ("syn" | "syn_ack" |
-//   "guessed"), "final": { "client": STATE, "server": STATE } } ] };
+//   "guessed"), "delay_us": { "client", "server" } (one-way delays between the capture point and
+//   each end, from the handshake), "final": { "client": STATE, "server": STATE } } ] };
+// Each segment is "send" at the time it left its sender and "deliver" (or an inferred "drop",
+// "inferred": true) when it reached the receiver, both derived from the time it was seen.
 // "send" events carry "frame" (the packet number in the file) and "capture_conn" (the id above);
 // "state" / "timer" events inferred by the observer carry "inferred": true where the capture only
 // suggests them; "note" codes are the capture notes of capture_note_catalog().
@@ -23,8 +26,9 @@ namespace tcplab {
 
 struct ExplainOptions {
     std::string file = "capture";  // names the input (title, error messages)
-    bool events = true;    // false: summary only (connections, note counts) for huge captures
-    long connection = -1;  // only this connection id (1-based), -1: all
+    bool events = true;        // false: summary only (connections, note counts) for huge captures
+    long connection = -1;      // only this connection id (1-based), -1: all
+    bool tcp_rfc1337 = false;  // hosts ignore RST in TIME_WAIT (Linux sysctl tcp_rfc1337=1)
 };
 
 nlohmann::ordered_json explain_capture(const Capture& cap, const ExplainOptions& opt);
