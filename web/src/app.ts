@@ -86,7 +86,9 @@ export class App {
     } catch (e) {
       this.banner(t('app.engine.error', { msg: (e as Error).message }), 'error');
     }
-    if (this.engine?.catalog) this.catalog = EngineCatalog.parse(this.engine.catalog());
+    if (this.engine?.catalog) {
+      try { this.catalog = EngineCatalog.parse(this.engine.catalog()); } catch { /* keep the player's own words */ }
+    }
     const lessons = this.engine ? listLessons() : [];
     this.entries = [...lessons, ...listExamples()];
     if (!this.engine) this.banner(t('app.engine.missing'), 'info');
@@ -307,6 +309,7 @@ export class App {
       const line = narrateEvent(m, m.events[i]!, {
         t: (k, a) => t(k, a), mode: this.mode, timerName: (x) => this.timerName(x), stateName: (s) => this.stateName(s),
         noteText: (code, args) => this.noteText(code, args), reason: (r) => dropReason((k) => t(k), r),
+        discardText: (r) => loc(this.catalog.lookup('discard', r)),
       });
       if (line) lines.push(line);
     }
@@ -314,15 +317,16 @@ export class App {
       narr.append(el('p', { class: 'narr-text' }, text));
     }
     const descs = sameNarration ? [] : this.stateDescriptions(m, step.first, step.last);
-    for (const d of descs) narr.append(el('p', { class: 'state-desc' }, el('b', {}, `${d.state}: `), d.text));
-    if (lines.length && !sameNarration) {
+    const descNodes = descs.map((d) => el('p', { class: 'state-desc' }, el('b', {}, `${d.state}: `), d.text));
+    if (!sameNarration && (lines.length || descNodes.length)) {
       const list = el('ul', { class: 'event-lines' }, ...lines.map((l) => el('li', {}, l)));
       if (text) {
-        const det = el('details', { class: 'events' }, el('summary', {}, t('narr.events')), list);
-        narr.append(det);
-      } else narr.append(list);
+        // A lesson's own words first; the engine's account of the step is one click away.
+        narr.append(el('details', { class: 'events' }, el('summary', {}, t('narr.events')), list, ...descNodes));
+      } else {
+        narr.append(list, ...descNodes);
+      }
     }
-
     // Quiz at this step.
     const q = L.quizzes.find((x) => Math.max(0, x.step - 1) === this.step);
     this.quiz.show(q, q ? this.answered.has(q.id) : false);
@@ -371,7 +375,7 @@ export class App {
       }
       if (segs) this.showTab('inspector'); else if (calls) this.showTab('sockets');
     }
-    renderInspector(byId('inspector'), m, this.selected !== undefined ? m.segs.get(this.selected) : undefined, now, this.mode, (k, a) => t(k, a));
+    renderInspector(byId('inspector'), m, this.selected !== undefined ? m.segs.get(this.selected) : undefined, now, this.mode, (k, a) => t(k, a), (r) => loc(this.catalog.lookup('discard', r)));
     renderSockets(byId('sockets'), m, snap, step.first, (k, a) => t(k, a), (e) => this.errnoText(e));
     if (stepChanged && !byId('sockets').hidden) {
       // bring this step's calls into view inside the panel (not the page)

@@ -13,6 +13,8 @@ export interface NarrateHelpers {
   stateName: (s: string) => string;
   noteText: (code: string, args: Record<string, unknown>) => string;
   reason: (r: string) => string;
+  /** the engine catalogue's sentence for a discard reason, '' when it has none */
+  discardText?: (r: string) => string;
 }
 
 export function narrateEvent(m: Model, e: TraceEvent, h: NarrateHelpers): string | undefined {
@@ -33,7 +35,7 @@ export function narrateEvent(m: Model, e: TraceEvent, h: NarrateHelpers): string
       const s = m.segs.get(e.seg_id);
       return t('narr.drop', { id: e.seg_id, label: s ? segLabel(s.send, h.mode) : '', reason: h.reason(e.reason) });
     }
-    case 'discard': return t('narr.discard', { host, id: e.seg_id, reason: discardReason(t, e.reason) });
+    case 'discard': return t('narr.discard', { host, id: e.seg_id, reason: (h.discardText?.(e.reason) || discardReason(t, e.reason)).replace(/[.。]$/, '') });
     case 'state': return t('narr.state', { host, from: h.stateName(e.from), to: h.stateName(e.to) });
     case 'timer':
       return t(`narr.timer.${e.action}`, { host, timer: h.timerName(e.timer), t: e.expires_us !== undefined ? fmtTime(e.expires_us) : '' });

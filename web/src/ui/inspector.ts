@@ -19,7 +19,7 @@ function field(cls: string, span: number, name: string, value: string, sub?: str
 
 const port = (ep: string): string => ep.slice(ep.lastIndexOf(':') + 1);
 
-export function renderInspector(root: HTMLElement, m: Model, s: SegInfo | undefined, now: number, mode: NumberMode, t: T): void {
+export function renderInspector(root: HTMLElement, m: Model, s: SegInfo | undefined, now: number, mode: NumberMode, t: T, discardText: (r: string) => string = () => ''): void {
   clear(root);
   if (!s || s.sendIndex > now) {
     root.append(el('p', { class: 'muted' }, t('insp.none')));
@@ -31,7 +31,7 @@ export function renderInspector(root: HTMLElement, m: Model, s: SegInfo | undefi
     el('strong', {}, `#${seg.id} ${segLabel(s.send, mode)}`),
     el('span', { class: 'muted' }, ` ${s.from} → ${s.to ?? seg.dst} · ${t('insp.sent', { t: fmtTime(s.send.t_us) })}`));
   const fate: string[] = [];
-  for (const d of s.deliveries) if (d.index <= now) fate.push(d.discard && d.discard.index <= now ? t('insp.discarded', { t: fmtTime(d.t), reason: discardReason(t, d.discard.reason) }) : t('insp.delivered', { t: fmtTime(d.t) }));
+  for (const d of s.deliveries) if (d.index <= now) fate.push(d.discard && d.discard.index <= now ? t('insp.discarded', { t: fmtTime(d.t), reason: discardText(d.discard.reason) || discardReason(t, d.discard.reason) }) : t('insp.delivered', { t: fmtTime(d.t) }));
   if (s.drop && s.drop.index <= now) fate.push(t('insp.dropped', { t: fmtTime(s.drop.t), reason: dropReason(t, s.drop.reason) }));
   if (fate.length === 0) fate.push(t('insp.inflight'));
   head.append(el('div', { class: 'insp-fate' }, fate.join(' · ')));
