@@ -64,8 +64,18 @@ struct End {
     int64_t last_us = 0;
 };
 
+struct Key {
+    std::array<uint8_t, 16> a, b;
+    uint16_t pa, pb;
+    uint8_t v;
+    bool operator==(const Key& o) const {
+        return a == o.a && b == o.b && pa == o.pa && pb == o.pb && v == o.v;
+    }
+};
+
 struct Conn {
     long id = 0;
+    Key key{};
     End e[2];  // 0: client, 1: server
     std::string roles;
     uint64_t first_frame = 0, segments = 0;
@@ -75,14 +85,7 @@ struct Conn {
     int64_t tw_expires[2] = {-1, -1};
 };
 
-struct Key {
-    std::array<uint8_t, 16> a, b;
-    uint16_t pa, pb;
-    uint8_t v;
-    bool operator==(const Key& o) const {
-        return a == o.a && b == o.b && pa == o.pa && pb == o.pb && v == o.v;
-    }
-};
+
 struct KeyHash {
     size_t operator()(const Key& k) const {
         size_t h = 1469598103934665603ull;
@@ -217,6 +220,10 @@ private:
                 h.ack - h.syn < 10'000'000) {
                 p.to_server = (h.synack - h.syn) / 2;
                 p.to_client = (h.ack - h.synack) / 2;
+                // Below 1 ms a "delay" is mostly kernel and application processing time, whose
+                // jitter would put an ACK before the data it acknowledges: take it as 0.
+                if (p.to_server < 1000) p.to_server = 0;
+                if (p.to_client < 1000) p.to_client = 0;
             }
             paths_[k] = p;
         }
@@ -450,6 +457,7 @@ private:
         auto c = std::make_unique<Conn>();
         c->id = long(conns_.size()) + 1;
         c->first_frame = s.frame;
+        c->key = k;
         std::string src = endpoint_string(s.ip_version, s.src, s.sport),
                     dst = endpoint_string(s.ip_version, s.dst, s.dport);
         std::string hsrc = host_of_[identity(s.ip_version, s.src, s.sport)],
@@ -701,12 +709,17 @@ private:
                    rst = s.flags & kRst;
         const std::string cause = "seg:" + std::to_string(id);
         if (lost_[idx] != kNotLost) {
-            if (opt_.events && wanted(c))
-                push({{"t_us", t},
-                      {"kind", "drop"},
-                      {"seg_id", id},
-                      {"reason", "loss"},
-                      {"inferred", true}});
+            if (opt_.events && wanted(c)) {
+                if (distances(s).second == 0) {
+                    // Seen where the receiver is: it arrived, and the receiver threw it away.
+                    push({{"t_us", t}, {"kind", "deliver"}, {"host", y.host}, {"seg_id", id}});
+                    push({{"t_us", t}, {"kind", "discard"}, {"host", y.host}, {"seg_id", id},
+                          {"reason", "ignored"}, {"inferred", true}});
+                } else {
+                    push({{"t_us", t}, {"kind", "drop"}, {"seg_id", id}, {"reason", "loss"},
+                          {"inferred", true}});
+                }
+            }
             static const char* why[] = {"", "retransmitted", "ack_ignored", "unanswered"};
             note(c, t, &y, "cap_inferred_loss", [&] {
                 return ordered_json{{"why", why[lost_[idx]]}, {"from", x.host}};
@@ -961,16 +974,9 @@ private:
     }
 
     ordered_json delay_of(const Conn& c) const {
-        for (const auto& [k, p] : paths_)
-            if (p.client == c.e[0].addr || p.client == c.e[1].addr) {
-                if ((k.pa == port_of(c.e[0].addr) && k.pb == port_of(c.e[1].addr)) ||
-                    (k.pb == port_of(c.e[0].addr) && k.pa == port_of(c.e[1].addr)))
-                    return {{"client", p.to_client}, {"server", p.to_server}};
-            }
-        return {{"client", 0}, {"server", 0}};
-    }
-    static uint16_t port_of(const std::string& ep) {
-        return uint16_t(std::stoul(ep.substr(ep.rfind(':') + 1)));
+        auto it = paths_.find(c.key);
+        if (it == paths_.end()) return {{"client", 0}, {"server", 0}};
+        return {{"client", it->second.to_client}, {"server", it->second.to_server}};
     }
 
     size_t index_of(const Conn& c) const { return size_t(c.id - 1); }

@@ -217,7 +217,8 @@ void Host::trace_queue(int lfd) {
     e["host"] = name_;
     e["listener"] = listener_name(l.local.ip ? l.local : Addr{ip_, l.local.port});
     e["syn_queue"] = l.syn_queue;
-    e["syn_max"] = l.backlog;
+    e["backlog"] = l.backlog;  // what `ss -ltn` shows as Send-Q
+    e["syn_max"] = l.backlog + 1;  // inet_csk_reqsk_queue_is_full(): qlen > backlog
     e["accept_queue"] = l.accept_queue.size();
     // Linux sk_acceptq_is_full(): sk_ack_backlog > sk_max_ack_backlog, so backlog + 1 fit.
     e["accept_max"] = l.backlog + 1;

@@ -5,7 +5,34 @@
 
 namespace tcplab {
 
-nlohmann::ordered_json run_scenario(const nlohmann::json& doc, const std::string& file) {
+namespace {
+// A lesson with parameters runs with their default values when it is run as a scenario (the
+// lesson resolver substitutes chosen values itself before it calls run_scenario).
+void substitute_defaults(nlohmann::json& node, const nlohmann::json& params) {
+    if (node.is_object()) {
+        if (node.size() == 1 && node.contains("$param") && node["$param"].is_string()) {
+            const std::string name = node["$param"].get<std::string>();
+            if (params.contains(name) && params[name].is_object() && params[name].contains("default"))
+                node = params[name]["default"];
+            return;
+        }
+        for (auto& [_, v] : node.items()) substitute_defaults(v, params);
+    } else if (node.is_array()) {
+        for (auto& v : node) substitute_defaults(v, params);
+    }
+}
+}  // namespace
+
+nlohmann::ordered_json run_scenario(const nlohmann::json& doc_in, const std::string& file) {
+    const nlohmann::json* docp = &doc_in;
+    nlohmann::json substituted;
+    if (doc_in.is_object() && doc_in.contains("scenario") && doc_in.contains("params") &&
+        doc_in["params"].is_object()) {
+        substituted = doc_in;
+        substitute_defaults(substituted["scenario"], doc_in["params"]);
+        docp = &substituted;
+    }
+    const nlohmann::json& doc = *docp;
     const Scenario sc = load_scenario(doc, file);
     Runner runner(sc, true, file);
     if (!runner.run())

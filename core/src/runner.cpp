@@ -347,7 +347,15 @@ void Runner::host_event(const EventSpec& ev) {
                 a.dead = true;
         handles_[static_cast<std::size_t>(ev.host)].clear();
     } else if (ev.action == "reboot") {
-        if (!h.up()) h.reboot();
+        // A reboot loses every connection like a crash, and the host is back at once.
+        if (h.up()) {
+            h.crash();
+            for (auto& a : apps_)
+                if (sc_.apps[static_cast<std::size_t>(a.index)].host == ev.host && (a.in_call || a.step > 0 || a.rep > 0))
+                    a.dead = true;
+            handles_[static_cast<std::size_t>(ev.host)].clear();
+        }
+        h.reboot();
     } else if (ev.action == "unplug") {
         sim_.set_unplugged(ev.host, true);
     } else if (ev.action == "plug") {

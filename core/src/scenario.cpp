@@ -348,8 +348,8 @@ struct Loader {
                 if (s.has("ack")) seg.ack = static_cast<Seq>(s.at("ack").integer(0, 4294967295LL));
                 if (s.has("len")) seg.payload = generated_bytes(static_cast<std::size_t>(s.at("len").integer(0, 65495)));
                 seg.window = static_cast<std::uint16_t>(s.has("win") ? s.at("win").integer(0, 65535) : 64240);
+                // A raw socket sends exactly what it is given: no options unless named.
                 if (s.has("mss")) seg.opts.mss = static_cast<std::uint16_t>(s.at("mss").integer(1, 65535));
-                else if (seg.flags & SYN) seg.opts.mss = 1460;
                 if (s.has("rel")) {
                     // Relative to the sender's ISS and the peer's ISN on the connection with
                     // this 4-tuple (the trace's "rel" convention), resolved when it is sent.

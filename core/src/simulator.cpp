@@ -146,17 +146,20 @@ void Simulator::send(int from, Segment&& seg) {
         return drop(seg, "unplugged");
 
     Time extra = 0;
-    bool dup = false;
+    bool dup = false, dropped = false;
+    // Every fault counts every matching segment, whatever another fault does with it, so
+    // {"nth": 1} and {"nth": 2} on the same match hit the first and the second segment.
     for (auto& f : faults) {
         if (f.from_host != from || !fault_matches(f, seg, now_)) continue;
         ++f.seen;
         if (f.nth != 0 && f.seen != f.nth) continue;
         switch (f.type) {
-            case FaultSpec::Type::Drop: return drop(seg, "fault");
+            case FaultSpec::Type::Drop: dropped = true; break;
             case FaultSpec::Type::Duplicate: dup = true; break;
             case FaultSpec::Type::Delay: extra += f.extra; break;
         }
     }
+    if (dropped) return drop(seg, "fault");
     if (link.loss > 0 && rng_.uniform() < link.loss) return drop(seg, "loss");
     if (link.duplicate > 0 && rng_.uniform() < link.duplicate) dup = true;
     if (link.reorder > 0 && rng_.uniform() < link.reorder)

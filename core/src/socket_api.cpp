@@ -98,16 +98,25 @@ SysResult Host::connect(int fd, Addr remote) {
     }
     if (remote.ip == ip_ || remote.ip == 0) return SysResult::fail(Errno::ehostunreach);
     FourTuple t{ip_, remote.ip, s.local.port, remote.port};
+    std::optional<Seq> reuse_isn;
+    // Linux tcp_twsk_unique(): a connection that takes over a TIME-WAIT 4-tuple starts at the
+    // old SND.NXT + 65535 + 2, above anything the old connection sent.
+    auto take_over = [&](TimeWaitSock& tw) {
+        Seq isn = tw.snd_nxt + 65535 + 2;
+        if (isn == 0) isn = 1;
+        reuse_isn = isn;
+        note(conn_name(t), "tw_reuse", {{"port", t.lport}});
+        tw_kill(tw, "tw_reuse");
+    };
     if (s.bound) {
-        // Linux __inet_check_established(): the 4-tuple must be unique; a TIME-WAIT holder
-        // gives way only under tcp_tw_reuse, otherwise EADDRNOTAVAIL.
+        // __inet_check_established() with an explicitly bound port (no twp): the 4-tuple must
+        // be unique, but a TIME-WAIT socket that recorded timestamps gives way at once,
+        // whatever tcp_tw_reuse says; otherwise EADDRNOTAVAIL.
         auto it = demux_.find(t);
         if (it != demux_.end()) {
-            if (!(it->second.tw && tw_reusable(tws_[it->second.slot])))
+            if (!it->second.tw || !tws_[it->second.slot].ts_ok)
                 return SysResult::fail(Errno::eaddrnotavail);
-            TimeWaitSock& tw = tws_[it->second.slot];
-            note(conn_name(t), "tw_reuse", {{"port", t.lport}});
-            tw_kill(tw, "tw_reuse");
+            take_over(tws_[it->second.slot]);
         }
     } else {
         bool reused_tw = false;
@@ -117,11 +126,7 @@ SysResult Host::connect(int fd, Addr remote) {
             return SysResult::fail(Errno::eaddrnotavail);
         }
         t.lport = *port;
-        if (reused_tw) {
-            auto it = demux_.find(t);
-            note(conn_name(t), "tw_reuse", {{"port", t.lport}});
-            tw_kill(tws_[it->second.slot], "tw_reuse");
-        }
+        if (reused_tw) take_over(tws_[demux_.find(t)->second.slot]);
         s.local = {ip_, *port};
     }
     Tcb& c = new_tcb(t, State::Closed);
@@ -141,7 +146,7 @@ SysResult Host::connect(int fd, Addr remote) {
     s.kind = Socket::Kind::Conn;
     s.tcb = c.slot;
     s.connecting = true;
-    set_iss(c, isn_.next(sim_.now(), t.local(), t.remote()));
+    set_iss(c, reuse_isn ? *reuse_isn : isn_.next(sim_.now(), t.local(), t.remote()));
     c.rcv_wscale = p_.window_scaling ? 7 : 0;
     // "OPEN call, CLOSED state ... active: issue a SYN segment ... enter SYN-SENT" (§3.10.1).
     set_state(c, State::SynSent, "connect");

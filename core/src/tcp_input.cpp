@@ -189,6 +189,7 @@ bool Host::rcv_ack(Tcb& c, Segment& seg) {
         c.retransmits = 0;
         c.total_rto = 0;
         c.dupacks = 0;
+        c.tlp_done = false;
         c.head_sent_at = sim_.now();
         // RFC 5681 §3.1: slow start below ssthresh, then about one segment per RTT.
         if (c.cwnd < c.ssthresh) ++c.cwnd;

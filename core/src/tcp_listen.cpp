@@ -141,7 +141,9 @@ void Host::rcv_listen(int lfd, Segment& seg) {
     // Linux tcp_conn_request(): a full SYN queue means cookies (or a drop without them); a
     // full accept queue drops the SYN whatever the cookies.
     bool want_cookie = p_.syncookies == 2;
-    if (!want_cookie && static_cast<int>(l.syn_queue) >= std::max(l.backlog, 1)) {
+    // inet_csk_reqsk_queue_is_full(): qlen > sk_max_ack_backlog, so like the accept queue the
+    // SYN queue takes backlog + 1 requests before cookies start.
+    if (!want_cookie && static_cast<int>(l.syn_queue) > l.backlog) {
         if (p_.syncookies == 0) {
             note(listener_name({ip_, l.local.port}), "syn_queue_full_drop");
             return discard("syn_queue_full");

@@ -149,8 +149,12 @@ void Host::ack_received_data(Tcb& c, bool force_now) {
         return;
     }
     c.ack_pending = true;
+    // tcp_send_delayed_ack(): the timeout is icsk_ack.ato, which becomes TCP_ATO_MIN (40 ms)
+    // only once data has been received; before that it is 0 and the ACK leaves on the next
+    // timer tick.
+    const Time delay = c.ato_set ? p_.delack_min : p_.tick;
     if (!c.timer_token[static_cast<std::size_t>(TimerKind::DelayedAck)])
-        arm(c, TimerKind::DelayedAck, sim_.now() + p_.delack_min);
+        arm(c, TimerKind::DelayedAck, sim_.now() + delay);
 }
 
 void Host::output(Tcb& c) {
@@ -181,15 +185,17 @@ void Host::output(Tcb& c) {
             const bool last = len == unsent;
             // Nagle (RFC 896; Linux uses Minshall's variant): hold a small segment while an
             // earlier small segment is unacknowledged. Closing sends everything at once.
-            if (len < c.mss && !c.nodelay && !c.fin_pending && seq_gt(c.snd_sml, c.snd_una))
+            const bool retrans = seq_lt(c.snd_nxt, c.snd_max);
+            if (!retrans && len < c.mss && !c.nodelay && !c.fin_pending &&
+                seq_gt(c.snd_sml, c.snd_una))
                 break;
             std::uint8_t flags = ACK;
             if (last) flags |= PSH;
             const bool with_fin = last && c.fin_pending && (!c.fin_sent || c.fin_seq == c.snd_nxt + len);
             if (with_fin) flags |= FIN;
-            const bool retrans = seq_lt(c.snd_nxt, c.snd_max);
             Segment s = make_segment(c, flags, c.snd_nxt);
             s.payload = c.sndbuf.substr(off, len);
+            if (!retrans) c.last_seg_seq = c.snd_nxt;
             c.snd_nxt += len;
             if (with_fin) {
                 c.fin_sent = true;
@@ -205,6 +211,7 @@ void Host::output(Tcb& c) {
         if (c.fin_pending && c.snd_nxt == fin_at) {
             const bool retrans = c.fin_sent;
             Segment s = make_segment(c, FIN | ACK, c.snd_nxt);
+            if (!retrans) c.last_seg_seq = c.snd_nxt;
             c.fin_sent = true;
             c.fin_seq = c.snd_nxt;
             c.snd_nxt += 1;

@@ -30,10 +30,10 @@ void Host::arm(Tcb& c, TimerKind k, Time at) {
     const auto i = static_cast<std::size_t>(k);
     c.timer_token[i] = next_token_++;
     c.timer_at[i] = at;
+    c.timer_label[i] = k == TimerKind::Retransmit ? retransmit_timer_name(c) : timer_name(k);
     sim_.schedule_timer(at, index_, c.slot, k, c.timer_token[i]);
     if (sim_.trace().on()) {
-        const char* name = k == TimerKind::Retransmit ? retransmit_timer_name(c) : timer_name(k);
-        trace_timer(conn_name(c.tuple), name, "set", at);
+        trace_timer(conn_name(c.tuple), c.timer_label[i], "set", at);
     } else {
         sim_.trace().count();
     }
@@ -44,8 +44,7 @@ void Host::disarm(Tcb& c, TimerKind k) {
     if (!c.timer_token[i]) return;
     c.timer_token[i] = 0;
     if (sim_.trace().on()) {
-        const char* name = k == TimerKind::Retransmit ? retransmit_timer_name(c) : timer_name(k);
-        trace_timer(conn_name(c.tuple), name, "cancel", -1);
+        trace_timer(conn_name(c.tuple), c.timer_label[i], "cancel", -1);
     } else {
         sim_.trace().count();
     }
@@ -58,8 +57,7 @@ void Host::on_timer(std::uint32_t slot, TimerKind k, std::uint32_t token) {
     if (c.timer_token[i] != token) return;  // cancelled or re-armed since
     c.timer_token[i] = 0;
     if (sim_.trace().on()) {
-        const char* name = k == TimerKind::Retransmit ? retransmit_timer_name(c) : timer_name(k);
-        trace_timer(conn_name(c.tuple), name, "fire", -1);
+        trace_timer(conn_name(c.tuple), c.timer_label[i], "fire", -1);
     } else {
         sim_.trace().count();
     }
@@ -125,6 +123,26 @@ bool Host::retries_exhausted(const Tcb& c) const {
 void Host::retransmit_timeout(Tcb& c) {
     if (c.snd_una == c.snd_max) return;
     if (c.retransmits == 0) c.retrans_stamp = c.head_sent_at;
+    if (c.retransmits == 0 && !c.tlp_done && p_.tail_loss_probe &&
+        (c.state == State::Established || c.state == State::CloseWait)) {
+        // Linux RACK-TLP (RFC 8985 §7): the first timeout of a flight sends a tail loss probe,
+        // the newest segment again, without backing off; the real RTO follows one RTO later.
+        // (Linux arms the probe timer separately at about the same moment for a lone segment.)
+        c.tlp_done = true;
+        note(conn_name(c.tuple), "tail_loss_probe");
+        const Seq keep = c.snd_nxt;
+        const bool fin_was_sent = c.fin_sent;
+        c.snd_nxt = seq_lt(c.last_seg_seq, c.snd_una) ? c.snd_una : c.last_seg_seq;
+        if (c.fin_sent && seq_le(c.snd_nxt, c.fin_seq)) c.fin_sent = false;
+        const std::uint32_t cwnd = c.cwnd;
+        c.cwnd = std::max<std::uint32_t>(c.cwnd, 1);
+        output(c);
+        c.cwnd = cwnd;
+        if (seq_lt(c.snd_nxt, keep)) c.snd_nxt = keep;
+        c.fin_sent = c.fin_sent || fin_was_sent;
+        if (!c.timer_token[static_cast<std::size_t>(TimerKind::Retransmit)]) arm_retransmit(c);
+        return;
+    }
     if (retries_exhausted(c)) {
         if (c.state == State::SynReceived && c.passive) {
             // Linux reqsk_timer_handler(): the request is dropped silently, no RST.

@@ -84,6 +84,9 @@ void Host::on_tw_timer(std::uint32_t slot, std::uint32_t token) {
 }
 
 void Host::tw_kill(TimeWaitSock& tw, const std::string& cause) {
+    // A timer that did not fire is cancelled, so renderers can close its bracket.
+    if (sim_.trace().on() && cause.rfind("timer:", 0) != 0)
+        trace_timer(conn_name(tw.tuple), tw_timer_name(tw), "cancel", -1);
     if (sim_.trace().on()) trace_state(conn_name(tw.tuple), tw.substate, State::Closed, cause);
     else sim_.trace().count();
     auto it = demux_.find(tw.tuple);
@@ -144,8 +147,12 @@ void Host::rcv_time_wait(TimeWaitSock& tw, Segment& seg) {
             tw.ts_recent = *seg.opts.ts_val;
             tw.ts_recent_stamp = sim_.now();
         }
-        if (sim_.trace().on()) trace_state(conn_name(tw.tuple), State::FinWait2, State::TimeWait, cause);
-        else sim_.trace().count();
+        if (sim_.trace().on()) {
+            trace_timer(conn_name(tw.tuple), "fin_wait_2", "cancel", -1);
+            trace_state(conn_name(tw.tuple), State::FinWait2, State::TimeWait, cause);
+        } else {
+            sim_.trace().count();
+        }
         tw.substate = State::TimeWait;
         tw_send_ack(tw);
         tw_schedule(tw, p_.time_wait);

@@ -17,13 +17,15 @@ def scenario(title, server_steps, client_apps, until_ms, sysctl_client=None, sys
     if sysctl_server:
         hosts["server"]["sysctl"] = sysctl_server
     apps = []
+    # The oracle's programs block SIGPIPE and collect it (oracle.py), so a raised SIGPIPE does
+    # not end them: in tcplab's terms the signal is ignored.
     if server_steps is not None:
-        apps.append({"name": "srv", "host": "server", "steps": server_steps})
+        apps.append({"name": "srv", "host": "server", "sigpipe": "ignore", "steps": server_steps})
     if isinstance(client_apps, list) and client_apps and isinstance(client_apps[0], dict) \
             and "steps" in client_apps[0]:
-        apps += client_apps
+        apps += [dict(a, sigpipe="ignore") for a in client_apps]
     else:
-        apps.append({"name": "cli", "host": "client", "steps": client_apps})
+        apps.append({"name": "cli", "host": "client", "sigpipe": "ignore", "steps": client_apps})
     s = {"tcplab": 1, "title": title, "seed": 1, "profile": "linux", "hosts": hosts,
          "link": {"delay_ms": delay}, "apps": apps}
     if events:
@@ -214,10 +216,12 @@ for lin in (4, 0):
 case("accept-overflow", scenario(
     "listen(backlog=1), never accept(); four clients",
     listener(backlog=1),
+    # On the real kernel thread c reaches connect() before thread b (APP lines): list it first
+    # so the simulation starts them in the same order.
     [{"name": "a", "host": "client", "steps": connect(100, sock="a")},
-     {"name": "b", "host": "client", "steps": connect(200, sock="b")},
      {"name": "c", "host": "client", "steps": connect(200, sock="c") +
       [{"at_ms": 500, "call": "send", "sock": "c", "bytes": 10}]},
+     {"name": "b", "host": "client", "steps": connect(200, sock="b")},
      {"name": "d", "host": "client", "steps": connect(300, sock="d")}],
     9000, sysctl_client={"tcp_syn_retries": 3}), ss_at_ms=[250, 400, 2500, 8500])
 
@@ -296,9 +300,9 @@ case("accept-overflow-abort", scenario(
     "listen(backlog=1), never accept(), tcp_abort_on_overflow=1",
     listener(backlog=1),
     [{"name": "a", "host": "client", "steps": connect(100, sock="a")},
-     {"name": "b", "host": "client", "steps": connect(200, sock="b")},
      {"name": "c", "host": "client", "steps": connect(200, sock="c") +
-      [{"at_ms": 300, "call": "recv", "sock": "c", "max": 100}]}],
+      [{"at_ms": 300, "call": "recv", "sock": "c", "max": 100}]},
+     {"name": "b", "host": "client", "steps": connect(200, sock="b")}],
     600, sysctl_server={"tcp_abort_on_overflow": 1}), ss_at_ms=[250, 500])
 
 # 25. close() in SYN_SENT is silent; the late SYN-ACK is answered with RST.

@@ -39,6 +39,7 @@ struct Params {
     Time delack_min = ms(40);
     Time delack_max = ms(200);
     int max_quickacks = 16;
+    Time tick = ms(4);  // one jiffy: timers round up to it (HZ = 250 on common kernels)
 
     // Keepalive. Linux: tcp_keepalive_time 7200 s, _intvl 75 s, _probes 9 (include/net/tcp.h).
     int keepalive_time = 7200;
@@ -74,6 +75,7 @@ struct Params {
     bool rfc5961 = true;           // challenge ACKs (RFC 5961), on in Linux
     bool accept_econnaborted = false;  // BSD returns ECONNABORTED from accept() for a reset child
     bool quickack = true;          // Linux quick-ACK mode at connection start (tcp_input.c)
+    bool tail_loss_probe = true;   // Linux RACK-TLP (tcp_early_retrans = 3), RFC 8985
 };
 
 // The named profile's parameters. Throws std::invalid_argument on an unknown name.

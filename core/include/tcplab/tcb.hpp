@@ -90,6 +90,8 @@ struct Tcb {
     Time head_sent_at = 0;          // when the segment at snd_una was first sent
     std::uint32_t cwnd = 10, ssthresh = 0x7fffffff;
     int dupacks = 0;
+    bool tlp_done = false;          // a tail loss probe was sent for this flight (RFC 8985 §7)
+    Seq last_seg_seq = 0;           // where the newest segment sent began
 
     // Delayed ACK (Linux inet_connection_sock icsk_ack).
     int quick = 0;
@@ -117,6 +119,7 @@ struct Tcb {
 
     std::array<std::uint32_t, kTimerKinds> timer_token{};  // 0 = not armed
     std::array<Time, kTimerKinds> timer_at{};
+    std::array<const char*, kTimerKinds> timer_label{};  // the name it was set under, for the trace
 
     bool synchronized() const { return state >= State::Established; }
 };
