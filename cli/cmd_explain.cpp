@@ -26,7 +26,8 @@ const char* kExplainUsage =
     "  --segments  print what the reader found: connections and TCP segments (JSON)\n"
     "  --summary   print only connections, final states and note counts (fast on huge files)\n"
     "  --lang      language of the text: en (default) or zh-CN\n"
-    "  --conn N    only connection N (1-based, in order of appearance)\n";
+    "  --conn N    only connection N (1-based, in order of appearance)\n"
+    "  --tcp-rfc1337  the hosts ignore RST in TIME_WAIT (sysctl net.ipv4.tcp_rfc1337=1)\n";
 
 std::string ms(int64_t us) {
     char b[32];
@@ -99,13 +100,16 @@ void print_text(const nlohmann::ordered_json& tr, const std::string& lang, bool 
 int cmd_explain(int argc, char** argv) {
     std::string in, lang = "en", mode = "text";
     long conn = -1;
+    bool rfc1337 = false;
     for (int i = 1; i < argc; ++i) {
         std::string a = argv[i];
         if (a == "-h" || a == "--help") {
             std::cout << kExplainUsage;
             return 0;
         }
-        if (a == "--json" || a == "--segments" || a == "--summary")
+        if (a == "--tcp-rfc1337")
+            rfc1337 = true;
+        else if (a == "--json" || a == "--segments" || a == "--summary")
             mode = a.substr(2);
         else if (a == "--lang" && i + 1 < argc) {
             lang = argv[++i];
@@ -149,6 +153,7 @@ int cmd_explain(int argc, char** argv) {
         tcplab::ExplainOptions opt;
         opt.file = in;
         opt.connection = conn;
+        opt.tcp_rfc1337 = rfc1337;
         opt.events = mode != "summary";
         auto tr = tcplab::explain_capture(cap, opt);
         if (mode == "json")

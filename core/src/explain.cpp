@@ -85,7 +85,6 @@ struct Conn {
     int64_t tw_expires[2] = {-1, -1};
 };
 
-
 struct KeyHash {
     size_t operator()(const Key& k) const {
         size_t h = 1469598103934665603ull;
@@ -713,10 +712,17 @@ private:
                 if (distances(s).second == 0) {
                     // Seen where the receiver is: it arrived, and the receiver threw it away.
                     push({{"t_us", t}, {"kind", "deliver"}, {"host", y.host}, {"seg_id", id}});
-                    push({{"t_us", t}, {"kind", "discard"}, {"host", y.host}, {"seg_id", id},
-                          {"reason", "ignored"}, {"inferred", true}});
+                    push({{"t_us", t},
+                          {"kind", "discard"},
+                          {"host", y.host},
+                          {"seg_id", id},
+                          {"reason", "ignored"},
+                          {"inferred", true}});
                 } else {
-                    push({{"t_us", t}, {"kind", "drop"}, {"seg_id", id}, {"reason", "loss"},
+                    push({{"t_us", t},
+                          {"kind", "drop"},
+                          {"seg_id", id},
+                          {"reason", "loss"},
                           {"inferred", true}});
                 }
             }
