@@ -37,7 +37,9 @@ nlohmann::json parse_options(const std::string& text, const std::string& what) {
     }
 }
 
-// explainCapture(bytes, '{"file": "x.pcap", "connection": 2, "events": true}') -> trace JSON text
+// explainCapture(bytes, '{"file": "x.pcap", "connection": 2, "events": true, "tcp_rfc1337":
+// false}')
+// -> trace JSON text
 std::string explain_capture(const val& array, const std::string& options_json) {
     return tcplab::wasm::js_errors([&] {
         auto o = parse_options(options_json, "options");
@@ -45,6 +47,7 @@ std::string explain_capture(const val& array, const std::string& options_json) {
         opt.file = o.value("file", std::string("capture"));
         opt.events = o.value("events", true);
         opt.connection = o.value("connection", -1L);
+        opt.tcp_rfc1337 = o.value("tcp_rfc1337", false);
         auto bytes = bytes_of(array);
         return tcplab::explain_capture(bytes, opt).dump();
     });

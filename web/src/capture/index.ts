@@ -79,6 +79,8 @@ export interface ExplainOptions {
   connection?: number;
   /** false: connections and note counts only (for huge captures). */
   events?: boolean;
+  /** The hosts ignore RST in TIME_WAIT (Linux sysctl tcp_rfc1337=1). */
+  tcp_rfc1337?: boolean;
 }
 
 /** Explains a capture with the engine's observer (C++ through wasm). Returns the trace object. */
