@@ -1,5 +1,6 @@
 // `tcplab explain CAPTURE [--json | --segments | --summary] [--lang en|zh-CN] [--conn N]`
 // Reads a real capture (pcap/pcapng) and explains every TCP connection in it.
+#include "commands.hpp"
 #include "tcplab/capture.hpp"
 #include "tcplab/explain.hpp"
 #include "tcplab/run.hpp"
@@ -14,8 +15,6 @@
 #include <vector>
 
 namespace tcplab_cli {
-
-int cmd_explain(int argc, char** argv);
 
 namespace {
 

@@ -1,6 +1,7 @@
 // `tcplab pcap FILE.json [-o OUT] [--format pcapng|pcap] [--lang en|zh-CN] [--at
 // HOST[,HOST...]|all]` Writes a trace, a scenario or a lesson (run through the engine first) as a
 // capture file.
+#include "commands.hpp"
 #include "tcplab/lesson.hpp"
 #include "tcplab/pcap.hpp"
 #include "tcplab/run.hpp"
@@ -14,8 +15,6 @@
 #include <string>
 
 namespace tcplab_cli {
-
-int cmd_pcap(int argc, char** argv);
 
 namespace {
 
