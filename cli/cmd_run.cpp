@@ -14,8 +14,10 @@ int cmd_run(int argc, char** argv) {
     std::string file;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
-        if (a == "--json") json = true;
-        else if (a == "--abs") opt.absolute = true;
+        if (a == "--json")
+            json = true;
+        else if (a == "--abs")
+            opt.absolute = true;
         else if (a == "--help" || a == "-h") {
             std::cout << "Usage: tcplab run [--json] [--abs] FILE.json\n";
             return 0;
@@ -25,7 +27,8 @@ int cmd_run(int argc, char** argv) {
         } else if (file.empty()) {
             file = a;
         } else {
-            std::cerr << "tcplab run: one file at a time (got \"" << file << "\" and \"" << a << "\")\n";
+            std::cerr << "tcplab run: one file at a time (got \"" << file << "\" and \"" << a
+                      << "\")\n";
             return 2;
         }
     }

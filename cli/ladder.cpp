@@ -26,8 +26,10 @@ std::string time_ms(long long t_us) {
 
 std::string duration(long long us) {
     char buf[32];
-    if (us >= 1000000) std::snprintf(buf, sizeof buf, "%.3g s", static_cast<double>(us) / 1e6);
-    else std::snprintf(buf, sizeof buf, "%.3g ms", static_cast<double>(us) / 1e3);
+    if (us >= 1000000)
+        std::snprintf(buf, sizeof buf, "%.3g s", static_cast<double>(us) / 1e6);
+    else
+        std::snprintf(buf, sizeof buf, "%.3g ms", static_cast<double>(us) / 1e3);
     return buf;
 }
 
@@ -41,7 +43,7 @@ std::string segment_label(const ordered_json& ev, bool absolute) {
     for (auto& f : seg["flags"]) has_ack = has_ack || f == "ACK";
     if (has_ack) {
         const auto ack = rel && ev["rel"].contains("ack") ? ev["rel"]["ack"].get<long long>()
-                                                           : seg["ack"].get<long long>();
+                                                          : seg["ack"].get<long long>();
         s += " ack=" + std::to_string(ack);
     }
     if (seg["len"].get<long long>() > 0) s += " len=" + std::to_string(seg["len"].get<long long>());
@@ -72,7 +74,9 @@ public:
     Canvas(std::vector<std::string> hosts, int column) : hosts_(std::move(hosts)), col_(column) {}
 
     int center(std::size_t h) const { return 12 + static_cast<int>(h) * col_ + col_ / 2; }
-    std::size_t width() const { return static_cast<std::size_t>(12 + static_cast<int>(hosts_.size()) * col_); }
+    std::size_t width() const {
+        return static_cast<std::size_t>(12 + static_cast<int>(hosts_.size()) * col_);
+    }
     std::size_t index(const std::string& host) const {
         for (std::size_t i = 0; i < hosts_.size(); ++i)
             if (hosts_[i] == host) return i;
@@ -83,33 +87,42 @@ public:
         std::string row(width(), ' ');
         const std::string ts = show_time ? time_ms(t) : std::string(10, ' ');
         row.replace(0, ts.size(), ts);
-        for (std::size_t h = 0; h < hosts_.size(); ++h) row[static_cast<std::size_t>(center(h))] = '|';
+        for (std::size_t h = 0; h < hosts_.size(); ++h)
+            row[static_cast<std::size_t>(center(h))] = '|';
         return row;
     }
     void put_center(std::string& row, std::size_t h, const std::string& text) const {
         int start = center(h) - static_cast<int>(text.size()) / 2;
         start = std::max(start, 11);
-        for (std::size_t i = 0; i < text.size() && static_cast<std::size_t>(start) + i < row.size(); ++i)
+        for (std::size_t i = 0; i < text.size() && static_cast<std::size_t>(start) + i < row.size();
+             ++i)
             row[static_cast<std::size_t>(start) + i] = text[i];
     }
-    void arrow(std::string& row, std::size_t from, std::size_t to, const std::string& label, bool lost) const {
+    void arrow(std::string& row, std::size_t from, std::size_t to, const std::string& label,
+               bool lost) const {
         const bool right = to > from;
         int a = center(std::min(from, to)) + 1, b = center(std::max(from, to)) - 1;
         if (lost) {
             // A lost segment stops half way, with an X where it died.
             const int mid = (a + b) / 2;
-            if (right) b = mid;
-            else a = mid;
+            if (right)
+                b = mid;
+            else
+                a = mid;
         }
         for (int x = a; x <= b; ++x) row[static_cast<std::size_t>(x)] = '-';
-        if (lost) row[static_cast<std::size_t>(right ? b : a)] = 'X';
-        else row[static_cast<std::size_t>(right ? b : a)] = right ? '>' : '<';
+        if (lost)
+            row[static_cast<std::size_t>(right ? b : a)] = 'X';
+        else
+            row[static_cast<std::size_t>(right ? b : a)] = right ? '>' : '<';
         std::string text = " " + label + " ";
         const int span = b - a + 1;
-        if (static_cast<int>(text.size()) > span - 4) text = text.substr(0, static_cast<std::size_t>(std::max(0, span - 4)));
+        if (static_cast<int>(text.size()) > span - 4)
+            text = text.substr(0, static_cast<std::size_t>(std::max(0, span - 4)));
         int start = a + (span - static_cast<int>(text.size())) / 2;
         if (lost) start = right ? a + 1 : b - static_cast<int>(text.size());
-        for (std::size_t i = 0; i < text.size(); ++i) row[static_cast<std::size_t>(start) + i] = text[i];
+        for (std::size_t i = 0; i < text.size(); ++i)
+            row[static_cast<std::size_t>(start) + i] = text[i];
     }
 
 private:
@@ -170,11 +183,14 @@ void print_ladder(const ordered_json& trace, std::ostream& out, const LadderOpti
         std::string row = cv.blank(t, true);
         if (kind == "send") {
             const auto& seg = ev["seg"];
-            const std::string dst_ip = seg["dst"].get<std::string>().substr(0, seg["dst"].get<std::string>().rfind(':'));
+            const std::string dst_ip =
+                seg["dst"].get<std::string>().substr(0, seg["dst"].get<std::string>().rfind(':'));
             auto it = ip_host.find(dst_ip);
             const std::size_t from = cv.index(host);
             if (it == ip_host.end() || it->second == host) {
-                emit(t, row, host + " sends " + segment_label(ev, opt.absolute) + " to " + seg["dst"].get<std::string>());
+                emit(t, row,
+                     host + " sends " + segment_label(ev, opt.absolute) + " to " +
+                         seg["dst"].get<std::string>());
                 continue;
             }
             const std::size_t to = cv.index(it->second);
@@ -190,7 +206,8 @@ void print_ladder(const ordered_json& trace, std::ostream& out, const LadderOpti
         } else if (kind == "call") {
             continue;  // shown with its return
         } else if (kind == "return") {
-            std::string text = host + ": " + call_text(ev) + " = " + std::to_string(ev["result"].get<long long>());
+            std::string text =
+                host + ": " + call_text(ev) + " = " + std::to_string(ev["result"].get<long long>());
             if (ev.contains("errno")) text += " " + ev["errno"].get<std::string>();
             if (ev.contains("peer")) text += " (peer " + ev["peer"].get<std::string>() + ")";
             if (ev.contains("data")) {
@@ -202,32 +219,40 @@ void print_ladder(const ordered_json& trace, std::ostream& out, const LadderOpti
         } else if (kind == "timer") {
             const std::string timer = ev["timer"];
             const std::string action = ev["action"];
-            const bool quiet = (timer == "delayed_ack" || timer == "retransmit" || timer == "syn_retransmit" ||
-                                timer == "synack_retransmit" || timer == "keepalive") && action != "fire";
+            const bool quiet =
+                (timer == "delayed_ack" || timer == "retransmit" || timer == "syn_retransmit" ||
+                 timer == "synack_retransmit" || timer == "keepalive") &&
+                action != "fire";
             if (quiet || timer == "delayed_ack") continue;
             std::string text = host + ": " + timer + " timer ";
-            if (action == "set") text += "started (" + duration(ev["expires_us"].get<long long>() - t) + ")";
-            else if (action == "fire") text += "expired";
-            else text += "cancelled";
+            if (action == "set")
+                text += "started (" + duration(ev["expires_us"].get<long long>() - t) + ")";
+            else if (action == "fire")
+                text += "expired";
+            else
+                text += "cancelled";
             emit(t, row, text);
         } else if (kind == "signal") {
-            emit(t, row, host + ": " + ev.value("signal", "") + " (" + ev.value("action", "") + ")");
+            emit(t, row,
+                 host + ": " + ev.value("signal", "") + " (" + ev.value("action", "") + ")");
         } else if (kind == "action") {
             cv.put_center(row, cv.index(host), "**" + ev.value("action", "") + "**");
             emit(t, row, host + ": " + ev.value("action", ""));
         } else if (kind == "discard") {
-            emit(t, row, host + ": discards segment " + std::to_string(ev["seg_id"].get<long long>()) + " (" +
-                             ev.value("reason", "") + ")");
+            emit(t, row,
+                 host + ": discards segment " + std::to_string(ev["seg_id"].get<long long>()) +
+                     " (" + ev.value("reason", "") + ")");
         } else if (kind == "note") {
             std::string text = host + ": " + ev.value("code", "");
             if (ev.contains("args") && !ev["args"].empty()) text += " " + ev["args"].dump();
             emit(t, row, text);
         } else if (kind == "queue") {
-            emit(t, row, host + ": " + ev.value("listener", "") + " syn queue " +
-                             std::to_string(ev["syn_queue"].get<long long>()) + "/" +
-                             std::to_string(ev["syn_max"].get<long long>()) + ", accept queue " +
-                             std::to_string(ev["accept_queue"].get<long long>()) + "/" +
-                             std::to_string(ev["accept_max"].get<long long>()));
+            emit(t, row,
+                 host + ": " + ev.value("listener", "") + " syn queue " +
+                     std::to_string(ev["syn_queue"].get<long long>()) + "/" +
+                     std::to_string(ev["syn_max"].get<long long>()) + ", accept queue " +
+                     std::to_string(ev["accept_queue"].get<long long>()) + "/" +
+                     std::to_string(ev["accept_max"].get<long long>()));
         }
         // deliver, drop and buffers are implied by the arrows and the margin.
     }

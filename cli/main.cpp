@@ -33,13 +33,15 @@ bool read_file(const std::string& path, std::string& out) {
 namespace {
 
 void usage(std::ostream& out) {
-    out << "tcplab " TCPLAB_VERSION " - TCP connection management, simulated and made visible\n"
+    out << "tcplab " TCPLAB_VERSION
+           " - TCP connection management, simulated and made visible\n"
            "\n"
            "Usage:\n"
            "  tcplab run [--json] [--abs] FILE.json    run a scenario or lesson; print a ladder\n"
            "                                           diagram, or the trace as JSON (--json)\n"
            "  tcplab pcap FILE.json -o OUT.pcapng      write the simulated exchange as a capture\n"
-           "  tcplab explain CAPTURE.pcap              replay a real capture through the state machine\n"
+           "  tcplab explain CAPTURE.pcap              replay a real capture through the state "
+           "machine\n"
            "  tcplab bench churn --n N                 the connection-churn benchmark workload\n"
            "  tcplab --help | --version\n"
            "\n"

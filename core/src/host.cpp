@@ -186,8 +186,10 @@ std::optional<std::uint16_t> Host::pick_ephemeral(Addr remote, bool* reused_tw) 
 void Host::set_state(Tcb& c, State to, const std::string& cause) {
     const State from = c.state;
     c.state = to;
-    if (sim_.trace().on()) trace_state(conn_name(c.tuple), from, to, cause);
-    else sim_.trace().count();
+    if (sim_.trace().on())
+        trace_state(conn_name(c.tuple), from, to, cause);
+    else
+        sim_.trace().count();
 }
 
 void Host::trace_state(const std::string& conn, State from, State to, const std::string& cause) {
@@ -200,7 +202,8 @@ void Host::trace_state(const std::string& conn, State from, State to, const std:
     sim_.trace().add(std::move(e));
 }
 
-void Host::trace_timer(const std::string& conn, const char* timer, const char* action, Time expires) {
+void Host::trace_timer(const std::string& conn, const char* timer, const char* action,
+                       Time expires) {
     auto e = Trace::event(sim_.now(), "timer");
     e["host"] = name_;
     e["conn"] = conn;
@@ -217,7 +220,7 @@ void Host::trace_queue(int lfd) {
     e["host"] = name_;
     e["listener"] = listener_name(l.local.ip ? l.local : Addr{ip_, l.local.port});
     e["syn_queue"] = l.syn_queue;
-    e["backlog"] = l.backlog;  // what `ss -ltn` shows as Send-Q
+    e["backlog"] = l.backlog;      // what `ss -ltn` shows as Send-Q
     e["syn_max"] = l.backlog + 1;  // inet_csk_reqsk_queue_is_full(): qlen > backlog
     e["accept_queue"] = l.accept_queue.size();
     // Linux sk_acceptq_is_full(): sk_ack_backlog > sk_max_ack_backlog, so backlog + 1 fit.
@@ -251,8 +254,10 @@ void Host::wake(int fd) {
 }
 
 void Host::wake_tcb(Tcb& c) {
-    if (c.fd >= 0) wake(c.fd);
-    else if (c.listener_fd >= 0 && c.in_accept_queue) wake(c.listener_fd);
+    if (c.fd >= 0)
+        wake(c.fd);
+    else if (c.listener_fd >= 0 && c.in_accept_queue)
+        wake(c.listener_fd);
 }
 
 // ---- crash and reboot ---------------------------------------------------------------------
@@ -268,7 +273,8 @@ void Host::crash() {
     }
     for (auto& tw : tws_) {
         if (!tw.live) continue;
-        if (sim_.trace().on()) trace_state(conn_name(tw.tuple), tw.substate, State::Closed, "crash");
+        if (sim_.trace().on())
+            trace_state(conn_name(tw.tuple), tw.substate, State::Closed, "crash");
         tw.live = false;
         tw.token = 0;
     }

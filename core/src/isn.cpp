@@ -8,10 +8,20 @@ constexpr std::uint64_t rotl(std::uint64_t x, int b) { return (x << b) | (x >> (
 struct SipState {
     std::uint64_t v0, v1, v2, v3;
     void round() {
-        v0 += v1; v1 = rotl(v1, 13); v1 ^= v0; v0 = rotl(v0, 32);
-        v2 += v3; v3 = rotl(v3, 16); v3 ^= v2;
-        v0 += v3; v3 = rotl(v3, 21); v3 ^= v0;
-        v2 += v1; v1 = rotl(v1, 17); v1 ^= v2; v2 = rotl(v2, 32);
+        v0 += v1;
+        v1 = rotl(v1, 13);
+        v1 ^= v0;
+        v0 = rotl(v0, 32);
+        v2 += v3;
+        v3 = rotl(v3, 16);
+        v3 ^= v2;
+        v0 += v3;
+        v3 = rotl(v3, 21);
+        v3 ^= v0;
+        v2 += v1;
+        v1 = rotl(v1, 17);
+        v1 ^= v2;
+        v2 = rotl(v2, 32);
     }
 };
 }  // namespace
@@ -29,7 +39,8 @@ std::uint64_t siphash24(std::uint64_t k0, std::uint64_t k1, const std::uint8_t* 
         s.v0 ^= m;
     }
     std::uint64_t last = static_cast<std::uint64_t>(n & 0xff) << 56;
-    for (std::size_t b = 0; b < n % 8; ++b) last |= static_cast<std::uint64_t>(in[end + b]) << (8 * b);
+    for (std::size_t b = 0; b < n % 8; ++b)
+        last |= static_cast<std::uint64_t>(in[end + b]) << (8 * b);
     s.v3 ^= last;
     s.round();
     s.round();
@@ -45,15 +56,15 @@ std::uint64_t hash_tuple(std::uint64_t k0, std::uint64_t k1, Addr local, Addr re
                               (static_cast<std::uint32_t>(local.port) << 16) | remote.port, extra};
     std::uint8_t bytes[16];
     for (int w = 0; w < 4; ++w)
-        for (int b = 0; b < 4; ++b) bytes[w * 4 + b] = static_cast<std::uint8_t>(words[w] >> (8 * b));
+        for (int b = 0; b < 4; ++b)
+            bytes[w * 4 + b] = static_cast<std::uint8_t>(words[w] >> (8 * b));
     return siphash24(k0, k1, bytes, sizeof bytes);
 }
 
 std::uint32_t IsnGenerator::next(Time now, Addr local, Addr remote) const {
     const Time t = now + offset_;
     switch (spec_.kind) {
-        case IsnKind::Fixed:
-            return spec_.fixed;
+        case IsnKind::Fixed: return spec_.fixed;
         case IsnKind::Rfc793:
             // RFC 793 §3.3: "bound to a (possibly fictitious) 32 bit clock whose low order bit
             // is incremented roughly every 4 microseconds"; it wraps in about 4.55 hours.

@@ -50,7 +50,8 @@ namespace {
 using Setter = std::function<std::string(Params&, const nlohmann::json&)>;
 
 std::string need_int(const nlohmann::json& v, long long lo, long long hi, long long& out) {
-    if (!v.is_number_integer() && !(v.is_number_float() && v.get<double>() == (long long)v.get<double>()))
+    if (!v.is_number_integer() &&
+        !(v.is_number_float() && v.get<double>() == (long long)v.get<double>()))
         return "expected an integer from " + std::to_string(lo) + " to " + std::to_string(hi);
     out = v.is_number_integer() ? v.get<long long>() : (long long)v.get<double>();
     if (out < lo || out > hi)

@@ -12,7 +12,8 @@ void substitute_defaults(nlohmann::json& node, const nlohmann::json& params) {
     if (node.is_object()) {
         if (node.size() == 1 && node.contains("$param") && node["$param"].is_string()) {
             const std::string name = node["$param"].get<std::string>();
-            if (params.contains(name) && params[name].is_object() && params[name].contains("default"))
+            if (params.contains(name) && params[name].is_object() &&
+                params[name].contains("default"))
                 node = params[name]["default"];
             return;
         }
@@ -36,7 +37,8 @@ nlohmann::ordered_json run_scenario(const nlohmann::json& doc_in, const std::str
     const Scenario sc = load_scenario(doc, file);
     Runner runner(sc, true, file);
     if (!runner.run())
-        throw InputError(file + ": " + (doc.contains("scenario") ? "/scenario" : std::string("(root)")) +
+        throw InputError(file + ": " +
+                         (doc.contains("scenario") ? "/scenario" : std::string("(root)")) +
                          ": the scenario did not finish within " + std::to_string(sc.max_events) +
                          " events (set \"until_ms\" or \"max_events\")");
     return runner.trace_json();
@@ -49,9 +51,10 @@ std::string run_scenario_text(std::string_view text, const std::string& file) {
     } catch (const nlohmann::json::parse_error& e) {
         // nlohmann reports the byte where parsing stopped (1-based).
         throw InputError(file + ": byte " + std::to_string(e.byte) + ": invalid JSON (" +
-                         std::string(e.what()).substr(std::string(e.what()).find("syntax error") == std::string::npos
-                                                          ? 0
-                                                          : std::string(e.what()).find("syntax error")) +
+                         std::string(e.what()).substr(
+                             std::string(e.what()).find("syntax error") == std::string::npos
+                                 ? 0
+                                 : std::string(e.what()).find("syntax error")) +
                          ")");
     }
     return run_scenario(doc, file).dump();

@@ -45,7 +45,8 @@ void Runner::start() {
 }
 
 Host& Runner::host_of(const AppState& a) {
-    return *sim_.hosts()[static_cast<std::size_t>(sc_.apps[static_cast<std::size_t>(a.index)].host)];
+    return *sim_.hosts()[static_cast<std::size_t>(
+        sc_.apps[static_cast<std::size_t>(a.index)].host)];
 }
 
 void Runner::schedule_step(AppState& a) {
@@ -113,7 +114,8 @@ void Runner::begin_step(AppState& a) {
 }
 
 int Runner::fd_of(const AppState& a, const std::string& handle) {
-    const auto& m = handles_[static_cast<std::size_t>(sc_.apps[static_cast<std::size_t>(a.index)].host)];
+    const auto& m =
+        handles_[static_cast<std::size_t>(sc_.apps[static_cast<std::size_t>(a.index)].host)];
     auto it = m.find(handle);
     return it == m.end() ? -1 : it->second;
 }
@@ -165,8 +167,10 @@ void Runner::attempt(AppState& a) {
         if (!r.block && r.err == Errno::ok) {
             a.sent += static_cast<std::size_t>(r.value);
             const Socket* s = h.sock(fd);
-            if (a.sent < st.data.size() && s && !s->nonblock) r = SysResult::wait();
-            else r = SysResult::ok(static_cast<long>(a.sent));
+            if (a.sent < st.data.size() && s && !s->nonblock)
+                r = SysResult::wait();
+            else
+                r = SysResult::ok(static_cast<long>(a.sent));
         } else if (!r.block && a.sent > 0) {
             r = SysResult::ok(static_cast<long>(a.sent));  // a partial write returns its count
         }
@@ -214,8 +218,10 @@ void Runner::finish(AppState& a, SysResult r, ojson extra) {
         e["host"] = h.name();
         e["app"] = spec.name;
         e["call"] = st.call;
-        if (!st.sock.empty()) e["sock"] = st.sock;
-        else if (!st.as.empty()) e["sock"] = st.as;
+        if (!st.sock.empty())
+            e["sock"] = st.sock;
+        else if (!st.as.empty())
+            e["sock"] = st.as;
         e["result"] = r.value;
         if (r.err != Errno::ok) e["errno"] = errno_name(r.err);
         for (auto& [k, v] : extra.items()) e[k] = v;
@@ -245,7 +251,10 @@ void Runner::finish(AppState& a, SysResult r, ojson extra) {
     ++a.rep;
     switch (st.repeat_mode) {
         case StepSpec::Repeat::Count: again = a.rep < st.repeat; break;
-        case StepSpec::Repeat::UntilEof: again = !(r.err == Errno::ok && r.value == 0) && r.err == Errno::ok && a.rep < st.repeat; break;
+        case StepSpec::Repeat::UntilEof:
+            again =
+                !(r.err == Errno::ok && r.value == 0) && r.err == Errno::ok && a.rep < st.repeat;
+            break;
         case StepSpec::Repeat::UntilError: again = r.err == Errno::ok && a.rep < st.repeat; break;
     }
     if (again) {
@@ -308,11 +317,13 @@ void Runner::host_event(const EventSpec& ev) {
         bool known = false;
         if (Host* dst = sim_.host_by_ip(seg.dst.ip))
             known = dst->isns({seg.dst.ip, seg.src.ip, seg.dst.port, seg.src.port}, &irs, &iss);
-        if (!known) known = h.isns({seg.src.ip, seg.dst.ip, seg.src.port, seg.dst.port}, &iss, &irs);
+        if (!known)
+            known = h.isns({seg.src.ip, seg.dst.ip, seg.src.port, seg.dst.port}, &iss, &irs);
         if (ev.rel_seq || ev.rel_ack) {
             if (!known)
-                throw InputError(scenario_file_ + ": " + ev.ptr + "/seg/rel: no connection with this 4-tuple " +
-                                 "exists when the segment is sent, so relative numbers cannot be resolved");
+                throw InputError(
+                    scenario_file_ + ": " + ev.ptr + "/seg/rel: no connection with this 4-tuple " +
+                    "exists when the segment is sent, so relative numbers cannot be resolved");
             if (ev.rel_seq) seg.seq = iss + static_cast<Seq>(*ev.rel_seq);
             if (ev.rel_ack) seg.ack = irs + static_cast<Seq>(*ev.rel_ack);
         }
@@ -343,7 +354,8 @@ void Runner::host_event(const EventSpec& ev) {
     if (ev.action == "crash") {
         h.crash();
         for (auto& a : apps_)
-            if (sc_.apps[static_cast<std::size_t>(a.index)].host == ev.host && (a.in_call || a.step > 0 || a.rep > 0))
+            if (sc_.apps[static_cast<std::size_t>(a.index)].host == ev.host &&
+                (a.in_call || a.step > 0 || a.rep > 0))
                 a.dead = true;
         handles_[static_cast<std::size_t>(ev.host)].clear();
     } else if (ev.action == "reboot") {
@@ -351,7 +363,8 @@ void Runner::host_event(const EventSpec& ev) {
         if (h.up()) {
             h.crash();
             for (auto& a : apps_)
-                if (sc_.apps[static_cast<std::size_t>(a.index)].host == ev.host && (a.in_call || a.step > 0 || a.rep > 0))
+                if (sc_.apps[static_cast<std::size_t>(a.index)].host == ev.host &&
+                    (a.in_call || a.step > 0 || a.rep > 0))
                     a.dead = true;
             handles_[static_cast<std::size_t>(ev.host)].clear();
         }

@@ -15,9 +15,12 @@ using nlohmann::json;
 std::string escape_pointer_token(const std::string& key) {
     std::string out;
     for (char c : key) {
-        if (c == '~') out += "~0";
-        else if (c == '/') out += "~1";
-        else out += c;
+        if (c == '~')
+            out += "~0";
+        else if (c == '/')
+            out += "~1";
+        else
+            out += c;
     }
     return out;
 }
@@ -29,7 +32,8 @@ public:
         : v_(v), ptr_(std::move(ptr)), file_(file) {}
 
     [[noreturn]] void fail(const std::string& what) const {
-        throw InputError(file_ + ": " + (ptr_.empty() ? std::string("(root)") : ptr_) + ": " + what);
+        throw InputError(file_ + ": " + (ptr_.empty() ? std::string("(root)") : ptr_) + ": " +
+                         what);
     }
     const json& value() const { return v_; }
     const std::string& ptr() const { return ptr_; }
@@ -97,8 +101,7 @@ public:
             fail("unresolved lesson parameter \"" + v_["$param"].dump() + "\"");
         if (!v_.is_number()) fail("expected a number");
         const double d = v_.get<double>();
-        if (!(d >= lo && d <= hi))
-            fail("expected a number from " + fmt(lo) + " to " + fmt(hi));
+        if (!(d >= lo && d <= hi)) fail("expected a number from " + fmt(lo) + " to " + fmt(hi));
         return d;
     }
     bool boolean() const {
@@ -113,7 +116,8 @@ public:
 
 private:
     static std::string fmt(double d) {
-        if (std::floor(d) == d && std::fabs(d) < 1e15) return std::to_string(static_cast<long long>(d));
+        if (std::floor(d) == d && std::fabs(d) < 1e15)
+            return std::to_string(static_cast<long long>(d));
         return std::to_string(d);
     }
     const json& v_;
@@ -125,10 +129,14 @@ IsnSpec parse_isn(const Node& n) {
     IsnSpec spec;
     if (n.value().is_string()) {
         const std::string k = n.str();
-        if (k == "rfc793") spec.kind = IsnKind::Rfc793;
-        else if (k == "rfc6528") spec.kind = IsnKind::Rfc6528;
-        else if (k == "linux") spec.kind = IsnKind::Linux;
-        else n.fail("expected \"rfc793\", \"rfc6528\", \"linux\" or {\"fixed\": N}");
+        if (k == "rfc793")
+            spec.kind = IsnKind::Rfc793;
+        else if (k == "rfc6528")
+            spec.kind = IsnKind::Rfc6528;
+        else if (k == "linux")
+            spec.kind = IsnKind::Linux;
+        else
+            n.fail("expected \"rfc793\", \"rfc6528\", \"linux\" or {\"fixed\": N}");
         return spec;
     }
     if (n.value().is_object() && n.has("fixed")) {
@@ -181,7 +189,8 @@ struct Loader {
         const std::string who = s.substr(0, colon), port_text = s.substr(colon + 1);
         long port = 0;
         for (char c : port_text) {
-            if (c < '0' || c > '9' || port > 65535) n.fail("expected a port number from 1 to 65535 after ':'");
+            if (c < '0' || c > '9' || port > 65535)
+                n.fail("expected a port number from 1 to 65535 after ':'");
             port = port * 10 + (c - '0');
         }
         if (port < 1 || port > 65535) n.fail("expected a port number from 1 to 65535 after ':'");
@@ -192,13 +201,15 @@ struct Loader {
         } else if (auto ip = parse_ip(who)) {
             a.ip = *ip;
         } else {
-            n.fail("unknown host \"" + who + "\" (expected a host name of this scenario or an IPv4 address)");
+            n.fail("unknown host \"" + who +
+                   "\" (expected a host name of this scenario or an IPv4 address)");
         }
         return a;
     }
 
     void hosts(const Node& root) {
-        if (!root.has("hosts")) root.missing("hosts").fail("expected an object of hosts (required)");
+        if (!root.has("hosts"))
+            root.missing("hosts").fail("expected an object of hosts (required)");
         const Node hs = root.at("hosts");
         hs.object();
         if (hs.value().empty()) hs.fail("expected at least one host");
@@ -217,7 +228,8 @@ struct Loader {
                 spec.ip = (10u << 24) | static_cast<std::uint32_t>(i + 1);
             }
             for (auto& other : sc.hosts)
-                if (other.ip == spec.ip) h.at("ip").fail("address already used by host \"" + other.name + "\"");
+                if (other.ip == spec.ip)
+                    h.at("ip").fail("address already used by host \"" + other.name + "\"");
             std::string profile = sc.profile;
             if (h.has("profile")) {
                 profile = h.at("profile").str();
@@ -234,7 +246,8 @@ struct Loader {
                     if (err == "unknown parameter") {
                         std::string list;
                         for (auto& s : sysctl_names()) list += (list.empty() ? "" : ", ") + s;
-                        sys.at(key.c_str()).fail("unknown parameter \"" + key + "\" (known: " + list + ")");
+                        sys.at(key.c_str())
+                            .fail("unknown parameter \"" + key + "\" (known: " + list + ")");
                     }
                     if (!err.empty()) sys.at(key.c_str()).fail(err);
                 }
@@ -256,7 +269,8 @@ struct Loader {
         if (l.has("loss")) sc.link.loss = l.at("loss").number(0, 1);
         if (l.has("duplicate")) sc.link.duplicate = l.at("duplicate").number(0, 1);
         if (l.has("reorder")) sc.link.reorder = l.at("reorder").number(0, 1);
-        if (l.has("bandwidth_mbps")) sc.link.bandwidth_mbps = l.at("bandwidth_mbps").number(0.001, 1e6);
+        if (l.has("bandwidth_mbps"))
+            sc.link.bandwidth_mbps = l.at("bandwidth_mbps").number(0.001, 1e6);
     }
 
     void faults(const Node& root) {
@@ -267,7 +281,8 @@ struct Loader {
             const Node f = fs.at(i);
             f.object();
             f.only({"drop", "duplicate", "delay"});
-            if (f.value().size() != 1) f.fail("expected exactly one of \"drop\", \"duplicate\", \"delay\"");
+            if (f.value().size() != 1)
+                f.fail("expected exactly one of \"drop\", \"duplicate\", \"delay\"");
             const std::string kind = f.value().begin().key();
             const Node b = f.at(kind.c_str());
             b.object();
@@ -276,7 +291,8 @@ struct Loader {
             spec.type = kind == "drop"        ? FaultSpec::Type::Drop
                         : kind == "duplicate" ? FaultSpec::Type::Duplicate
                                               : FaultSpec::Type::Delay;
-            if (!b.has("from")) b.missing("from").fail("expected the sending host's name (required)");
+            if (!b.has("from"))
+                b.missing("from").fail("expected the sending host's name (required)");
             spec.from_host = host_ref(b.at("from"));
             if (b.has("flags")) {
                 const std::string text = b.at("flags").str();
@@ -291,10 +307,12 @@ struct Loader {
             if (b.has("from_ms")) spec.from = b.at("from_ms").millis();
             if (b.has("until_ms")) spec.until = b.at("until_ms").millis();
             if (b.has("extra_ms")) {
-                if (spec.type != FaultSpec::Type::Delay) b.at("extra_ms").fail("only a \"delay\" fault takes extra_ms");
+                if (spec.type != FaultSpec::Type::Delay)
+                    b.at("extra_ms").fail("only a \"delay\" fault takes extra_ms");
                 spec.extra = b.at("extra_ms").millis();
             } else if (spec.type == FaultSpec::Type::Delay) {
-                b.missing("extra_ms").fail("expected the extra delay in milliseconds (required for \"delay\")");
+                b.missing("extra_ms")
+                    .fail("expected the extra delay in milliseconds (required for \"delay\")");
             }
             sc.faults.push_back(spec);
         }
@@ -309,14 +327,16 @@ struct Loader {
             e.object();
             EventSpec ev;
             ev.ptr = e.ptr();
-            if (!e.has("at_ms")) e.missing("at_ms").fail("expected the time in milliseconds (required)");
+            if (!e.has("at_ms"))
+                e.missing("at_ms").fail("expected the time in milliseconds (required)");
             ev.at = e.at("at_ms").millis();
             ev.action = e.str("action");
             if (!e.has("host")) e.missing("host").fail("expected a host name (required)");
             ev.host = host_ref(e.at("host"));
             if (ev.action == "inject") {
                 e.only({"at_ms", "action", "host", "seg", "src_ip", "to"});
-                if (!e.has("seg")) e.missing("seg").fail("expected the segment to inject (required)");
+                if (!e.has("seg"))
+                    e.missing("seg").fail("expected the segment to inject (required)");
                 const Node s = e.at("seg");
                 s.object();
                 s.only({"sport", "dport", "flags", "seq", "ack", "len", "win", "mss", "rel"});
@@ -332,24 +352,32 @@ struct Loader {
                     to = host_ref(e.at("to"));
                 } else {
                     if (sc.hosts.size() != 2)
-                        e.missing("to").fail("expected the destination host (required with more than two hosts)");
+                        e.missing("to").fail(
+                            "expected the destination host (required with more than two hosts)");
                     to = ev.host == 0 ? 1 : 0;
                 }
                 seg.dst.ip = sc.hosts[static_cast<std::size_t>(to)].ip;
                 if (!s.has("sport")) s.missing("sport").fail("expected the source port (required)");
-                if (!s.has("dport")) s.missing("dport").fail("expected the destination port (required)");
+                if (!s.has("dport"))
+                    s.missing("dport").fail("expected the destination port (required)");
                 seg.src.port = static_cast<std::uint16_t>(s.at("sport").integer(1, 65535));
                 seg.dst.port = static_cast<std::uint16_t>(s.at("dport").integer(1, 65535));
-                if (!s.has("flags")) s.missing("flags").fail("expected flag names like \"SYN\" (required)");
+                if (!s.has("flags"))
+                    s.missing("flags").fail("expected flag names like \"SYN\" (required)");
                 auto flags = parse_flags(s.at("flags").str());
-                if (!flags) s.at("flags").fail("expected flag names joined by commas, like \"SYN,ACK\"");
+                if (!flags)
+                    s.at("flags").fail("expected flag names joined by commas, like \"SYN,ACK\"");
                 seg.flags = *flags;
                 if (s.has("seq")) seg.seq = static_cast<Seq>(s.at("seq").integer(0, 4294967295LL));
                 if (s.has("ack")) seg.ack = static_cast<Seq>(s.at("ack").integer(0, 4294967295LL));
-                if (s.has("len")) seg.payload = generated_bytes(static_cast<std::size_t>(s.at("len").integer(0, 65495)));
-                seg.window = static_cast<std::uint16_t>(s.has("win") ? s.at("win").integer(0, 65535) : 64240);
+                if (s.has("len"))
+                    seg.payload =
+                        generated_bytes(static_cast<std::size_t>(s.at("len").integer(0, 65495)));
+                seg.window = static_cast<std::uint16_t>(s.has("win") ? s.at("win").integer(0, 65535)
+                                                                     : 64240);
                 // A raw socket sends exactly what it is given: no options unless named.
-                if (s.has("mss")) seg.opts.mss = static_cast<std::uint16_t>(s.at("mss").integer(1, 65535));
+                if (s.has("mss"))
+                    seg.opts.mss = static_cast<std::uint16_t>(s.at("mss").integer(1, 65535));
                 if (s.has("rel")) {
                     // Relative to the sender's ISS and the peer's ISN on the connection with
                     // this 4-tuple (the trace's "rel" convention), resolved when it is sent.
@@ -364,7 +392,8 @@ struct Loader {
                        ev.action == "plug") {
                 e.only({"at_ms", "action", "host"});
             } else {
-                e.at("action").fail("expected \"crash\", \"reboot\", \"unplug\", \"plug\" or \"inject\"");
+                e.at("action").fail(
+                    "expected \"crash\", \"reboot\", \"unplug\", \"plug\" or \"inject\"");
             }
             sc.events.push_back(std::move(ev));
         }
@@ -393,13 +422,15 @@ struct Loader {
             }
             st.sock = s.at("sock").str();
             if (!handles[static_cast<std::size_t>(h)].count(st.sock))
-                s.at("sock").fail("unknown handle \"" + st.sock +
-                                  "\" (create it first with \"as\" in a socket or accept step on this host)");
+                s.at("sock").fail(
+                    "unknown handle \"" + st.sock +
+                    "\" (create it first with \"as\" in a socket or accept step on this host)");
         };
         auto add_arg = [&](const char* key) {
             if (s.has(key)) st.args[key] = s.at(key).value();
         };
-        static const std::initializer_list<const char*> common = {"call", "at_ms", "after_ms", "after_step", "repeat"};
+        static const std::initializer_list<const char*> common = {"call", "at_ms", "after_ms",
+                                                                  "after_step", "repeat"};
         auto allow = [&](std::initializer_list<const char*> extra) {
             std::vector<const char*> keys(common);
             keys.insert(keys.end(), extra);
@@ -423,33 +454,41 @@ struct Loader {
             add_arg("name");
             add_arg("value");
             if (st.call == "getsockopt") {
-                if (st.option != "SO_ERROR") s.at("name").fail("expected \"SO_ERROR\" (the only option getsockopt reads)");
+                if (st.option != "SO_ERROR")
+                    s.at("name").fail("expected \"SO_ERROR\" (the only option getsockopt reads)");
             } else if (st.option == "SO_LINGER") {
-                if (!s.has("value")) s.missing("value").fail("expected {\"onoff\": 0|1, \"linger\": seconds}");
+                if (!s.has("value"))
+                    s.missing("value").fail("expected {\"onoff\": 0|1, \"linger\": seconds}");
                 const Node v = s.at("value");
                 v.object();
                 v.only({"onoff", "linger"});
                 if (!v.has("onoff")) v.missing("onoff").fail("expected 0 or 1 (required)");
                 st.value = static_cast<long>(v.at("onoff").integer(0, 1));
-                st.value2 = v.has("linger") ? static_cast<long>(v.at("linger").integer(0, 65535)) : 0;
+                st.value2 =
+                    v.has("linger") ? static_cast<long>(v.at("linger").integer(0, 65535)) : 0;
             } else {
                 static const std::set<std::string> int_opts = {
-                    "SO_REUSEADDR", "SO_KEEPALIVE", "TCP_KEEPIDLE", "TCP_KEEPINTVL", "TCP_KEEPCNT",
-                    "TCP_USER_TIMEOUT", "TCP_LINGER2", "O_NONBLOCK", "TCP_NODELAY"};
+                    "SO_REUSEADDR",  "SO_KEEPALIVE", "TCP_KEEPIDLE",
+                    "TCP_KEEPINTVL", "TCP_KEEPCNT",  "TCP_USER_TIMEOUT",
+                    "TCP_LINGER2",   "O_NONBLOCK",   "TCP_NODELAY"};
                 if (!int_opts.count(st.option))
-                    s.at("name").fail("expected SO_LINGER, SO_REUSEADDR, SO_KEEPALIVE, TCP_KEEPIDLE, TCP_KEEPINTVL, "
-                                      "TCP_KEEPCNT, TCP_USER_TIMEOUT, TCP_LINGER2, TCP_NODELAY or O_NONBLOCK");
+                    s.at("name").fail(
+                        "expected SO_LINGER, SO_REUSEADDR, SO_KEEPALIVE, TCP_KEEPIDLE, "
+                        "TCP_KEEPINTVL, "
+                        "TCP_KEEPCNT, TCP_USER_TIMEOUT, TCP_LINGER2, TCP_NODELAY or O_NONBLOCK");
                 if (!s.has("value")) s.missing("value").fail("expected an integer (required)");
                 const long long lo = st.option == "TCP_LINGER2" ? -1 : 0;
                 st.value = static_cast<long>(s.at("value").integer(lo, 2147483647LL));
-                if ((st.option == "TCP_KEEPIDLE" || st.option == "TCP_KEEPINTVL" || st.option == "TCP_KEEPCNT") &&
+                if ((st.option == "TCP_KEEPIDLE" || st.option == "TCP_KEEPINTVL" ||
+                     st.option == "TCP_KEEPCNT") &&
                     st.value < 1)
                     s.at("value").fail("expected an integer from 1 to 32767");
             }
         } else if (st.call == "bind") {
             allow({"sock", "port", "ip"});
             sock_ref(true);
-            if (!s.has("port")) s.missing("port").fail("expected a port number (required; 0 picks one)");
+            if (!s.has("port"))
+                s.missing("port").fail("expected a port number (required; 0 picks one)");
             st.port = static_cast<std::uint16_t>(s.at("port").integer(0, 65535));
             if (s.has("ip")) {
                 auto ip = parse_ip(s.at("ip").str());
@@ -461,7 +500,8 @@ struct Loader {
         } else if (st.call == "listen") {
             allow({"sock", "backlog"});
             sock_ref(true);
-            st.backlog = s.has("backlog") ? static_cast<int>(s.at("backlog").integer(-1, 65535)) : 128;
+            st.backlog =
+                s.has("backlog") ? static_cast<int>(s.at("backlog").integer(-1, 65535)) : 128;
             st.args["backlog"] = st.backlog;
         } else if (st.call == "accept") {
             allow({"sock", "as"});
@@ -476,9 +516,13 @@ struct Loader {
         } else if (st.call == "send") {
             allow({"sock", "bytes", "text", "nosignal"});
             sock_ref(true);
-            if (s.has("text") == s.has("bytes")) s.fail("expected exactly one of \"bytes\" (a count) or \"text\"");
-            if (s.has("text")) st.data = s.at("text").str();
-            else st.data = generated_bytes(static_cast<std::size_t>(s.at("bytes").integer(0, 64 * 1024 * 1024)));
+            if (s.has("text") == s.has("bytes"))
+                s.fail("expected exactly one of \"bytes\" (a count) or \"text\"");
+            if (s.has("text"))
+                st.data = s.at("text").str();
+            else
+                st.data = generated_bytes(
+                    static_cast<std::size_t>(s.at("bytes").integer(0, 64 * 1024 * 1024)));
             if (s.has("nosignal")) st.nosignal = s.at("nosignal").boolean();
             add_arg("bytes");
             add_arg("text");
@@ -486,16 +530,22 @@ struct Loader {
         } else if (st.call == "recv") {
             allow({"sock", "max"});
             sock_ref(true);
-            st.max = s.has("max") ? static_cast<std::size_t>(s.at("max").integer(0, 64 * 1024 * 1024)) : 65536;
+            st.max = s.has("max")
+                         ? static_cast<std::size_t>(s.at("max").integer(0, 64 * 1024 * 1024))
+                         : 65536;
             st.args["max"] = st.max;
         } else if (st.call == "shutdown") {
             allow({"sock", "how"});
             sock_ref(true);
             const std::string how = s.has("how") ? s.at("how").str() : "wr";
-            if (how == "rd") st.shut_rd = true;
-            else if (how == "wr") st.shut_wr = true;
-            else if (how == "rdwr") st.shut_rd = st.shut_wr = true;
-            else s.at("how").fail("expected \"rd\", \"wr\" or \"rdwr\"");
+            if (how == "rd")
+                st.shut_rd = true;
+            else if (how == "wr")
+                st.shut_wr = true;
+            else if (how == "rdwr")
+                st.shut_rd = st.shut_wr = true;
+            else
+                s.at("how").fail("expected \"rd\", \"wr\" or \"rdwr\"");
             st.args["how"] = how;
         } else if (st.call == "close") {
             allow({"sock"});
@@ -503,26 +553,31 @@ struct Loader {
         } else if (st.call == "poll") {
             allow({"sock", "events", "timeout_ms"});
             sock_ref(true);
-            if (!s.has("events")) s.missing("events").fail("expected a list like [\"in\", \"out\"] (required)");
+            if (!s.has("events"))
+                s.missing("events").fail("expected a list like [\"in\", \"out\"] (required)");
             const Node evs = s.at("events");
             evs.array();
             for (std::size_t i = 0; i < evs.value().size(); ++i) {
                 auto it = poll_names().find(evs.at(i).str());
-                if (it == poll_names().end()) evs.at(i).fail("expected \"in\", \"out\", \"err\" or \"hup\"");
+                if (it == poll_names().end())
+                    evs.at(i).fail("expected \"in\", \"out\", \"err\" or \"hup\"");
                 st.poll_events |= it->second;
             }
             if (s.has("timeout_ms")) {
                 const auto& tv = s.at("timeout_ms").value();
-                if (tv.is_number() && tv.get<double>() < 0) st.timeout = -1;
-                else st.timeout = s.at("timeout_ms").millis();
+                if (tv.is_number() && tv.get<double>() < 0)
+                    st.timeout = -1;
+                else
+                    st.timeout = s.at("timeout_ms").millis();
             }
             add_arg("events");
             add_arg("timeout_ms");
         } else if (st.call == "sleep") {
             allow({});
         } else {
-            s.at("call").fail("expected one of: socket, setsockopt, getsockopt, bind, listen, accept, connect, "
-                              "send, recv, shutdown, close, poll, sleep");
+            s.at("call").fail(
+                "expected one of: socket, setsockopt, getsockopt, bind, listen, accept, connect, "
+                "send, recv, shutdown, close, poll, sleep");
         }
         if (!st.as.empty()) st.args["as"] = st.as;
         if (s.has("at_ms")) st.at = s.at("at_ms").millis();
@@ -548,9 +603,12 @@ struct Loader {
             const Node r = s.at("repeat");
             if (r.value().is_string()) {
                 const std::string m = r.str();
-                if (m == "until_eof") st.repeat_mode = StepSpec::Repeat::UntilEof;
-                else if (m == "until_error") st.repeat_mode = StepSpec::Repeat::UntilError;
-                else r.fail("expected a count, \"until_eof\" or \"until_error\"");
+                if (m == "until_eof")
+                    st.repeat_mode = StepSpec::Repeat::UntilEof;
+                else if (m == "until_error")
+                    st.repeat_mode = StepSpec::Repeat::UntilError;
+                else
+                    r.fail("expected a count, \"until_eof\" or \"until_error\"");
                 st.repeat = 100000;
             } else {
                 st.repeat = static_cast<long>(r.integer(1, 1000000));
@@ -587,7 +645,8 @@ struct Loader {
             app.host = host_ref(a.at("host"));
             if (a.has("sigpipe")) {
                 const std::string v = a.at("sigpipe").str();
-                if (v != "ignore" && v != "default") a.at("sigpipe").fail("expected \"ignore\" or \"default\"");
+                if (v != "ignore" && v != "default")
+                    a.at("sigpipe").fail("expected \"ignore\" or \"default\"");
                 app.sigpipe_ignored = v == "ignore";
             }
             const Node steps = a.at("steps");
@@ -597,11 +656,15 @@ struct Loader {
         for (auto& app : sc.apps)
             for (auto& st : app.steps)
                 if (st.after_app >= 0 &&
-                    st.after_index >= static_cast<int>(sc.apps[static_cast<std::size_t>(st.after_app)].steps.size()))
-                    throw InputError(file + ": " + st.ptr + "/after_step: app \"" +
-                                     sc.apps[static_cast<std::size_t>(st.after_app)].name + "\" has only " +
-                                     std::to_string(sc.apps[static_cast<std::size_t>(st.after_app)].steps.size()) +
-                                     " steps");
+                    st.after_index >=
+                        static_cast<int>(
+                            sc.apps[static_cast<std::size_t>(st.after_app)].steps.size()))
+                    throw InputError(
+                        file + ": " + st.ptr + "/after_step: app \"" +
+                        sc.apps[static_cast<std::size_t>(st.after_app)].name + "\" has only " +
+                        std::to_string(
+                            sc.apps[static_cast<std::size_t>(st.after_app)].steps.size()) +
+                        " steps");
     }
 };
 
@@ -614,25 +677,32 @@ Scenario load_scenario(const nlohmann::json& doc, const std::string& file) {
     const bool lesson = doc.contains("scenario");
     Node root = lesson ? top.at("scenario") : top;
     root.object();
-    root.only({"tcplab", "title", "seed", "profile", "hosts", "link", "apps", "events", "faults", "until_ms",
-               "max_events", "description", "linux_kernel", "notes"});
+    root.only({"tcplab", "title", "seed", "profile", "hosts", "link", "apps", "events", "faults",
+               "until_ms", "max_events", "description", "linux_kernel", "notes"});
     if (root.has("tcplab") && root.at("tcplab").integer(1, 1000) != 1)
         root.at("tcplab").fail("expected format version 1");
     Loader L{file, {}, {}, {}, {}};
     if (root.has("title")) {
         const auto& t = root.at("title").value();
-        if (t.is_string()) L.sc.title = t.get<std::string>();
-        else if (t.is_object() && t.contains("en") && t["en"].is_string()) L.sc.title = t["en"].get<std::string>();
-        else root.at("title").fail("expected a string (or {\"en\": ..., \"zh-CN\": ...})");
+        if (t.is_string())
+            L.sc.title = t.get<std::string>();
+        else if (t.is_object() && t.contains("en") && t["en"].is_string())
+            L.sc.title = t["en"].get<std::string>();
+        else
+            root.at("title").fail("expected a string (or {\"en\": ..., \"zh-CN\": ...})");
     } else if (lesson && top.has("title")) {
         const auto& t = doc["title"];
-        if (t.is_string()) L.sc.title = t.get<std::string>();
-        else if (t.is_object() && t.contains("en") && t["en"].is_string()) L.sc.title = t["en"].get<std::string>();
+        if (t.is_string())
+            L.sc.title = t.get<std::string>();
+        else if (t.is_object() && t.contains("en") && t["en"].is_string())
+            L.sc.title = t["en"].get<std::string>();
     }
-    if (root.has("seed")) L.sc.seed = static_cast<std::uint64_t>(root.at("seed").integer(0, 9007199254740991LL));
+    if (root.has("seed"))
+        L.sc.seed = static_cast<std::uint64_t>(root.at("seed").integer(0, 9007199254740991LL));
     if (root.has("profile")) {
         L.sc.profile = root.at("profile").str();
-        if (!is_profile_name(L.sc.profile)) root.at("profile").fail("expected \"linux\", \"rfc\", \"windows\" or \"bsd\"");
+        if (!is_profile_name(L.sc.profile))
+            root.at("profile").fail("expected \"linux\", \"rfc\", \"windows\" or \"bsd\"");
     }
     L.hosts(root);
     L.link(root);

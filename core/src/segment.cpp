@@ -7,13 +7,13 @@ namespace tcplab {
 
 namespace {
 constexpr std::array<std::pair<std::uint8_t, const char*>, 8> kFlagNames{{{FIN, "FIN"},
-                                                                         {SYN, "SYN"},
-                                                                         {RST, "RST"},
-                                                                         {PSH, "PSH"},
-                                                                         {ACK, "ACK"},
-                                                                         {URG, "URG"},
-                                                                         {ECE, "ECE"},
-                                                                         {CWR, "CWR"}}};
+                                                                          {SYN, "SYN"},
+                                                                          {RST, "RST"},
+                                                                          {PSH, "PSH"},
+                                                                          {ACK, "ACK"},
+                                                                          {URG, "URG"},
+                                                                          {ECE, "ECE"},
+                                                                          {CWR, "CWR"}}};
 }
 
 std::vector<std::string> flag_names(std::uint8_t flags) {

@@ -37,7 +37,8 @@ Simulator::~Simulator() = default;
 
 Host& Simulator::add_host(const std::string& name, std::uint32_t ip, Params p, IsnSpec isn) {
     const int index = static_cast<int>(hosts_.size());
-    hosts_.push_back(std::make_unique<Host>(*this, index, name, ip, std::move(p), isn, rng_.next()));
+    hosts_.push_back(
+        std::make_unique<Host>(*this, index, name, ip, std::move(p), isn, rng_.next()));
     unplugged_.push_back(false);
     tx_free_.push_back(0);
     return *hosts_.back();
@@ -73,7 +74,8 @@ void Simulator::schedule_tw_timer(Time at, int host, std::uint32_t slot, std::ui
 
 void Simulator::schedule_wake(int host, int fd) {
     if (!on_wake) return;
-    push({now_, 0, EvType::Wake, 0, static_cast<std::uint32_t>(host), static_cast<std::uint32_t>(fd), 0});
+    push({now_, 0, EvType::Wake, 0, static_cast<std::uint32_t>(host),
+          static_cast<std::uint32_t>(fd), 0});
 }
 
 void Simulator::schedule(Time at, std::function<void()> fn) {
@@ -164,7 +166,8 @@ void Simulator::send(int from, Segment&& seg) {
     if (link.duplicate > 0 && rng_.uniform() < link.duplicate) dup = true;
     if (link.reorder > 0 && rng_.uniform() < link.reorder)
         extra += static_cast<Time>(rng_.uniform() * 2.0 * static_cast<double>(link.delay)) + 1;
-    if (link.jitter > 0) extra += static_cast<Time>(rng_.uniform() * static_cast<double>(link.jitter));
+    if (link.jitter > 0)
+        extra += static_cast<Time>(rng_.uniform() * static_cast<double>(link.jitter));
 
     const Time arrive = depart + link.delay + extra;
     const int dst_index = dst->index();

@@ -230,7 +230,8 @@ SysResult Host::recv(int fd, std::size_t max, std::string* out) {
     if (!valid_fd(fd)) return SysResult::fail(Errno::ebadf);
     Socket& s = sk(fd);
     Tcb* c = s.tcb != Socket::kNone ? conns_[s.tcb].get() : nullptr;
-    if (!c) return SysResult::fail(s.kind == Socket::Kind::Conn ? Errno::econnreset : Errno::enotconn);
+    if (!c)
+        return SysResult::fail(s.kind == Socket::Kind::Conn ? Errno::econnreset : Errno::enotconn);
     if (!c->rcvbuf.empty() && max > 0) {
         const std::size_t n = std::min(max, c->rcvbuf.size());
         const std::uint16_t before = window_field(*c, false);
@@ -306,7 +307,8 @@ SysResult Host::close(int fd) {
             free_tcb(c);
         }
         if (sim_.trace().on())
-            trace_state(listener_name({ip_, copy.local.port}), State::Listen, State::Closed, "close");
+            trace_state(listener_name({ip_, copy.local.port}), State::Listen, State::Closed,
+                        "close");
         return SysResult::ok();
     }
     if (copy.tcb == Socket::kNone) return SysResult::ok();
@@ -364,8 +366,7 @@ SysResult Host::close(int fd) {
             }
             break;
         }
-        default:
-            break;  // FIN-WAIT-1, CLOSING, LAST-ACK: the FIN is on its way already
+        default: break;  // FIN-WAIT-1, CLOSING, LAST-ACK: the FIN is on its way already
     }
     return SysResult::ok();
 }
@@ -374,7 +375,8 @@ SysResult Host::set_option(int fd, const std::string& name, long value, long val
     if (!valid_fd(fd)) return SysResult::fail(Errno::ebadf);
     Socket& s = sk(fd);
     Tcb* c = s.tcb != Socket::kNone ? conns_[s.tcb].get() : nullptr;
-    if (name == "SO_REUSEADDR") s.reuseaddr = value != 0;
+    if (name == "SO_REUSEADDR")
+        s.reuseaddr = value != 0;
     else if (name == "SO_KEEPALIVE") {
         s.keepalive = value != 0;
         if (c && !c->retired) {

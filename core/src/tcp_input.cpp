@@ -32,13 +32,15 @@ void Host::receive(Segment& seg) {
 void Host::process_options(Tcb& c, const Segment& seg) {
     // RFC 9293 §3.7.1: without an MSS option the sender assumes 536 (MUST-15).
     c.peer_mss = seg.opts.mss ? *seg.opts.mss : 536;
-    std::uint16_t mss = std::min<std::uint16_t>(c.peer_mss, static_cast<std::uint16_t>(p_.mtu - 40));
+    std::uint16_t mss =
+        std::min<std::uint16_t>(c.peer_mss, static_cast<std::uint16_t>(p_.mtu - 40));
     const bool we_sent_ts = c.state == State::SynSent ? p_.timestamps != 0 : true;
     c.ts_ok = p_.timestamps && we_sent_ts && seg.opts.ts_val.has_value();
     if (c.ts_ok) {
         c.ts_recent = *seg.opts.ts_val;
         c.ts_recent_stamp = sim_.now();
-        mss = static_cast<std::uint16_t>(mss - 12);  // Linux tcp_current_mss(): TCPOLEN_TSTAMP_ALIGNED
+        mss = static_cast<std::uint16_t>(mss -
+                                         12);  // Linux tcp_current_mss(): TCPOLEN_TSTAMP_ALIGNED
     }
     c.mss = mss;
     c.sack_ok = p_.sack && seg.opts.sack_ok;
@@ -164,8 +166,7 @@ bool Host::rcv_ack(Tcb& c, Segment& seg) {
     const std::string cause = "seg:" + std::to_string(seg.id);
     // RFC 5961 §5.2: acceptable if SND.UNA - MAX.SND.WND =< SEG.ACK =< SND.NXT; otherwise
     // discard and send an ACK (RFC 9293 §3.10.7.4, "fifth").
-    if (seq_gt(seg.ack, c.snd_max) ||
-        (p_.rfc5961 && seq_lt(seg.ack, c.snd_una - c.max_snd_wnd))) {
+    if (seq_gt(seg.ack, c.snd_max) || (p_.rfc5961 && seq_lt(seg.ack, c.snd_una - c.max_snd_wnd))) {
         send_ack(c);
         return false;
     }
@@ -192,10 +193,14 @@ bool Host::rcv_ack(Tcb& c, Segment& seg) {
         c.tlp_done = false;
         c.head_sent_at = sim_.now();
         // RFC 5681 §3.1: slow start below ssthresh, then about one segment per RTT.
-        if (c.cwnd < c.ssthresh) ++c.cwnd;
-        else if (c.cwnd < 1000) c.cwnd += (c.cwnd > 0 && seg.ack % c.cwnd == 0) ? 1 : 0;
-        if (c.snd_una == c.snd_max) disarm(c, TimerKind::Retransmit);
-        else arm_retransmit(c);
+        if (c.cwnd < c.ssthresh)
+            ++c.cwnd;
+        else if (c.cwnd < 1000)
+            c.cwnd += (c.cwnd > 0 && seg.ack % c.cwnd == 0) ? 1 : 0;
+        if (c.snd_una == c.snd_max)
+            disarm(c, TimerKind::Retransmit);
+        else
+            arm_retransmit(c);
         trace_buffers(c);
         wake_tcb(c);
     } else if (seg.ack == c.snd_una && seg.len() == 0 && !(seg.flags & FIN) &&
@@ -266,8 +271,7 @@ bool Host::rcv_ack(Tcb& c, Segment& seg) {
                 return false;
             }
             break;
-        default:
-            break;
+        default: break;
     }
     output(c);
     return true;
@@ -356,8 +360,7 @@ Host::FinResult Host::rcv_fin(Tcb& c, Segment& seg) {
             send_ack(c);
             enter_time_wait(c, State::TimeWait, p_.time_wait, cause);
             return FinResult::Dead;
-        default:
-            return FinResult::None;
+        default: return FinResult::None;
     }
 }
 

@@ -45,11 +45,13 @@ std::optional<std::uint16_t> Host::cookie_check(const Segment& ack) const {
     const std::uint32_t sseq = ack.seq - 1;
     const Addr s = ack.src, d = ack.dst;
     const auto count = static_cast<std::uint32_t>(sim_.now() / sec(60));
-    std::uint32_t v = cookie - (static_cast<std::uint32_t>(hash_tuple(k0_ ^ 0xC0, k1_, s, d, 0)) + sseq);
+    std::uint32_t v =
+        cookie - (static_cast<std::uint32_t>(hash_tuple(k0_ ^ 0xC0, k1_, s, d, 0)) + sseq);
     const std::uint32_t diff = (count - (v >> kCookieBits)) & (0xFFFFFFFFu >> kCookieBits);
     if (diff >= kMaxCookieAge) return std::nullopt;
     const std::uint32_t mssind =
-        (v - static_cast<std::uint32_t>(hash_tuple(k0_ ^ 0xC1, k1_, s, d, count - diff))) & kCookieMask;
+        (v - static_cast<std::uint32_t>(hash_tuple(k0_ ^ 0xC1, k1_, s, d, count - diff))) &
+        kCookieMask;
     if (mssind >= kMssTable.size()) return std::nullopt;
     return kMssTable[mssind];
 }
@@ -99,9 +101,8 @@ void Host::rcv_listen(int lfd, Segment& seg) {
         // A SYN cookie comes back as the ACK number minus one (Linux cookie_v4_check(), tried
         // only shortly after the SYN queue overflowed, or always with tcp_syncookies = 2).
         const bool cookies_recent =
-            p_.syncookies == 2 ||
-            (p_.syncookies == 1 && l.last_cookie_overflow >= 0 &&
-             sim_.now() - l.last_cookie_overflow < sec(120));
+            p_.syncookies == 2 || (p_.syncookies == 1 && l.last_cookie_overflow >= 0 &&
+                                   sim_.now() - l.last_cookie_overflow < sec(120));
         if (cookies_recent) {
             if (auto mss = cookie_check(seg)) {
                 if (accept_queue_full(l)) return discard("accept_queue_full");
@@ -166,7 +167,8 @@ void Host::rcv_listen(int lfd, Segment& seg) {
         r.seq = cookie_make(seg, &mss);
         r.ack = seg.seq + 1;
         r.flags = SYN | ACK;
-        r.window = static_cast<std::uint16_t>(std::min(65535, p_.rcvbuf / 2 / (p_.mtu - 40) * (p_.mtu - 40)));
+        r.window = static_cast<std::uint16_t>(
+            std::min(65535, p_.rcvbuf / 2 / (p_.mtu - 40) * (p_.mtu - 40)));
         r.opts.mss = mss;
         note("", "syn_cookie_sent", {{"seg_id", seg.id}, {"cookie", r.seq}, {"mss", mss}});
         emit(std::move(r), std::string(), nullptr, false);
@@ -285,11 +287,15 @@ void Host::rcv_syn_received(Tcb& c, Segment& seg) {
     c.snd_wnd = static_cast<std::uint32_t>(seg.window) << c.snd_wscale;
     c.snd_wl1 = seg.seq;
     c.snd_wl2 = seg.ack;
-    if (c.passive) child_established(c, cause);
-    else established(c, cause);
+    if (c.passive)
+        child_established(c, cause);
+    else
+        established(c, cause);
     // Data and FIN in the same segment are processed as in ESTABLISHED.
-    if (seg.len() > 0 || (seg.flags & FIN)) rcv_established_family(c, seg);
-    else output(c);
+    if (seg.len() > 0 || (seg.flags & FIN))
+        rcv_established_family(c, seg);
+    else
+        output(c);
 }
 
 }  // namespace tcplab

@@ -108,9 +108,7 @@ void Host::send_syn(Tcb& c, bool with_ack) {
     transmit(c, std::move(s), again);
 }
 
-void Host::send_ack(Tcb& c) {
-    transmit(c, make_segment(c, ACK, c.snd_max));
-}
+void Host::send_ack(Tcb& c) { transmit(c, make_segment(c, ACK, c.snd_max)); }
 
 void Host::send_rst(Tcb& c) {
     // Linux tcp_send_active_reset(): <SEQ=SND.NXT><CTL=RST,ACK>.
@@ -163,10 +161,8 @@ void Host::output(Tcb& c) {
         case State::CloseWait:
         case State::FinWait1:
         case State::Closing:
-        case State::LastAck:
-            break;
-        default:
-            return;
+        case State::LastAck: break;
+        default: return;
     }
     for (;;) {
         const Seq base = data_base(c);
@@ -191,7 +187,8 @@ void Host::output(Tcb& c) {
                 break;
             std::uint8_t flags = ACK;
             if (last) flags |= PSH;
-            const bool with_fin = last && c.fin_pending && (!c.fin_sent || c.fin_seq == c.snd_nxt + len);
+            const bool with_fin =
+                last && c.fin_pending && (!c.fin_sent || c.fin_seq == c.snd_nxt + len);
             if (with_fin) flags |= FIN;
             Segment s = make_segment(c, flags, c.snd_nxt);
             s.payload = c.sndbuf.substr(off, len);

@@ -68,16 +68,20 @@ void Host::tw_schedule(TimeWaitSock& tw, Time timeout) {
     tw.expires = sim_.now() + timeout;
     const auto slot = static_cast<std::uint32_t>(&tw - tws_.data());
     sim_.schedule_tw_timer(tw.expires, index_, slot, tw.token);
-    if (sim_.trace().on()) trace_timer(conn_name(tw.tuple), tw_timer_name(tw), "set", tw.expires);
-    else sim_.trace().count();
+    if (sim_.trace().on())
+        trace_timer(conn_name(tw.tuple), tw_timer_name(tw), "set", tw.expires);
+    else
+        sim_.trace().count();
 }
 
 void Host::on_tw_timer(std::uint32_t slot, std::uint32_t token) {
     if (slot >= tws_.size()) return;
     TimeWaitSock& tw = tws_[slot];
     if (!tw.live || tw.token != token) return;
-    if (sim_.trace().on()) trace_timer(conn_name(tw.tuple), tw_timer_name(tw), "fire", -1);
-    else sim_.trace().count();
+    if (sim_.trace().on())
+        trace_timer(conn_name(tw.tuple), tw_timer_name(tw), "fire", -1);
+    else
+        sim_.trace().count();
     // TIME-WAIT: "If the time-wait timeout expires on a connection, delete the TCB, enter the
     // CLOSED state" (§3.10.8). An orphaned FIN-WAIT-2 expires the same way, sending nothing.
     tw_kill(tw, std::string("timer:") + tw_timer_name(tw));
@@ -87,8 +91,10 @@ void Host::tw_kill(TimeWaitSock& tw, const std::string& cause) {
     // A timer that did not fire is cancelled, so renderers can close its bracket.
     if (sim_.trace().on() && cause.rfind("timer:", 0) != 0)
         trace_timer(conn_name(tw.tuple), tw_timer_name(tw), "cancel", -1);
-    if (sim_.trace().on()) trace_state(conn_name(tw.tuple), tw.substate, State::Closed, cause);
-    else sim_.trace().count();
+    if (sim_.trace().on())
+        trace_state(conn_name(tw.tuple), tw.substate, State::Closed, cause);
+    else
+        sim_.trace().count();
     auto it = demux_.find(tw.tuple);
     if (it != demux_.end() && it->second.tw) demux_.erase(it);
     if (tw.holds_port) port_release(tw.tuple.lport, tw.reuse, false);
@@ -197,7 +203,8 @@ void Host::rcv_time_wait(TimeWaitSock& tw, Segment& seg) {
         // Acknowledge it, and restart the 2 MSL timeout." Linux restarts the timer for any
         // segment with ACK (or one rejected by PAWS) and ACKs it.
         if (paws_reject || (seg.flags & ACK)) {
-            if (seg.flags & FIN) note(conn_name(tw.tuple), "time_wait_restart", {{"seg_id", seg.id}});
+            if (seg.flags & FIN)
+                note(conn_name(tw.tuple), "time_wait_restart", {{"seg_id", seg.id}});
             tw_schedule(tw, p_.time_wait);
         }
         tw_send_ack(tw);

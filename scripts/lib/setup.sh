@@ -12,13 +12,14 @@ export TCPLAB_ROOT
 #   compilers and build:   g++ cmake ninja-build clang-14 libclang-rt-14-dev clang-format
 #   C++ libraries:         nlohmann-json3-dev catch2 libbenchmark-dev libpcap-dev
 #   WebAssembly:           emscripten
-#   browser tests:         chromium (Playwright drives Debian's Chromium; nothing is downloaded)
+#   browser tests:         chromium (Playwright drives Debian's Chromium; nothing is downloaded),
+#                          fonts-wqy-microhei (a CJK font, so Chinese text renders in the browser)
 #   capture tooling:       tshark tcpdump
 TCPLAB_APT_PACKAGES=(
     g++ cmake ninja-build clang-14 libclang-rt-14-dev clang-format
     nlohmann-json3-dev catch2 libbenchmark-dev libpcap-dev
     emscripten
-    chromium
+    chromium fonts-wqy-microhei
     tshark tcpdump
 )
 

@@ -54,8 +54,10 @@ namespace {
 // the engine of 2026-11-21). Remove an entry when its case matches; the test says when.
 const std::map<std::string, std::string> kKnownDifferences = {
     {"fin-wait-2-timeout",
-     "the kernel's timer wheel fires a 3 s timer up to one level granularity late (64 jiffies = 256 ms "
-     "at HZ=250), so the orphaned FIN_WAIT_2 was still there at 3.3 s; the engine's timers fire on time"},
+     "the kernel's timer wheel fires a 3 s timer up to one level granularity late (64 jiffies = "
+     "256 ms "
+     "at HZ=250), so the orphaned FIN_WAIT_2 was still there at 3.3 s; the engine's timers fire on "
+     "time"},
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -135,7 +137,8 @@ std::string canonical_flags(const std::vector<std::string>& names) {
     static const char* order[] = {"FIN", "SYN", "RST", "PSH", "ACK", "URG"};
     std::string out;
     for (const char* f : order)
-        if (std::find(names.begin(), names.end(), f) != names.end()) out += (out.empty() ? "" : ",") + std::string(f);
+        if (std::find(names.begin(), names.end(), f) != names.end())
+            out += (out.empty() ? "" : ",") + std::string(f);
     return out;
 }
 
@@ -160,7 +163,8 @@ struct LineParser {
         try {
             std::size_t pos = 0;
             double v = std::stod(s, &pos);
-            if (pos != s.size()) fail(std::string("expected a number for ") + what + ", got '" + s + "'");
+            if (pos != s.size())
+                fail(std::string("expected a number for ") + what + ", got '" + s + "'");
             return v;
         } catch (const std::logic_error&) {
             fail(std::string("expected a number for ") + what + ", got '" + s + "'");
@@ -169,13 +173,15 @@ struct LineParser {
     std::uint32_t u32(const std::string& s, const char* what) const {
         double v = num(s, what);
         if (v < 0 || v > 4294967295.0 || v != std::floor(v))
-            fail(std::string("expected an unsigned 32-bit integer for ") + what + ", got '" + s + "'");
+            fail(std::string("expected an unsigned 32-bit integer for ") + what + ", got '" + s +
+                 "'");
         return static_cast<std::uint32_t>(v);
     }
     // "a..b" -> {a, b}; "a.." -> {a, none}
     std::pair<double, std::optional<double>> range(const std::string& s, const char* what) const {
         auto p = s.find("..");
-        if (p == std::string::npos) fail(std::string("expected t0..t1 for ") + what + ", got '" + s + "'");
+        if (p == std::string::npos)
+            fail(std::string("expected t0..t1 for ") + what + ", got '" + s + "'");
         double a = num(s.substr(0, p), what);
         std::string b = s.substr(p + 2);
         if (b.empty()) return {a, std::nullopt};
@@ -201,10 +207,12 @@ Expected parse_expected(const std::string& text, const std::string& file) {
             s.t = lp.num(w[1], "time");
             s.conn = w[2];
             s.dir = w[3];
-            if (s.dir != "C>S" && s.dir != "S>C") lp.fail("direction must be C>S or S>C, got '" + s.dir + "'");
+            if (s.dir != "C>S" && s.dir != "S>C")
+                lp.fail("direction must be C>S or S>C, got '" + s.dir + "'");
             auto fl = split(w[4], ',');
             s.flags = canonical_flags(fl);
-            if (s.flags.empty() || std::count(w[4].begin(), w[4].end(), ',') + 1 != static_cast<long>(split(s.flags, ',').size()))
+            if (s.flags.empty() || std::count(w[4].begin(), w[4].end(), ',') + 1 !=
+                                       static_cast<long>(split(s.flags, ',').size()))
                 lp.fail("unknown flag in '" + w[4] + "'");
             s.seq = lp.u32(w[5], "rel_seq");
             s.ack = lp.u32(w[6], "rel_ack");
@@ -221,7 +229,8 @@ Expected parse_expected(const std::string& text, const std::string& file) {
             }
             ex.segs.push_back(s);
         } else if (kind == "APP") {
-            if (w.size() < 8 || w[6] != "=") lp.fail("APP needs: t_call..t_ret host app call sock = result");
+            if (w.size() < 8 || w[6] != "=")
+                lp.fail("APP needs: t_call..t_ret host app call sock = result");
             ExpApp a;
             a.line = n;
             auto r = lp.range(w[1], "call..return time");
@@ -237,7 +246,8 @@ Expected parse_expected(const std::string& text, const std::string& file) {
             for (std::size_t i = 8; i < w.size(); ++i) {
                 if (w[i].rfind("peer=", 0) == 0) {
                     a.peer = w[i].substr(5);
-                } else if (w[i].size() > 1 && w[i][0] == 'E' && w[i].find('=') == std::string::npos) {
+                } else if (w[i].size() > 1 && w[i][0] == 'E' &&
+                           w[i].find('=') == std::string::npos) {
                     a.err = w[i];
                 }  // value= and events= are informative
             }
@@ -257,15 +267,16 @@ Expected parse_expected(const std::string& text, const std::string& file) {
             s.conn = w[3];
             s.state = w[4];
             for (std::size_t i = 5; i < w.size(); ++i)
-                if (w[i].rfind("recvq=", 0) == 0) s.recvq = static_cast<int>(lp.u32(w[i].substr(6), "recvq"));
+                if (w[i].rfind("recvq=", 0) == 0)
+                    s.recvq = static_cast<int>(lp.u32(w[i].substr(6), "recvq"));
             ex.states.push_back(s);
         } else if (kind == "NOTE") {
             // "client ISN c2 = c1 ISN + 65639; server ISN c2 = c1 ISN + 65539"
             std::string rest = raw.substr(raw.find("NOTE") + 4);
             for (const auto& part : split(rest, ';')) {
                 auto t = split_ws(part);
-                if (t.size() == 8 && (t[0] == "client" || t[0] == "server") && t[1] == "ISN" && t[3] == "=" &&
-                    t[5] == "ISN" && t[6] == "+")
+                if (t.size() == 8 && (t[0] == "client" || t[0] == "server") && t[1] == "ISN" &&
+                    t[3] == "=" && t[5] == "ISN" && t[6] == "+")
                     ex.isns.push_back({n, t[0], t[2], t[4], lp.u32(t[7], "ISN delta")});
             }
         } else {
@@ -319,7 +330,8 @@ struct Observed {
     std::map<std::pair<std::string, std::string>, std::vector<ObsCall>> calls;  // (host, app)
     std::map<std::pair<std::string, std::string>, std::vector<std::pair<double, std::string>>> sigs;
     // (host, "local>remote") -> [(t, state)]
-    std::map<std::pair<std::string, std::string>, std::vector<std::pair<double, std::string>>> states;
+    std::map<std::pair<std::string, std::string>, std::vector<std::pair<double, std::string>>>
+        states;
     // (host, listener) -> [(t, accept_queue)]
     std::map<std::pair<std::string, std::string>, std::vector<std::pair<double, int>>> queues;
 };
@@ -421,21 +433,25 @@ Observed observe(const ordered_json& trace, const json& scenario) {
             open_call.erase(oc);
             c.t_ret = t;
             if (c.sock.empty()) c.sock = ev.value("sock", "");
-            if (ev.contains("result") && ev["result"].is_number()) c.result = ev["result"].get<long long>();
+            if (ev.contains("result") && ev["result"].is_number())
+                c.result = ev["result"].get<long long>();
             c.err = ev.value("errno", "");
             c.peer = ev.value("peer", "");
         } else if (kind == "signal") {
-            ob.sigs[{ev.value("host", ""), ev.value("app", "")}].push_back({t, ev.value("signal", "")});
+            ob.sigs[{ev.value("host", ""), ev.value("app", "")}].push_back(
+                {t, ev.value("signal", "")});
         } else if (kind == "state") {
-            ob.states[{ev.value("host", ""), ev.value("conn", "")}].push_back({t, ev.value("to", "")});
+            ob.states[{ev.value("host", ""), ev.value("conn", "")}].push_back(
+                {t, ev.value("to", "")});
         } else if (kind == "queue") {
-            ob.queues[{ev.value("host", ""), ev.value("listener", "")}].push_back({t, ev.value("accept_queue", 0)});
+            ob.queues[{ev.value("host", ""), ev.value("listener", "")}].push_back(
+                {t, ev.value("accept_queue", 0)});
         }
     }
     for (auto& s : ob.segs) {
         std::ostringstream o;
-        o << std::lround(s.t) << " " << s.conn << " " << s.dir << " " << s.flags << " " << s.seq << " " << s.ack
-          << " " << s.len << " " << s.opts;
+        o << std::lround(s.t) << " " << s.conn << " " << s.dir << " " << s.flags << " " << s.seq
+          << " " << s.ack << " " << s.len << " " << s.opts;
         if (!s.fate.empty()) o << " DROP(" << s.fate << ")";
         if (s.injected) o << " INJECTED";
         s.text = o.str();
@@ -446,7 +462,9 @@ Observed observe(const ordered_json& trace, const json& scenario) {
 // ---------------------------------------------------------------------------------------------
 // Comparison
 
-double tolerance_ms(double interval_ms) { return std::max(4.0, 0.125 * std::abs(interval_ms)) + 1.0; }
+double tolerance_ms(double interval_ms) {
+    return std::max(4.0, 0.125 * std::abs(interval_ms)) + 1.0;
+}
 
 std::string fmt_ms(double v) {
     std::ostringstream o;
@@ -457,8 +475,8 @@ std::string fmt_ms(double v) {
 
 std::string exp_text(const ExpSeg& s) {
     std::ostringstream o;
-    o << s.t << " " << s.conn << " " << s.dir << " " << s.flags << " " << s.seq << " " << s.ack << " " << s.len << " "
-      << s.opts;
+    o << s.t << " " << s.conn << " " << s.dir << " " << s.flags << " " << s.seq << " " << s.ack
+      << " " << s.len << " " << s.opts;
     if (!s.fate.empty()) o << " DROP(" << s.fate << ")";
     if (s.injected) o << " INJECTED";
     return o.str();
@@ -471,8 +489,9 @@ void compare_segments(const Expected& ex, const Observed& ob, std::vector<std::s
         std::optional<std::size_t> hit;
         for (std::size_t i = 0; i < ob.segs.size() && !hit; ++i) {
             const auto& o = ob.segs[i];
-            if (!used[i] && o.conn == e.conn && o.dir == e.dir && o.flags == e.flags && o.seq == e.seq &&
-                o.ack == e.ack && o.len == e.len && o.opts == e.opts && o.fate == e.fate && o.injected == e.injected)
+            if (!used[i] && o.conn == e.conn && o.dir == e.dir && o.flags == e.flags &&
+                o.seq == e.seq && o.ack == e.ack && o.len == e.len && o.opts == e.opts &&
+                o.fate == e.fate && o.injected == e.injected)
                 hit = i;
         }
         if (!hit) {
@@ -486,7 +505,8 @@ void compare_segments(const Expected& ex, const Observed& ob, std::vector<std::s
                 }
             }
             out.push_back("line " + std::to_string(e.line) + ": Linux sent [" + exp_text(e) +
-                          "], the engine sent nothing like it" + (near.empty() ? "" : " (nearest: [" + near + "])"));
+                          "], the engine sent nothing like it" +
+                          (near.empty() ? "" : " (nearest: [" + near + "])"));
             continue;
         }
         used[*hit] = true;
@@ -495,52 +515,60 @@ void compare_segments(const Expected& ex, const Observed& ob, std::vector<std::s
         const double ie = e.t - (it == last.end() ? 0.0 : it->second.first);
         const double io = o.t - (it == last.end() ? 0.0 : it->second.second);
         if (std::abs(io - ie) > tolerance_ms(ie))
-            out.push_back("line " + std::to_string(e.line) + ": [" + exp_text(e) + "] at " + fmt_ms(o.t) +
-                          " ms in the engine: " + fmt_ms(io) + " ms after the connection's previous segment, Linux " +
-                          fmt_ms(ie) + " ms (tolerance " + fmt_ms(tolerance_ms(ie)) + " ms)");
+            out.push_back("line " + std::to_string(e.line) + ": [" + exp_text(e) + "] at " +
+                          fmt_ms(o.t) + " ms in the engine: " + fmt_ms(io) +
+                          " ms after the connection's previous segment, Linux " + fmt_ms(ie) +
+                          " ms (tolerance " + fmt_ms(tolerance_ms(ie)) + " ms)");
         last[e.conn] = {e.t, o.t};
     }
     for (std::size_t i = 0; i < ob.segs.size(); ++i)
         if (!used[i]) out.push_back("the engine sent [" + ob.segs[i].text + "], Linux did not");
 }
 
-std::string peer_label(const Observed& ob, const std::string& peer, const std::string& host, double t) {
+std::string peer_label(const Observed& ob, const std::string& peer, const std::string& host,
+                       double t) {
     if (peer.empty()) return "";
     Endpoint p = parse_endpoint(peer);
     // accept() runs on the server: the peer's port is the client port.
     for (auto it = ob.conns.rbegin(); it != ob.conns.rend(); ++it)
-        if ((host == "server" ? it->cport : it->sport) == p.port && it->t_first <= t + 1.0) return it->label;
+        if ((host == "server" ? it->cport : it->sport) == p.port && it->t_first <= t + 1.0)
+            return it->label;
     return peer;
 }
 
-void compare_calls(const Expected& ex, const Observed& ob, double until_ms, std::vector<std::string>& out) {
+void compare_calls(const Expected& ex, const Observed& ob, double until_ms,
+                   std::vector<std::string>& out) {
     std::map<std::pair<std::string, std::string>, std::vector<const ExpApp*>> want;
     for (const auto& a : ex.apps) want[{a.host, a.app}].push_back(&a);
     for (auto& [key, list] : want) {
-        std::stable_sort(list.begin(), list.end(), [](const ExpApp* a, const ExpApp* b) { return a->t_call < b->t_call; });
+        std::stable_sort(list.begin(), list.end(),
+                         [](const ExpApp* a, const ExpApp* b) { return a->t_call < b->t_call; });
         auto got_it = ob.calls.find(key);
         const std::vector<ObsCall> none;
         const auto& got = got_it == ob.calls.end() ? none : got_it->second;
         for (std::size_t k = 0; k < list.size(); ++k) {
             const ExpApp& e = *list[k];
-            const std::string where = "line " + std::to_string(e.line) + " (" + e.host + "/" + e.app + " " + e.call +
-                                      " " + e.sock + "): ";
+            const std::string where = "line " + std::to_string(e.line) + " (" + e.host + "/" +
+                                      e.app + " " + e.call + " " + e.sock + "): ";
             if (k >= got.size()) {
                 out.push_back(where + "the engine never made this call");
                 continue;
             }
             const ObsCall& o = got[k];
             if (o.call != e.call || o.sock != e.sock) {
-                out.push_back(where + "the engine's call number " + std::to_string(k + 1) + " is " + o.call + " " + o.sock);
+                out.push_back(where + "the engine's call number " + std::to_string(k + 1) + " is " +
+                              o.call + " " + o.sock);
                 continue;
             }
             if (!e.t_ret) {
                 if (o.t_ret && *o.t_ret < until_ms)
-                    out.push_back(where + "Linux never returned; the engine returned at " + fmt_ms(*o.t_ret) + " ms");
+                    out.push_back(where + "Linux never returned; the engine returned at " +
+                                  fmt_ms(*o.t_ret) + " ms");
                 continue;
             }
             if (!o.t_ret) {
-                out.push_back(where + "returned at " + fmt_ms(*e.t_ret) + " ms on Linux, never in the engine");
+                out.push_back(where + "returned at " + fmt_ms(*e.t_ret) +
+                              " ms on Linux, never in the engine");
                 continue;
             }
             if (e.result == "fd") {
@@ -556,21 +584,24 @@ void compare_calls(const Expected& ex, const Observed& ob, double until_ms, std:
                               (o.err.empty() ? "none" : o.err) + " in the engine");
             if (!e.peer.empty()) {
                 const std::string pl = peer_label(ob, o.peer, e.host, *o.t_ret);
-                if (pl != e.peer) out.push_back(where + "peer " + e.peer + " on Linux, " + pl + " in the engine");
+                if (pl != e.peer)
+                    out.push_back(where + "peer " + e.peer + " on Linux, " + pl + " in the engine");
             }
             const double de = *e.t_ret - e.t_call, dobs = *o.t_ret - o.t_call;
             if (std::abs(dobs - de) > tolerance_ms(de))
-                out.push_back(where + "took " + fmt_ms(de) + " ms on Linux, " + fmt_ms(dobs) + " ms in the engine");
-            if (std::abs(*o.t_ret - *e.t_ret) > tolerance_ms(*e.t_ret))
-                out.push_back(where + "returned at " + fmt_ms(*e.t_ret) + " ms on Linux, " + fmt_ms(*o.t_ret) +
+                out.push_back(where + "took " + fmt_ms(de) + " ms on Linux, " + fmt_ms(dobs) +
                               " ms in the engine");
+            if (std::abs(*o.t_ret - *e.t_ret) > tolerance_ms(*e.t_ret))
+                out.push_back(where + "returned at " + fmt_ms(*e.t_ret) + " ms on Linux, " +
+                              fmt_ms(*o.t_ret) + " ms in the engine");
         }
         for (std::size_t k = list.size(); k < got.size(); ++k)
-            out.push_back(key.first + "/" + key.second + ": the engine made an extra call " + got[k].call + " " +
-                          got[k].sock);
+            out.push_back(key.first + "/" + key.second + ": the engine made an extra call " +
+                          got[k].call + " " + got[k].sock);
     }
     for (const auto& [key, got] : ob.calls)
-        if (!want.count(key)) out.push_back(key.first + "/" + key.second + ": the engine ran an app Linux did not");
+        if (!want.count(key))
+            out.push_back(key.first + "/" + key.second + ": the engine ran an app Linux did not");
 }
 
 void compare_signals(const Expected& ex, const Observed& ob, std::vector<std::string>& out) {
@@ -582,30 +613,36 @@ void compare_signals(const Expected& ex, const Observed& ob, std::vector<std::st
         for (std::size_t k = 0; k < list.size(); ++k) {
             const ExpSig& e = *list[k];
             if (k >= have) {
-                out.push_back("line " + std::to_string(e.line) + ": " + e.sig + " to " + e.host + "/" + e.app +
-                              " on Linux, not in the engine");
+                out.push_back("line " + std::to_string(e.line) + ": " + e.sig + " to " + e.host +
+                              "/" + e.app + " on Linux, not in the engine");
                 continue;
             }
             const auto& [t, name] = it->second[k];
             if (name != e.sig || std::abs(t - e.t) > tolerance_ms(e.t))
-                out.push_back("line " + std::to_string(e.line) + ": " + e.sig + " at " + fmt_ms(e.t) + " ms on Linux, " +
-                              name + " at " + fmt_ms(t) + " ms in the engine");
+                out.push_back("line " + std::to_string(e.line) + ": " + e.sig + " at " +
+                              fmt_ms(e.t) + " ms on Linux, " + name + " at " + fmt_ms(t) +
+                              " ms in the engine");
         }
-        if (have > list.size()) out.push_back(key.first + "/" + key.second + ": the engine raised extra signals");
+        if (have > list.size())
+            out.push_back(key.first + "/" + key.second + ": the engine raised extra signals");
     }
     for (const auto& [key, got] : ob.sigs)
         if (!want.count(key) && !got.empty())
-            out.push_back(key.first + "/" + key.second + ": the engine raised " + got.front().second + ", Linux did not");
+            out.push_back(key.first + "/" + key.second + ": the engine raised " +
+                          got.front().second + ", Linux did not");
 }
 
 // States an engine connection passes through during [t0, t1]: the one current at t0 plus every
 // transition inside. "CLOSED" before its first state event.
-std::set<std::string> states_during(const std::vector<std::pair<double, std::string>>& tl, double t0, double t1) {
+std::set<std::string> states_during(const std::vector<std::pair<double, std::string>>& tl,
+                                    double t0, double t1) {
     std::set<std::string> out;
     std::string cur = "CLOSED";
     for (const auto& [t, st] : tl) {
-        if (t <= t0) cur = st;
-        else if (t <= t1) out.insert(st);
+        if (t <= t0)
+            cur = st;
+        else if (t <= t1)
+            out.insert(st);
     }
     out.insert(cur);
     return out;
@@ -613,8 +650,8 @@ std::set<std::string> states_during(const std::vector<std::pair<double, std::str
 
 // The engine's connection strings on `host` that stand for expected.txt's `conn` ("listen:80"
 // or a label) at time t.
-std::vector<std::string> engine_conns_for(const Observed& ob, const std::string& host, const std::string& conn,
-                                          double t) {
+std::vector<std::string> engine_conns_for(const Observed& ob, const std::string& host,
+                                          const std::string& conn, double t) {
     std::vector<std::string> out;
     for (const auto& [k, tl] : ob.states) {
         if (k.first != host) continue;
@@ -629,7 +666,8 @@ std::vector<std::string> engine_conns_for(const Observed& ob, const std::string&
         }
         if (listener) continue;
         const Endpoint r = parse_endpoint(remote);
-        const int cport = host == "client" ? l.port : r.port, sport = host == "client" ? r.port : l.port;
+        const int cport = host == "client" ? l.port : r.port,
+                  sport = host == "client" ? r.port : l.port;
         const Conn* c = find_conn(ob.conns, cport, sport, t);
         if (c && c->label == conn) out.push_back(k.second);
     }
@@ -646,8 +684,8 @@ void compare_states(const Expected& ex, const Observed& ob, std::vector<std::str
         std::set<std::string> seen;  // engine connections this snapshot accounts for
         for (const ExpState* s : lines) {
             if (s->conn == "-") continue;  // NONE: only the check for extra connections below
-            const std::string where =
-                "line " + std::to_string(s->line) + " (" + host + " " + s->conn + " " + s->state + "): ";
+            const std::string where = "line " + std::to_string(s->line) + " (" + host + " " +
+                                      s->conn + " " + s->state + "): ";
             bool ok = false;
             for (const auto& cs : engine_conns_for(ob, host, s->conn, t1)) {
                 seen.insert(cs);
@@ -659,17 +697,19 @@ void compare_states(const Expected& ex, const Observed& ob, std::vector<std::str
                 auto qi = ob.queues.find({host, cs});
                 if (qi != ob.queues.end())
                     for (const auto& [t, v] : qi->second) {
-                        if (t <= t0) q = v;
-                        else if (t <= t1) qs.insert(v);
+                        if (t <= t0)
+                            q = v;
+                        else if (t <= t1)
+                            qs.insert(v);
                     }
                 qs.insert(q);
                 if (!qs.count(s->recvq))
-                    out.push_back(where + "accept queue " + std::to_string(s->recvq) + " on Linux, " +
-                                  std::to_string(q) + " in the engine");
+                    out.push_back(where + "accept queue " + std::to_string(s->recvq) +
+                                  " on Linux, " + std::to_string(q) + " in the engine");
             }
             if (!ok)
-                out.push_back(where + "not in this state in the engine between " + fmt_ms(t0) + " and " + fmt_ms(t1) +
-                              " ms");
+                out.push_back(where + "not in this state in the engine between " + fmt_ms(t0) +
+                              " and " + fmt_ms(t1) + " ms");
         }
         // The engine must not hold a connection that ss did not show, alive through the window.
         for (const auto& [k, tl] : ob.states) {
@@ -681,8 +721,9 @@ void compare_states(const Expected& ex, const Observed& ob, std::vector<std::str
                 return cur;
             };
             if (at(t0) != "CLOSED" && at(t1) != "CLOSED")
-                out.push_back(host + " at " + fmt_ms(t0raw) + ".." + fmt_ms(t1raw) + " ms: the engine has " + k.second +
-                              " in " + at(t1) + "; ss showed no such socket");
+                out.push_back(host + " at " + fmt_ms(t0raw) + ".." + fmt_ms(t1raw) +
+                              " ms: the engine has " + k.second + " in " + at(t1) +
+                              "; ss showed no such socket");
         }
     }
 }
@@ -697,19 +738,22 @@ void compare_isns(const Expected& ex, const Observed& ob, std::vector<std::strin
         const Conn* a = find(n.later);
         const Conn* b = find(n.earlier);
         if (!a || !b) {
-            out.push_back("line " + std::to_string(n.line) + ": the engine has no connection " + (a ? n.earlier : n.later));
+            out.push_back("line " + std::to_string(n.line) + ": the engine has no connection " +
+                          (a ? n.earlier : n.later));
             continue;
         }
         const auto& ia = n.side == "client" ? a->cisn : a->sisn;
         const auto& ib = n.side == "client" ? b->cisn : b->sisn;
         if (!ia || !ib) {
-            out.push_back("line " + std::to_string(n.line) + ": the engine's " + n.side + " ISNs are unknown");
+            out.push_back("line " + std::to_string(n.line) + ": the engine's " + n.side +
+                          " ISNs are unknown");
             continue;
         }
         const std::uint32_t d = *ia - *ib;
         if (d != n.delta)
-            out.push_back("line " + std::to_string(n.line) + ": " + n.side + " ISN " + n.later + " = " + n.earlier +
-                          " ISN + " + std::to_string(n.delta) + " on Linux, + " + std::to_string(d) + " in the engine");
+            out.push_back("line " + std::to_string(n.line) + ": " + n.side + " ISN " + n.later +
+                          " = " + n.earlier + " ISN + " + std::to_string(n.delta) +
+                          " on Linux, + " + std::to_string(d) + " in the engine");
     }
 }
 
@@ -732,7 +776,8 @@ std::vector<std::string> case_names() {
     std::vector<std::string> out;
     if (!fs::exists(data_dir())) return out;
     for (const auto& e : fs::directory_iterator(data_dir()))
-        if (e.is_directory() && fs::exists(e.path() / "expected.txt")) out.push_back(e.path().filename().string());
+        if (e.is_directory() && fs::exists(e.path() / "expected.txt"))
+            out.push_back(e.path().filename().string());
     std::sort(out.begin(), out.end());
     return out;
 }
@@ -755,7 +800,8 @@ Case load_case(const std::string& name) {
     Case c;
     c.name = name;
     c.scenario = json::parse(slurp(data_dir() / name / "scenario.json"));
-    c.expected = parse_expected(slurp(data_dir() / name / "expected.txt"), "tests/data/linux/" + name + "/expected.txt");
+    c.expected = parse_expected(slurp(data_dir() / name / "expected.txt"),
+                                "tests/data/linux/" + name + "/expected.txt");
     return c;
 }
 
@@ -779,10 +825,12 @@ void run_oracle_case(const std::string& name) {
     // The engine's entry point before the simulator lands returns a trace without any event;
     // a running engine always has at least its calls. Only that stub is let through, loudly.
     if (trace.value("events", ordered_json::array()).empty()) {
-        WARN("pending: run_scenario produced no events at all for " << name << " (the simulator is not in yet)");
+        WARN("pending: run_scenario produced no events at all for "
+             << name << " (the simulator is not in yet)");
         return;
     }
-    const auto diffs = compare(c.expected, observe(trace, c.scenario), c.scenario.value("until_ms", 1e18));
+    const auto diffs =
+        compare(c.expected, observe(trace, c.scenario), c.scenario.value("until_ms", 1e18));
     if (known != kKnownDifferences.end()) {
         if (diffs.empty()) {
             WARN(name << " now matches Linux: remove it from kKnownDifferences");
@@ -791,8 +839,8 @@ void run_oracle_case(const std::string& name) {
         WARN("known difference from Linux (" << known->second << "):" << joined(diffs));
         return;
     }
-    INFO(name << ": the engine differs from Linux " << c.scenario.value("linux_kernel", std::string("?")) << ":"
-              << joined(diffs));
+    INFO(name << ": the engine differs from Linux "
+              << c.scenario.value("linux_kernel", std::string("?")) << ":" << joined(diffs));
     CHECK(diffs.empty());
 }
 
@@ -824,7 +872,8 @@ const RegisterOracleTests register_oracle_tests;
 // A trace built from expected.txt: what a perfect engine would write. Tests the comparison.
 
 ordered_json trace_from_expected(const Expected& ex, const json& scenario) {
-    const std::string cip = scenario["hosts"]["client"]["ip"], sip = scenario["hosts"]["server"]["ip"];
+    const std::string cip = scenario["hosts"]["client"]["ip"],
+                      sip = scenario["hosts"]["server"]["ip"];
     std::vector<std::pair<double, ordered_json>> evs;
     std::map<std::string, std::pair<std::uint32_t, std::uint32_t>> isn;  // conn -> (client, server)
     std::map<std::string, int> ports;
@@ -840,7 +889,8 @@ ordered_json trace_from_expected(const Expected& ex, const json& scenario) {
     for (const auto& n : ex.isns) {  // honour the notes
         auto& b = conn_isn(n.earlier);
         auto& a = conn_isn(n.later);
-        (n.side == "client" ? a.first : a.second) = (n.side == "client" ? b.first : b.second) + n.delta;
+        (n.side == "client" ? a.first : a.second) =
+            (n.side == "client" ? b.first : b.second) + n.delta;
     }
     auto port_of = [&](const std::string& label) {
         auto it = ports.find(label);
@@ -861,37 +911,60 @@ ordered_json trace_from_expected(const Expected& ex, const json& scenario) {
         seg["dst"] = c2s ? sip + ":80" : cip + ":" + std::to_string(cport);
         seg["flags"] = split(s.flags, ',');
         seg["seq"] = static_cast<std::uint32_t>((c2s ? in.first : in.second) + s.seq);
-        seg["ack"] = s.flags.find("ACK") != std::string::npos ? static_cast<std::uint32_t>((c2s ? in.second : in.first) + s.ack) : 0u;
+        seg["ack"] = s.flags.find("ACK") != std::string::npos
+                         ? static_cast<std::uint32_t>((c2s ? in.second : in.first) + s.ack)
+                         : 0u;
         seg["len"] = s.len;
         ordered_json opts = ordered_json::object();
         if (s.opts != "-")
             for (const auto& o : split(s.opts, ',')) opts[o] = true;
         seg["opts"] = opts;
-        ordered_json ev{{"t_us", s.t * 1000}, {"kind", "send"}, {"host", c2s ? "client" : "server"}, {"seg", seg}};
+        ordered_json ev{{"t_us", s.t * 1000},
+                        {"kind", "send"},
+                        {"host", c2s ? "client" : "server"},
+                        {"seg", seg}};
         if (s.injected) ev["injected"] = true;
         evs.push_back({s.t, ev});
         if (!s.fate.empty())
-            evs.push_back({s.t, {{"t_us", s.t * 1000}, {"kind", "drop"}, {"seg_id", id}, {"reason", s.fate}}});
+            evs.push_back(
+                {s.t,
+                 {{"t_us", s.t * 1000}, {"kind", "drop"}, {"seg_id", id}, {"reason", s.fate}}});
     }
     for (const auto& a : ex.apps) {
-        evs.push_back({a.t_call, {{"t_us", a.t_call * 1000}, {"kind", "call"}, {"host", a.host}, {"app", a.app},
-                                  {"call", a.call}, {"sock", a.sock}}});
+        evs.push_back({a.t_call,
+                       {{"t_us", a.t_call * 1000},
+                        {"kind", "call"},
+                        {"host", a.host},
+                        {"app", a.app},
+                        {"call", a.call},
+                        {"sock", a.sock}}});
         if (!a.t_ret) continue;
-        ordered_json r{{"t_us", *a.t_ret * 1000}, {"kind", "return"}, {"host", a.host}, {"app", a.app},
-                       {"call", a.call}, {"sock", a.sock}, {"result", a.result == "fd" ? 3 : std::stoll(a.result)}};
+        ordered_json r{{"t_us", *a.t_ret * 1000},
+                       {"kind", "return"},
+                       {"host", a.host},
+                       {"app", a.app},
+                       {"call", a.call},
+                       {"sock", a.sock},
+                       {"result", a.result == "fd" ? 3 : std::stoll(a.result)}};
         if (!a.err.empty()) r["errno"] = a.err;
         if (!a.peer.empty()) r["peer"] = cip + ":" + std::to_string(port_of(a.peer));
         evs.push_back({*a.t_ret, r});
     }
     for (const auto& s : ex.sigs)
-        evs.push_back({s.t, {{"t_us", s.t * 1000}, {"kind", "signal"}, {"host", s.host}, {"app", s.app}, {"signal", s.sig}}});
+        evs.push_back({s.t,
+                       {{"t_us", s.t * 1000},
+                        {"kind", "signal"},
+                        {"host", s.host},
+                        {"app", s.app},
+                        {"signal", s.sig}}});
     // States: enter each sampled state at the start of its window; close what a sample omits.
     std::map<std::string, std::map<std::string, std::string>> live;  // host -> conn string -> state
     std::map<std::tuple<std::string, double, double>, std::vector<const ExpState*>> snaps;
     for (const auto& s : ex.states) snaps[{s.host, s.t0, s.t1}].push_back(&s);
     std::vector<std::pair<double, const std::vector<const ExpState*>*>> order;
     for (const auto& [k, v] : snaps) order.push_back({std::get<1>(k), &v});
-    std::stable_sort(order.begin(), order.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::stable_sort(order.begin(), order.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
     for (const auto& [t0, lines] : order) {
         const std::string host = lines->front()->host;
         std::set<std::string> now;
@@ -901,27 +974,43 @@ ordered_json trace_from_expected(const Expected& ex, const json& scenario) {
             if (s->conn.rfind("listen:", 0) == 0) {
                 cs = sip + ":" + s->conn.substr(7) + ">*";
                 if (s->recvq >= 0)
-                    evs.push_back({t0, {{"t_us", t0 * 1000}, {"kind", "queue"}, {"host", host}, {"listener", cs},
-                                        {"accept_queue", s->recvq}}});
+                    evs.push_back({t0,
+                                   {{"t_us", t0 * 1000},
+                                    {"kind", "queue"},
+                                    {"host", host},
+                                    {"listener", cs},
+                                    {"accept_queue", s->recvq}}});
             } else {
-                const std::string c = cip + ":" + std::to_string(port_of(s->conn)), sv = sip + ":80";
+                const std::string c = cip + ":" + std::to_string(port_of(s->conn)),
+                                  sv = sip + ":80";
                 cs = host == "client" ? c + ">" + sv : sv + ">" + c;
             }
             now.insert(cs);
             if (live[host][cs] != s->state) {
-                evs.push_back({t0, {{"t_us", t0 * 1000}, {"kind", "state"}, {"host", host}, {"conn", cs},
-                                    {"from", live[host][cs]}, {"to", s->state}}});
+                evs.push_back({t0,
+                               {{"t_us", t0 * 1000},
+                                {"kind", "state"},
+                                {"host", host},
+                                {"conn", cs},
+                                {"from", live[host][cs]},
+                                {"to", s->state}}});
                 live[host][cs] = s->state;
             }
         }
         for (auto& [cs, st] : live[host])
             if (!now.count(cs) && st != "CLOSED") {
-                evs.push_back({t0, {{"t_us", t0 * 1000}, {"kind", "state"}, {"host", host}, {"conn", cs},
-                                    {"from", st}, {"to", "CLOSED"}}});
+                evs.push_back({t0,
+                               {{"t_us", t0 * 1000},
+                                {"kind", "state"},
+                                {"host", host},
+                                {"conn", cs},
+                                {"from", st},
+                                {"to", "CLOSED"}}});
                 st = "CLOSED";
             }
     }
-    std::stable_sort(evs.begin(), evs.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::stable_sort(evs.begin(), evs.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
     ordered_json trace{{"tcplab", 1}, {"events", ordered_json::array()}};
     for (auto& e : evs) trace["events"].push_back(e.second);
     return trace;
@@ -963,8 +1052,9 @@ TEST_CASE("linux oracle comparison: a trace that does what Linux did matches", "
     for (const auto& n : case_names()) {
         INFO(n);
         const Case c = load_case(n);
-        const auto diffs = compare(c.expected, observe(trace_from_expected(c.expected, c.scenario), c.scenario),
-                                   c.scenario.value("until_ms", 1e18));
+        const auto diffs =
+            compare(c.expected, observe(trace_from_expected(c.expected, c.scenario), c.scenario),
+                    c.scenario.value("until_ms", 1e18));
         INFO(joined(diffs));
         CHECK(diffs.empty());
     }
@@ -988,7 +1078,8 @@ TEST_CASE("linux oracle comparison: each kind of difference is reported", "[linu
 
     SECTION("a segment 30 ms late") {
         auto d = diffs_after([&](ordered_json& evs) {
-            auto& e = first(evs, "send", [](const ordered_json& e) { return e["seg"]["len"] == 100; });
+            auto& e =
+                first(evs, "send", [](const ordered_json& e) { return e["seg"]["len"] == 100; });
             e["t_us"] = e["t_us"].get<double>() + 30000;
         });
         REQUIRE(d.size() >= 1);
@@ -996,7 +1087,8 @@ TEST_CASE("linux oracle comparison: each kind of difference is reported", "[linu
     }
     SECTION("a segment within tolerance") {
         auto d = diffs_after([&](ordered_json& evs) {
-            auto& e = first(evs, "send", [](const ordered_json& e) { return e["seg"]["len"] == 100; });
+            auto& e =
+                first(evs, "send", [](const ordered_json& e) { return e["seg"]["len"] == 100; });
             e["t_us"] = e["t_us"].get<double>() + 3000;
         });
         CHECK(d.empty());
@@ -1004,7 +1096,8 @@ TEST_CASE("linux oracle comparison: each kind of difference is reported", "[linu
     SECTION("FIN and ACK sent apart instead of the three-segment close") {
         auto d = diffs_after([&](ordered_json& evs) {
             auto& e = first(evs, "send", [](const ordered_json& e) {
-                return e["host"] == "server" && e["seg"]["flags"] == ordered_json::array({"FIN", "ACK"});
+                return e["host"] == "server" &&
+                       e["seg"]["flags"] == ordered_json::array({"FIN", "ACK"});
             });
             e["seg"]["flags"] = {"ACK"};
         });
@@ -1012,7 +1105,8 @@ TEST_CASE("linux oracle comparison: each kind of difference is reported", "[linu
     }
     SECTION("wrong errno and wrong result") {
         auto d = diffs_after([&](ordered_json& evs) {
-            auto& r = first(evs, "return", [](const ordered_json& e) { return e["call"] == "send"; });
+            auto& r =
+                first(evs, "return", [](const ordered_json& e) { return e["call"] == "send"; });
             r["result"] = -1;
             r["errno"] = "EPIPE";
         });
@@ -1020,15 +1114,20 @@ TEST_CASE("linux oracle comparison: each kind of difference is reported", "[linu
     }
     SECTION("a missing state") {
         auto d = diffs_after([&](ordered_json& evs) {
-            auto& s = first(evs, "state", [](const ordered_json& e) { return e["to"] == "TIME_WAIT"; });
+            auto& s =
+                first(evs, "state", [](const ordered_json& e) { return e["to"] == "TIME_WAIT"; });
             s["to"] = "CLOSED";
         });
         CHECK_FALSE(d.empty());
     }
     SECTION("an extra live connection") {
         auto d = diffs_after([&](ordered_json& evs) {
-            evs.push_back({{"t_us", 399000.0}, {"kind", "state"}, {"host", "server"}, {"conn", "10.0.0.2:80>10.0.0.1:40000"},
-                           {"from", "ESTABLISHED"}, {"to", "LAST_ACK"}});
+            evs.push_back({{"t_us", 399000.0},
+                           {"kind", "state"},
+                           {"host", "server"},
+                           {"conn", "10.0.0.2:80>10.0.0.1:40000"},
+                           {"from", "ESTABLISHED"},
+                           {"to", "LAST_ACK"}});
         });
         CHECK_FALSE(d.empty());
     }
@@ -1039,8 +1138,8 @@ TEST_CASE("linux oracle comparison: ISN notes and signals are checked", "[linux]
     REQUIRE_FALSE(reuse.expected.isns.empty());
     ordered_json t = trace_from_expected(reuse.expected, reuse.scenario);
     for (auto& e : t["events"])
-        if (e["kind"] == "send" && e["host"] == "client" && e["seg"]["flags"] == ordered_json::array({"SYN"}) &&
-            e["t_us"].get<double>() > 200000)
+        if (e["kind"] == "send" && e["host"] == "client" &&
+            e["seg"]["flags"] == ordered_json::array({"SYN"}) && e["t_us"].get<double>() > 200000)
             e["seg"]["seq"] = e["seg"]["seq"].get<std::uint32_t>() + 1;
     const auto d = compare(reuse.expected, observe(t, reuse.scenario), 1e18);
     CHECK_FALSE(d.empty());
@@ -1049,7 +1148,8 @@ TEST_CASE("linux oracle comparison: ISN notes and signals are checked", "[linux]
     REQUIRE(pipe.expected.sigs.size() == 1);
     ordered_json t2 = trace_from_expected(pipe.expected, pipe.scenario);
     auto& evs = t2["events"];
-    evs.erase(std::remove_if(evs.begin(), evs.end(), [](const ordered_json& e) { return e["kind"] == "signal"; }),
+    evs.erase(std::remove_if(evs.begin(), evs.end(),
+                             [](const ordered_json& e) { return e["kind"] == "signal"; }),
               evs.end());
     const auto d2 = compare(pipe.expected, observe(t2, pipe.scenario), 1e18);
     REQUIRE(d2.size() == 1);
@@ -1057,14 +1157,20 @@ TEST_CASE("linux oracle comparison: ISN notes and signals are checked", "[linux]
 }
 
 TEST_CASE("linux oracle expected.txt: bad lines name the file and line", "[linux][oracle]") {
-    CHECK_THROWS_WITH(parse_expected("SEG 1 c1 X>Y SYN 0 0 0 -\n", "e.txt"), Catch::Contains("e.txt:1: direction"));
-    CHECK_THROWS_WITH(parse_expected("# c\nSEG 1 c1 C>S SYN,FOO 0 0 0 -\n", "e.txt"), Catch::Contains("e.txt:2: unknown flag"));
-    CHECK_THROWS_WITH(parse_expected("APP 10 client cli connect s = 0\n", "e.txt"), Catch::Contains("e.txt:1: expected t0..t1"));
-    CHECK_THROWS_WITH(parse_expected("APP 10.. client cli connect s = 0\n", "e.txt"), Catch::Contains("PENDING"));
-    CHECK_THROWS_WITH(parse_expected("BOGUS\n", "e.txt"), Catch::Contains("e.txt:1: unknown line kind"));
-    const auto ok = parse_expected("SEG 5 c1 C>S SYN 0 0 0 wscale,mss DROP(fault)\nAPP 3..9 client cli connect s = -1 "
-                                   "ECONNREFUSED\nSTATE 1..2 server listen:80 LISTEN recvq=2 sendq=1\n",
-                                   "e.txt");
+    CHECK_THROWS_WITH(parse_expected("SEG 1 c1 X>Y SYN 0 0 0 -\n", "e.txt"),
+                      Catch::Contains("e.txt:1: direction"));
+    CHECK_THROWS_WITH(parse_expected("# c\nSEG 1 c1 C>S SYN,FOO 0 0 0 -\n", "e.txt"),
+                      Catch::Contains("e.txt:2: unknown flag"));
+    CHECK_THROWS_WITH(parse_expected("APP 10 client cli connect s = 0\n", "e.txt"),
+                      Catch::Contains("e.txt:1: expected t0..t1"));
+    CHECK_THROWS_WITH(parse_expected("APP 10.. client cli connect s = 0\n", "e.txt"),
+                      Catch::Contains("PENDING"));
+    CHECK_THROWS_WITH(parse_expected("BOGUS\n", "e.txt"),
+                      Catch::Contains("e.txt:1: unknown line kind"));
+    const auto ok = parse_expected(
+        "SEG 5 c1 C>S SYN 0 0 0 wscale,mss DROP(fault)\nAPP 3..9 client cli connect s = -1 "
+        "ECONNREFUSED\nSTATE 1..2 server listen:80 LISTEN recvq=2 sendq=1\n",
+        "e.txt");
     REQUIRE(ok.segs.size() == 1);
     CHECK(ok.segs[0].opts == "mss,wscale");
     CHECK(ok.segs[0].fate == "fault");

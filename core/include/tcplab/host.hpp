@@ -52,8 +52,8 @@ struct Socket {
     // Listener.
     int backlog = 0;
     std::deque<std::uint32_t> accept_queue;  // Tcb slots, ESTABLISHED children not yet accepted
-    std::uint32_t syn_queue = 0;              // children in SYN_RECEIVED
-    Time last_cookie_overflow = -1;           // when a SYN last found the SYN queue full
+    std::uint32_t syn_queue = 0;             // children in SYN_RECEIVED
+    Time last_cookie_overflow = -1;          // when a SYN last found the SYN queue full
     // Connection.
     std::uint32_t tcb = kNone;
     bool connecting = false;
@@ -73,8 +73,8 @@ struct SysResult {
 
 class Host {
 public:
-    Host(Simulator& sim, int index, std::string name, std::uint32_t ip, Params params,
-         IsnSpec isn, std::uint64_t secret);
+    Host(Simulator& sim, int index, std::string name, std::uint32_t ip, Params params, IsnSpec isn,
+         std::uint64_t secret);
 
     const std::string& name() const { return name_; }
     std::uint32_t ip() const { return ip_; }
@@ -131,7 +131,9 @@ private:
     void port_release(std::uint16_t port, bool reuse, bool listener);
     bool bind_conflict(std::uint16_t port, bool reuse) const;
     void retire(Tcb& c);
-    static void set_iss(Tcb& c, Seq iss) { c.iss = c.snd_una = c.snd_nxt = c.snd_max = c.snd_sml = iss; }
+    static void set_iss(Tcb& c, Seq iss) {
+        c.iss = c.snd_una = c.snd_nxt = c.snd_max = c.snd_sml = iss;
+    }
     Seq data_base(const Tcb& c) const { return c.snd_una == c.iss ? c.iss + 1 : c.snd_una; }
     std::optional<std::uint16_t> pick_ephemeral(Addr remote, bool* reused_tw);
     bool tw_reusable(const TimeWaitSock& tw) const;
@@ -225,7 +227,7 @@ private:
     struct PortUse {
         std::uint32_t users = 0, no_reuse = 0, listeners = 0;
     };
-    std::vector<PortUse> ports_;  // Linux's bind hash: who holds each local port
+    std::vector<PortUse> ports_;      // Linux's bind hash: who holds each local port
     std::optional<Seq> tw_isn_hint_;  // RFC 6191: ISN for a SYN that replaced a TIME-WAIT
     std::uint32_t port_hint_ = 0;
 };

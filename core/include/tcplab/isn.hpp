@@ -22,7 +22,8 @@ struct IsnSpec {
 };
 
 // SipHash-2-4 (Aumasson & Bernstein), the PRF Linux uses for ISNs, ports and SYN cookies.
-std::uint64_t siphash24(std::uint64_t k0, std::uint64_t k1, const std::uint8_t* data, std::size_t n);
+std::uint64_t siphash24(std::uint64_t k0, std::uint64_t k1, const std::uint8_t* data,
+                        std::size_t n);
 // SipHash over a 4-tuple, laid out as Linux's siphash_3u32(saddr, daddr, sport<<16|dport).
 std::uint64_t hash_tuple(std::uint64_t k0, std::uint64_t k1, Addr local, Addr remote,
                          std::uint32_t extra = 0);

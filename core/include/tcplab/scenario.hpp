@@ -24,11 +24,11 @@ struct HostSpec {
 };
 
 struct StepSpec {
-    std::string call;  // socket setsockopt getsockopt bind listen accept connect send recv
-                       // shutdown close poll sleep
-    std::string ptr;   // JSON pointer of the step, for messages
-    std::string sock;  // handle the call works on
-    std::string as;    // handle the call creates (socket, accept)
+    std::string call;           // socket setsockopt getsockopt bind listen accept connect send recv
+                                // shutdown close poll sleep
+    std::string ptr;            // JSON pointer of the step, for messages
+    std::string sock;           // handle the call works on
+    std::string as;             // handle the call creates (socket, accept)
     std::optional<Time> at;     // not before this absolute time
     std::optional<Time> after;  // this long after the previous step returned
     int after_app = -1, after_index = -1;  // wait for step after_index of app after_app
@@ -46,7 +46,7 @@ struct StepSpec {
     std::string option;
     long value = 0, value2 = 0;
     unsigned poll_events = 0;
-    Time timeout = -1;  // poll: -1 waits for ever
+    Time timeout = -1;                                               // poll: -1 waits for ever
     nlohmann::ordered_json args = nlohmann::ordered_json::object();  // echoed in the trace
 };
 
@@ -61,7 +61,7 @@ struct EventSpec {
     Time at = 0;
     std::string action;  // crash reboot unplug plug inject
     int host = 0;
-    Segment seg;  // inject
+    Segment seg;                                   // inject
     std::optional<std::int64_t> rel_seq, rel_ack;  // inject: relative to the connection's ISNs
     std::string ptr;
 };

@@ -31,10 +31,10 @@ std::string flags_string(std::uint8_t flags, char sep = ',');
 std::optional<std::uint8_t> parse_flags(const std::string& text);
 
 struct TcpOptions {
-    std::optional<std::uint16_t> mss;      // RFC 9293 §3.7.1, SYN only
-    std::optional<std::uint8_t> wscale;    // RFC 7323 §2, SYN only
-    bool sack_ok = false;                  // RFC 2018, SYN only
-    std::optional<std::uint32_t> ts_val;   // RFC 7323 §3
+    std::optional<std::uint16_t> mss;     // RFC 9293 §3.7.1, SYN only
+    std::optional<std::uint8_t> wscale;   // RFC 7323 §2, SYN only
+    bool sack_ok = false;                 // RFC 2018, SYN only
+    std::optional<std::uint32_t> ts_val;  // RFC 7323 §3
     std::uint32_t ts_ecr = 0;
 };
 

@@ -32,11 +32,11 @@ private:
 // One shared medium with the same properties between every pair of hosts.
 struct LinkSpec {
     Time delay = ms(1);
-    Time jitter = 0;           // uniform extra delay in [0, jitter]
-    double loss = 0;           // probability a segment is lost
-    double duplicate = 0;      // probability a segment is delivered twice
-    double reorder = 0;        // probability a segment is held back by up to 2x delay
-    double bandwidth_mbps = 0; // 0 = no serialisation delay
+    Time jitter = 0;            // uniform extra delay in [0, jitter]
+    double loss = 0;            // probability a segment is lost
+    double duplicate = 0;       // probability a segment is delivered twice
+    double reorder = 0;         // probability a segment is held back by up to 2x delay
+    double bandwidth_mbps = 0;  // 0 = no serialisation delay
 };
 
 // A scripted fault on one sender's segments (CONTRACTS.md, "faults").

@@ -44,10 +44,10 @@ struct Tcb {
     std::uint32_t slot = 0;
     FourTuple tuple;
     State state = State::Closed;
-    int fd = -1;              // owning socket, -1 when orphaned (closed) or not yet accepted
-    int listener_fd = -1;     // for a passive child until accept(): the listening socket
-    bool passive = false;     // created from a SYN on a listener
-    bool orphan = false;      // close() was called: no process holds it (Linux SOCK_DEAD)
+    int fd = -1;           // owning socket, -1 when orphaned (closed) or not yet accepted
+    int listener_fd = -1;  // for a passive child until accept(): the listening socket
+    bool passive = false;  // created from a SYN on a listener
+    bool orphan = false;   // close() was called: no process holds it (Linux SOCK_DEAD)
     bool in_accept_queue = false;
     bool acked_on_overflow = false;  // third ACK dropped on a full accept queue (Linux req->acked)
 
@@ -55,50 +55,50 @@ struct Tcb {
     Seq iss = 0, snd_una = 0, snd_nxt = 0, snd_max = 0;  // snd_max: highest sequence sent
     std::uint32_t snd_wnd = 0, max_snd_wnd = 0;
     Seq snd_wl1 = 0, snd_wl2 = 0;
-    std::uint16_t mss = 536;        // effective send MSS (peer's option, minus TS option bytes)
+    std::uint16_t mss = 536;  // effective send MSS (peer's option, minus TS option bytes)
     std::uint16_t peer_mss = 536;
-    std::string sndbuf;             // bytes from snd_una (or iss+1 before SYN is acked) onwards
-    bool fin_pending = false;       // FIN queued after sndbuf (close or shutdown(SHUT_WR))
+    std::string sndbuf;        // bytes from snd_una (or iss+1 before SYN is acked) onwards
+    bool fin_pending = false;  // FIN queued after sndbuf (close or shutdown(SHUT_WR))
     bool fin_sent = false;
-    Seq fin_seq = 0;                // sequence number our FIN occupies, once sent
-    Seq snd_sml = 0;                // end of the last small segment (Nagle, Minshall variant)
+    Seq fin_seq = 0;  // sequence number our FIN occupies, once sent
+    Seq snd_sml = 0;  // end of the last small segment (Nagle, Minshall variant)
     bool nodelay = false;
 
     // Receive sequence space.
     Seq irs = 0, rcv_nxt = 0;
-    Seq rcv_wup = 0;                // rcv_nxt when we last sent an ACK (Linux tp->rcv_wup)
-    std::uint32_t rcv_wnd = 0;      // bytes we can accept
-    std::string rcvbuf;             // in-order bytes not yet read by the application
+    Seq rcv_wup = 0;                 // rcv_nxt when we last sent an ACK (Linux tp->rcv_wup)
+    std::uint32_t rcv_wnd = 0;       // bytes we can accept
+    std::string rcvbuf;              // in-order bytes not yet read by the application
     std::map<Seq, std::string> ooo;  // out-of-order data, keyed by its sequence number
-    bool fin_received = false;      // peer's FIN processed (EOF after rcvbuf)
+    bool fin_received = false;       // peer's FIN processed (EOF after rcvbuf)
 
     // Application-side shutdown (Linux sk_shutdown).
     bool rcv_shutdown = false;
     bool snd_shutdown = false;
-    Errno error = Errno::ok;        // pending error (SO_ERROR, Linux sk_err)
+    Errno error = Errno::ok;  // pending error (SO_ERROR, Linux sk_err)
     bool error_reported = false;
-    bool reset = false;             // ended by RST (sent or received)
+    bool reset = false;  // ended by RST (sent or received)
 
     // Retransmission (RFC 6298) and congestion window (RFC 5681).
     Time srtt = 0, rttvar = 0, rto = 0;
     bool rtt_valid = false;
     Seq rtt_seq = 0;
     Time rtt_sent_at = -1;
-    int retransmits = 0;            // consecutive timeouts (Linux icsk_retransmits)
-    int total_rto = 0;              // timeouts this episode (for linear SYN timeouts)
-    Time retrans_stamp = 0;         // when the first segment of this episode was sent
-    Time head_sent_at = 0;          // when the segment at snd_una was first sent
+    int retransmits = 0;     // consecutive timeouts (Linux icsk_retransmits)
+    int total_rto = 0;       // timeouts this episode (for linear SYN timeouts)
+    Time retrans_stamp = 0;  // when the first segment of this episode was sent
+    Time head_sent_at = 0;   // when the segment at snd_una was first sent
     std::uint32_t cwnd = 10, ssthresh = 0x7fffffff;
     int dupacks = 0;
-    bool tlp_done = false;          // a tail loss probe was sent for this flight (RFC 8985 §7)
-    Seq last_seg_seq = 0;           // where the newest segment sent began
+    bool tlp_done = false;  // a tail loss probe was sent for this flight (RFC 8985 §7)
+    Seq last_seg_seq = 0;   // where the newest segment sent began
 
     // Delayed ACK (Linux inet_connection_sock icsk_ack).
     int quick = 0;
     bool pingpong = false;
     bool ack_pending = false;
     bool ato_set = false;
-    Time last_rcv = 0;               // last segment received (keepalive idle, pingpong)
+    Time last_rcv = 0;  // last segment received (keepalive idle, pingpong)
 
     // Options negotiated on the SYNs.
     bool ts_ok = false, sack_ok = false, wscale_ok = false;
@@ -111,11 +111,11 @@ struct Tcb {
     bool keepalive = false;
     int keepidle = 0, keepintvl = 0, keepcnt = 0;  // 0: use the host default
     int probes_out = 0;
-    Time user_timeout = 0;          // TCP_USER_TIMEOUT, 0 = off
-    int linger2 = 0;                // TCP_LINGER2 seconds; 0 = tcp_fin_timeout, -1 = RST
-    bool holds_port = false;        // counts in the host's bind table (explicit bind or accepted)
-    bool reuse = false;             // SO_REUSEADDR of the socket (inherited from a listener)
-    bool retired = false;           // CLOSED, no longer in the demux table, kept for its socket
+    Time user_timeout = 0;    // TCP_USER_TIMEOUT, 0 = off
+    int linger2 = 0;          // TCP_LINGER2 seconds; 0 = tcp_fin_timeout, -1 = RST
+    bool holds_port = false;  // counts in the host's bind table (explicit bind or accepted)
+    bool reuse = false;       // SO_REUSEADDR of the socket (inherited from a listener)
+    bool retired = false;     // CLOSED, no longer in the demux table, kept for its socket
 
     std::array<std::uint32_t, kTimerKinds> timer_token{};  // 0 = not armed
     std::array<Time, kTimerKinds> timer_at{};
@@ -138,7 +138,7 @@ struct TimeWaitSock {
     std::uint16_t rcv_wnd = 0;
     bool ts_ok = false;
     bool live = false;
-    bool reuse = false;               // SO_REUSEADDR of the socket it came from
+    bool reuse = false;  // SO_REUSEADDR of the socket it came from
     bool holds_port = false;
     State substate = State::TimeWait;  // TimeWait or FinWait2 (Linux tw_substate)
 };
