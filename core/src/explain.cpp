@@ -87,7 +87,7 @@ struct Conn {
 
 struct KeyHash {
     size_t operator()(const Key& k) const {
-        size_t h = 1469598103934665603ull;
+        std::uint64_t h = 1469598103934665603ull;  // FNV-1a offset basis: 64 bits on every target
         auto mix = [&](uint8_t x) { h = (h ^ x) * 1099511628211ull; };
         for (auto x : k.a) mix(x);
         for (auto x : k.b) mix(x);

@@ -97,6 +97,12 @@ const TimeWaitSock* Host::find_tw(const FourTuple& t) const {
     return &tws_[it->second.slot];
 }
 
+std::size_t Host::time_wait_footprint() const {
+    // unordered_map node: key + value + next pointer + cached hash, plus one bucket pointer.
+    const std::size_t node = sizeof(FourTuple) + sizeof(Demux) + 2 * sizeof(void*) + sizeof(void*);
+    return sizeof(TimeWaitSock) + node;
+}
+
 bool Host::isns(const FourTuple& t, Seq* iss, Seq* irs) const {
     if (const Tcb* c = find_tcb(t)) {
         *iss = c->iss;

@@ -111,6 +111,7 @@ std::uint32_t Simulator::park(Segment&& s, int dst) {
 }
 
 void Simulator::drop(const Segment& s, const char* reason) {
+    ++dropped_;
     if (!trace_.on()) return trace_.count();
     auto e = Trace::event(now_, "drop");
     e["seg_id"] = s.id;

@@ -4,6 +4,8 @@
 #include "tcplab/host.hpp"
 #include "tcplab/simulator.hpp"
 
+#include <algorithm>
+
 namespace tcplab {
 
 namespace {
@@ -51,6 +53,8 @@ void Host::enter_time_wait(Tcb& c, State substate, Time timeout, const std::stri
     tw.holds_port = c.holds_port;
     c.holds_port = false;  // the port now belongs to the TIME-WAIT socket
     ++tw_count_;
+    if (substate == State::TimeWait) ++stats_.time_wait_entered;
+    stats_.peak_time_wait = std::max(stats_.peak_time_wait, tw_count_);
     // The full socket is gone; an application that still holds it sees a closed socket.
     c.fin_received = c.fin_received || substate == State::TimeWait;
     if (c.fd >= 0) {
@@ -84,6 +88,7 @@ void Host::on_tw_timer(std::uint32_t slot, std::uint32_t token) {
         sim_.trace().count();
     // TIME-WAIT: "If the time-wait timeout expires on a connection, delete the TCB, enter the
     // CLOSED state" (§3.10.8). An orphaned FIN-WAIT-2 expires the same way, sending nothing.
+    if (tw.substate == State::TimeWait) ++stats_.time_wait_expired;
     tw_kill(tw, std::string("timer:") + tw_timer_name(tw));
 }
 
@@ -160,6 +165,7 @@ void Host::rcv_time_wait(TimeWaitSock& tw, Segment& seg) {
             sim_.trace().count();
         }
         tw.substate = State::TimeWait;
+        ++stats_.time_wait_entered;
         tw_send_ack(tw);
         tw_schedule(tw, p_.time_wait);
         return;

@@ -61,6 +61,13 @@ struct Socket {
     static constexpr std::uint32_t kNone = 0xffffffff;
 };
 
+// Counters a benchmark or census reads; kept whether or not the trace is recorded.
+struct HostStats {
+    std::size_t time_wait_entered = 0;
+    std::size_t time_wait_expired = 0;
+    std::size_t peak_time_wait = 0;
+};
+
 struct SysResult {
     long value = 0;
     Errno err = Errno::ok;
@@ -108,6 +115,9 @@ public:
 
     // ---- introspection (tests, census, benchmarks)
     std::size_t time_wait_count() const { return tw_count_; }
+    const HostStats& stats() const { return stats_; }
+    // What one connection in TIME-WAIT costs: its record plus its demultiplexing entry.
+    std::size_t time_wait_footprint() const;
     std::size_t connection_count() const { return conns_.size() - free_tcbs_.size(); }
     const Tcb* find_tcb(const FourTuple& t) const;
     const TimeWaitSock* find_tw(const FourTuple& t) const;
@@ -222,6 +232,7 @@ private:
     std::vector<TimeWaitSock> tws_;
     std::vector<std::uint32_t> free_tws_;
     std::size_t tw_count_ = 0;
+    HostStats stats_;
     std::unordered_map<FourTuple, Demux, FourTupleHash> demux_;
     std::unordered_map<std::uint64_t, int> listeners_;  // (ip << 16 | port) -> fd; ip 0 = any
     struct PortUse {

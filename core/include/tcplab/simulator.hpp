@@ -87,6 +87,8 @@ public:
     // `max_events` ran out first.
     bool run(Time limit, std::size_t max_events = std::numeric_limits<std::size_t>::max());
     std::size_t events_executed() const { return executed_; }
+    std::size_t segments_sent() const { return seg_ids_; }
+    std::size_t segments_dropped() const { return dropped_; }
     bool idle() const { return queue_.empty(); }
 
 private:
@@ -114,6 +116,7 @@ private:
     std::uint64_t order_ = 0;
     std::uint32_t seg_ids_ = 0;
     std::size_t executed_ = 0;
+    std::size_t dropped_ = 0;
     std::vector<Ev> queue_;
     std::vector<std::unique_ptr<Host>> hosts_;
     std::vector<bool> unplugged_;
