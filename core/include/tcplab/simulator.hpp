@@ -86,6 +86,11 @@ public:
     // Runs until no event is left or the next one lies beyond `limit`. Returns false if
     // `max_events` ran out first.
     bool run(Time limit, std::size_t max_events = std::numeric_limits<std::size_t>::max());
+    // Runs every event up to `t` and leaves the clock at `t` (tests step time this way).
+    void run_until(Time t) {
+        run(t);
+        if (now_ < t) now_ = t;
+    }
     std::size_t events_executed() const { return executed_; }
     std::size_t segments_sent() const { return seg_ids_; }
     std::size_t segments_dropped() const { return dropped_; }
