@@ -215,6 +215,24 @@ void Host::rcv_syn_received(Tcb& c, Segment& seg) {
         transmit(c, std::move(s), true);
         return;
     }
+    if (!c.passive && (seg.flags & (SYN | ACK | RST)) == (SYN | ACK) && seg.seq == c.irs &&
+        seq_lt(c.snd_una, seg.ack) && seq_le(seg.ack, c.snd_max)) {
+        // Simultaneous open, the other side's SYN,ACK (RFC 9293 Figure 8, line 5): it
+        // acknowledges our SYN, so ESTABLISHED. Linux lets it through tcp_validate_incoming()
+        // and, its SYN being old, answers it with an immediate ACK (tcp_data_queue()).
+        c.snd_una = seg.ack;
+        c.rtt_sent_at = -1;
+        c.retransmits = 0;
+        c.total_rto = 0;
+        disarm(c, TimerKind::Retransmit);
+        c.snd_wnd = static_cast<std::uint32_t>(seg.window) << c.snd_wscale;
+        c.snd_wl1 = seg.seq;
+        c.snd_wl2 = seg.ack;
+        established(c, cause);
+        send_ack(c);
+        output(c);
+        return;
+    }
     if (!acceptable(c, seg)) {
         if (!(seg.flags & RST)) send_ack(c);
         return;

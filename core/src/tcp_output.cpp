@@ -89,8 +89,7 @@ void Host::transmit(Tcb& c, Segment&& seg, bool retransmission) {
         arm_retransmit(c);
 }
 
-void Host::send_syn(Tcb& c, bool with_ack) {
-    const bool again = c.snd_max != c.iss;  // the SYN was sent before
+void Host::send_syn(Tcb& c, bool with_ack, bool retransmission) {
     Segment s = make_segment(c, with_ack ? SYN | ACK : SYN, c.iss);
     // Linux tcp_syn_options(): MSS, SACK-permitted, timestamps, window scale, in this order.
     s.opts.mss = static_cast<std::uint16_t>(p_.mtu - 40);
@@ -105,7 +104,7 @@ void Host::send_syn(Tcb& c, bool with_ack) {
     if (with_ack ? c.wscale_ok : p_.window_scaling != 0) s.opts.wscale = c.rcv_wscale;
     c.snd_nxt = c.iss + 1;
     c.snd_max = c.iss + 1;
-    transmit(c, std::move(s), again);
+    transmit(c, std::move(s), retransmission);
 }
 
 void Host::send_ack(Tcb& c) { transmit(c, make_segment(c, ACK, c.snd_max)); }

@@ -170,9 +170,9 @@ void Host::retransmit_timeout(Tcb& c) {
     if (!(c.state == State::SynSent && c.total_rto <= p_.syn_linear_timeouts))
         c.rto = std::min(c.rto * 2, p_.rto_max);
     if (c.state == State::SynSent) {
-        send_syn(c, false);
+        send_syn(c, false, true);
     } else if (c.state == State::SynReceived) {
-        send_syn(c, true);
+        send_syn(c, true, true);
     } else {
         // Go back to the oldest unacknowledged byte and send from there as the window allows.
         c.snd_nxt = c.snd_una;

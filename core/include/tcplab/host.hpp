@@ -195,7 +195,7 @@ private:
     void output(Tcb& c);  // send what the window, Nagle and state allow
     void send_ack(Tcb& c);
     void send_rst(Tcb& c);  // active reset, <SEQ=SND.NXT><CTL=RST,ACK>
-    void send_syn(Tcb& c, bool with_ack);
+    void send_syn(Tcb& c, bool with_ack, bool retransmission = false);
     void reply_rst(const Segment& seg, const char* why);  // RFC 9293 §3.10.7.1
     void ack_received_data(Tcb& c, bool force_now);
     std::uint16_t window_field(const Tcb& c, bool syn) const;
