@@ -4,6 +4,7 @@
 #include "js_error.hpp"
 
 #include "tcplab/catalog.hpp"
+#include "tcplab/churn.hpp"
 #include "tcplab/run.hpp"
 
 #include <emscripten/bind.h>
@@ -26,9 +27,26 @@ std::string catalog() {
     return tcplab::wasm::js_errors([] { return tcplab::catalog().dump(); });
 }
 
+// The benchmark workload (bench/WORKLOAD.md) for wasm/bench/churn.mjs; returns its counters as
+// JSON text. The caller measures the wall-clock time.
+std::string bench_churn(int n) {
+    return tcplab::wasm::js_errors([n] {
+        const tcplab::ChurnResult r = tcplab::run_churn(static_cast<std::size_t>(n < 1 ? 1 : n));
+        nlohmann::ordered_json j;
+        j["n"] = r.n;
+        j["completed"] = r.completed;
+        j["events"] = r.events;
+        j["segments"] = r.segments;
+        j["peak_time_wait"] = r.peak_time_wait;
+        j["simulated_s"] = r.simulated_seconds;
+        return j.dump();
+    });
+}
+
 }  // namespace
 
 EMSCRIPTEN_BINDINGS(tcplab_core) {
+    emscripten::function("benchChurn", &bench_churn);
     emscripten::function("runScenario", &run_scenario);
     emscripten::function("version", &version);
     emscripten::function("catalog", &catalog);

@@ -27,6 +27,11 @@ export interface TcplabModule {
     /** The engine's version, e.g. "0.1.0". */
     version(): string;
     /**
+     * Runs the benchmark workload "tcp-conn-churn v1" with n connections and returns its
+     * counters as JSON text ({n, completed, events, segments, peak_time_wait, simulated_s}).
+     */
+    benchChurn(n: number): string;
+    /**
      * The engine's message catalogue as JSON text: what every state, timer, errno, note code and
      * discard reason in a trace means, in "en" and "zh-CN" (note texts are templates with {arg}
      * placeholders filled from the note's args):
