@@ -101,6 +101,27 @@ void Host::connection_reset(Tcb& c, Errno err, const std::string& cause) {
     connection_done(c, cause);
 }
 
+void Host::syn_acked(Tcb& c, const Segment& seg) {
+    // Our SYN is acknowledged: the handshake's RTT is a sample unless the SYN was retransmitted
+    // (Karn, RFC 6298 §3); the SYN's retransmission timer stops.
+    c.snd_una = seg.ack;
+    if (c.rtt_sent_at >= 0 && c.retransmits == 0) rtt_sample(c, sim_.now() - c.rtt_sent_at);
+    c.rtt_sent_at = -1;
+    c.retransmits = 0;
+    c.total_rto = 0;
+    if (!c.rtt_valid) c.rto = p_.rto_initial;
+    disarm(c, TimerKind::Retransmit);
+}
+
+void Host::discard_segment(const Segment& seg, const char* reason) {
+    if (!sim_.trace().on()) return sim_.trace().count();
+    auto e = Trace::event(sim_.now(), "discard");
+    e["host"] = name_;
+    e["seg_id"] = seg.id;
+    e["reason"] = reason;
+    sim_.trace().add(std::move(e));
+}
+
 // ---- §3.10.7.3 SYN-SENT ---------------------------------------------------------------------
 
 void Host::rcv_syn_sent(Tcb& c, Segment& seg) {
@@ -126,13 +147,7 @@ void Host::rcv_syn_sent(Tcb& c, Segment& seg) {
     c.rcv_wup = c.rcv_nxt;
     process_options(c, seg);
     if (ack_ok) {
-        c.snd_una = seg.ack;
-        if (c.rtt_sent_at >= 0 && c.retransmits == 0) rtt_sample(c, sim_.now() - c.rtt_sent_at);
-        c.rtt_sent_at = -1;
-        c.retransmits = 0;
-        c.total_rto = 0;
-        if (!c.rtt_valid) c.rto = p_.rto_initial;
-        disarm(c, TimerKind::Retransmit);
+        syn_acked(c, seg);
         established(c, cause);
         // Linux tcp_rcv_synsent_state_process(): the third segment is sent at once.
         send_ack(c);
@@ -366,14 +381,7 @@ Host::FinResult Host::rcv_fin(Tcb& c, Segment& seg) {
 
 void Host::rcv_established_family(Tcb& c, Segment& seg) {
     const std::string conn = sim_.trace().on() ? conn_name(c.tuple) : std::string();
-    auto discard = [&](const char* reason) {
-        if (!sim_.trace().on()) return sim_.trace().count();
-        auto e = Trace::event(sim_.now(), "discard");
-        e["host"] = name_;
-        e["seg_id"] = seg.id;
-        e["reason"] = reason;
-        sim_.trace().add(std::move(e));
-    };
+    auto discard = [&](const char* reason) { discard_segment(seg, reason); };
     // RFC 7323 §5.3 PAWS: a timestamp older than TS.Recent marks an old duplicate.
     if (c.ts_ok && seg.opts.ts_val && !(seg.flags & RST) &&
         static_cast<std::int32_t>(*seg.opts.ts_val - c.ts_recent) < 0) {

@@ -85,14 +85,7 @@ void Host::child_established(Tcb& c, const std::string& cause) {
 
 void Host::rcv_listen(int lfd, Segment& seg) {
     Socket& l = sk(lfd);
-    auto discard = [&](const char* reason) {
-        if (!sim_.trace().on()) return sim_.trace().count();
-        auto e = Trace::event(sim_.now(), "discard");
-        e["host"] = name_;
-        e["seg_id"] = seg.id;
-        e["reason"] = reason;
-        sim_.trace().add(std::move(e));
-    };
+    auto discard = [&](const char* reason) { discard_segment(seg, reason); };
     const std::optional<Seq> isn_hint = tw_isn_hint_;
     tw_isn_hint_.reset();
     // "first check for an RST: An incoming RST segment could not be valid ... ignore it".
@@ -220,11 +213,7 @@ void Host::rcv_syn_received(Tcb& c, Segment& seg) {
         // Simultaneous open, the other side's SYN,ACK (RFC 9293 Figure 8, line 5): it
         // acknowledges our SYN, so ESTABLISHED. Linux lets it through tcp_validate_incoming()
         // and, its SYN being old, answers it with an immediate ACK (tcp_data_queue()).
-        c.snd_una = seg.ack;
-        c.rtt_sent_at = -1;
-        c.retransmits = 0;
-        c.total_rto = 0;
-        disarm(c, TimerKind::Retransmit);
+        syn_acked(c, seg);
         c.snd_wnd = static_cast<std::uint32_t>(seg.window) << c.snd_wscale;
         c.snd_wl1 = seg.seq;
         c.snd_wl2 = seg.ack;
@@ -285,23 +274,11 @@ void Host::rcv_syn_received(Tcb& c, Segment& seg) {
             // keep retransmitting the SYN,ACK; the client is already ESTABLISHED.
             c.acked_on_overflow = true;
             note(conn_name(c.tuple), "accept_queue_full_ack_dropped");
-            if (sim_.trace().on()) {
-                auto e = Trace::event(sim_.now(), "discard");
-                e["host"] = name_;
-                e["seg_id"] = seg.id;
-                e["reason"] = "accept_queue_full";
-                sim_.trace().add(std::move(e));
-            }
+            discard_segment(seg, "accept_queue_full");
             return;
         }
     }
-    c.snd_una = seg.ack;
-    if (c.rtt_sent_at >= 0 && c.retransmits == 0) rtt_sample(c, sim_.now() - c.rtt_sent_at);
-    c.rtt_sent_at = -1;
-    c.retransmits = 0;
-    c.total_rto = 0;
-    if (!c.rtt_valid) c.rto = p_.rto_initial;
-    disarm(c, TimerKind::Retransmit);
+    syn_acked(c, seg);
     c.snd_wnd = static_cast<std::uint32_t>(seg.window) << c.snd_wscale;
     c.snd_wl1 = seg.seq;
     c.snd_wl2 = seg.ack;

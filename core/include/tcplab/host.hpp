@@ -160,6 +160,8 @@ private:
     // tcp_input.cpp
     void rcv_established_family(Tcb& c, Segment& seg);
     void rcv_syn_sent(Tcb& c, Segment& seg);
+    void syn_acked(Tcb& c, const Segment& seg);
+    void discard_segment(const Segment& seg, const char* reason);
     bool acceptable(const Tcb& c, const Segment& seg) const;
     void rcv_rst(Tcb& c, Segment& seg);
     bool rcv_ack(Tcb& c, Segment& seg);
