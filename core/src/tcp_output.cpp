@@ -205,7 +205,7 @@ void Host::output(Tcb& c) {
             continue;
         }
         if (c.fin_pending && c.snd_nxt == fin_at) {
-            const bool retrans = c.fin_sent;
+            const bool retrans = seq_lt(c.snd_nxt, c.snd_max);  // sent before, then backed off
             Segment s = make_segment(c, FIN | ACK, c.snd_nxt);
             if (!retrans) c.last_seg_seq = c.snd_nxt;
             c.fin_sent = true;

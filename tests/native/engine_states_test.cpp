@@ -464,3 +464,128 @@ TEST_CASE("TIME_WAIT: a new SYN with a higher sequence number reopens the 4-tupl
     CHECK(flags_of(o.back()) == "SYN,ACK");
     CHECK(seq_of(o.back()) == kIss + 2 + 65535 + 2);  // old SND.NXT + 65537
 }
+
+TEST_CASE("FIN_WAIT_2: data after shutdown(SHUT_WR) -> delivered and ACKed (half-close)",
+          "[fin_wait_2]") {
+    Wire w;
+    w.established_passive();
+    w.a->shutdown(w.fd, false, true);
+    w.advance(us(10));
+    w.inject(ACK, kPeerIss + 1, kIss + 2);
+    w.out();
+    w.inject(ACK | PSH, kPeerIss + 1, kIss + 2, 40);
+    auto o = w.out();
+    REQUIRE(o.size() == 1);
+    CHECK(ack_of(o[0]) == kPeerIss + 41);
+    std::string data;
+    CHECK(w.a->recv(w.fd, 100, &data).value == 40);
+    CHECK(w.state() == State::FinWait2);
+}
+
+TEST_CASE("FIN_WAIT_1: send() after close() or shutdown(SHUT_WR) -> EPIPE", "[fin_wait_1]") {
+    Wire w;
+    w.established_passive();
+    w.a->shutdown(w.fd, false, true);
+    CHECK(w.a->send(w.fd, "late", true).err == Errno::epipe);
+}
+
+TEST_CASE("CLOSE_WAIT: data after the peer's FIN -> ignored", "[close_wait]") {
+    Wire w;
+    w.close_wait();
+    w.inject(ACK | PSH, kPeerIss + 2, kIss + 1, 10);
+    std::string data;
+    CHECK(w.a->recv(w.fd, 100, &data).value == 0);  // still EOF, nothing new
+    CHECK(w.state() == State::CloseWait);
+}
+
+TEST_CASE("CLOSE_WAIT: recv() -> 0 at end of file, and send() still works", "[close_wait]") {
+    Wire w;
+    w.close_wait();
+    std::string data;
+    CHECK(w.a->recv(w.fd, 100, &data).value == 0);
+    CHECK(w.a->send(w.fd, "still here", true).value == 10);
+}
+
+TEST_CASE("CLOSING: SYN -> challenge ACK", "[closing]") {
+    Wire w;
+    w.closing();
+    w.inject(SYN, kPeerIss + 2, 0);
+    auto o = w.out();
+    REQUIRE(o.size() == 1);
+    CHECK(flags_of(o[0]) == "ACK");
+    CHECK(w.state() == State::Closing);
+}
+
+TEST_CASE("CLOSING: RST at RCV.NXT -> CLOSED", "[closing]") {
+    Wire w;
+    w.closing();
+    w.inject(RST, kPeerIss + 2, 0);
+    CHECK(w.state() == State::Closed);
+}
+
+TEST_CASE("LAST_ACK: RST at RCV.NXT -> CLOSED", "[last_ack]") {
+    Wire w;
+    w.last_ack();
+    w.inject(RST, kPeerIss + 2, 0);
+    CHECK(w.state() == State::Closed);
+}
+
+TEST_CASE("LAST_ACK: SYN -> challenge ACK", "[last_ack]") {
+    Wire w;
+    w.last_ack();
+    w.inject(SYN, kPeerIss + 2, 0);
+    auto o = w.out();
+    REQUIRE(o.size() == 1);
+    CHECK(flags_of(o[0]) == "ACK");
+    CHECK(w.state() == State::LastAck);
+}
+
+TEST_CASE("LAST_ACK: no ACK of our FIN -> the FIN is retransmitted", "[last_ack][timer]") {
+    Wire w;
+    w.last_ack();
+    w.advance(sec(3));
+    auto o = w.out();
+    REQUIRE(!o.empty());
+    CHECK(flags_of(o[0]) == "FIN,ACK");
+    CHECK(o[0]["retransmission"] == true);
+}
+
+TEST_CASE("TIME_WAIT: SYN with a lower sequence number -> ACK, the old connection stays",
+          "[time_wait]") {
+    Wire w;
+    w.time_wait();
+    w.inject(SYN, kPeerIss - 100, 0);
+    auto o = w.out();
+    REQUIRE(o.size() == 1);
+    CHECK(flags_of(o[0]) == "ACK");
+    CHECK(w.state() == State::TimeWait);
+}
+
+TEST_CASE("LISTEN: close() -> CLOSED; half-open requests dropped, queued connections reset",
+          "[listen]") {
+    Wire w;
+    w.syn_received();
+    w.inject(ACK, kPeerIss + 1, kIss + 1);  // now queued, never accepted
+    w.out();
+    w.a->close(w.listener);
+    w.advance(us(10));
+    auto o = w.out();
+    REQUIRE(o.size() == 1);
+    CHECK(flags_of(o[0]) == "RST,ACK");
+    CHECK(w.state() == State::Closed);
+}
+
+TEST_CASE("ESTABLISHED: zero receive window -> data is not acceptable, an ACK answers it",
+          "[established]") {
+    Params p = profile_params("linux");
+    p.rcvbuf = 4096;  // a 2 KiB window that fills
+    Wire w(p);
+    w.established_passive();
+    w.inject(ACK | PSH, kPeerIss + 1, kIss + 1, 2048);
+    w.out();
+    w.inject(ACK | PSH, kPeerIss + 2049, kIss + 1, 10);
+    auto o = w.out();
+    REQUIRE(o.size() == 1);
+    CHECK(ack_of(o[0]) == kPeerIss + 2049);
+    CHECK(o[0]["seg"]["win"] == 0);
+}
