@@ -484,6 +484,19 @@ std::vector<std::string> tcp_flag_names(uint8_t flags) {
     return v;
 }
 
+nlohmann::ordered_json options_json(const TcpOptionsSeen& opts) {
+    nlohmann::ordered_json o = nlohmann::ordered_json::object();
+    if (opts.mss >= 0) o["mss"] = opts.mss;
+    if (opts.wscale >= 0) o["wscale"] = opts.wscale;
+    if (opts.sack_ok) o["sack_ok"] = true;
+    if (opts.has_ts) o["ts"] = {opts.ts_val, opts.ts_ecr};
+    if (!opts.sack.empty()) {
+        o["sack"] = nlohmann::ordered_json::array();
+        for (auto [l, r] : opts.sack) o["sack"].push_back({l, r});
+    }
+    return o;
+}
+
 nlohmann::ordered_json capture_to_json(const Capture& cap) {
     using nlohmann::ordered_json;
     ordered_json j;
@@ -516,16 +529,7 @@ nlohmann::ordered_json capture_to_json(const Capture& cap) {
         e["ack"] = s.ack;
         e["win"] = s.win;
         e["len"] = s.len;
-        ordered_json o = ordered_json::object();
-        if (s.opts.mss >= 0) o["mss"] = s.opts.mss;
-        if (s.opts.wscale >= 0) o["wscale"] = s.opts.wscale;
-        if (s.opts.sack_ok) o["sack_ok"] = true;
-        if (s.opts.has_ts) o["ts"] = {s.opts.ts_val, s.opts.ts_ecr};
-        if (!s.opts.sack.empty()) {
-            o["sack"] = ordered_json::array();
-            for (auto [l, r] : s.opts.sack) o["sack"].push_back({l, r});
-        }
-        if (!o.empty()) e["opts"] = o;
+        if (auto o = options_json(s.opts); !o.empty()) e["opts"] = std::move(o);
         segs.push_back(std::move(e));
     }
     j["connections"] = conns;

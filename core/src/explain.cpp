@@ -577,16 +577,7 @@ private:
                                 {"ack", s.ack},
                                 {"win", s.win},
                                 {"len", s.len}};
-            ordered_json o = ordered_json::object();
-            if (s.opts.mss >= 0) o["mss"] = s.opts.mss;
-            if (s.opts.wscale >= 0) o["wscale"] = s.opts.wscale;
-            if (s.opts.sack_ok) o["sack_ok"] = true;
-            if (s.opts.has_ts) o["ts"] = {s.opts.ts_val, s.opts.ts_ecr};
-            if (!s.opts.sack.empty()) {
-                o["sack"] = ordered_json::array();
-                for (auto [l, r] : s.opts.sack) o["sack"].push_back({l, r});
-            }
-            if (!o.empty()) seg["opts"] = o;
+            if (auto o = options_json(s.opts); !o.empty()) seg["opts"] = std::move(o);
             ordered_json e = {
                 {"t_us", t}, {"kind", "send"}, {"host", x.host}, {"conn", x.conn}, {"seg", seg}};
             ordered_json r = {{"seq", uint32_t(s.seq - x.base)}};

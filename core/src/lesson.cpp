@@ -38,21 +38,8 @@ const std::set<std::string> kLevels = {"basics", "intermediate", "failures"};
     throw InputError(file + ": " + pointer + ": " + expected);
 }
 
-std::string escape_pointer_token(const std::string& key) {
-    std::string out;
-    for (char c : key) {
-        if (c == '~')
-            out += "~0";
-        else if (c == '/')
-            out += "~1";
-        else
-            out += c;
-    }
-    return out;
-}
-
 std::string child(const std::string& pointer, const std::string& key) {
-    return pointer + "/" + escape_pointer_token(key);
+    return pointer + "/" + json_pointer_token(key);
 }
 std::string child(const std::string& pointer, std::size_t index) {
     return pointer + "/" + std::to_string(index);

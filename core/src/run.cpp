@@ -5,6 +5,19 @@
 
 namespace tcplab {
 
+std::string json_pointer_token(const std::string& key) {
+    std::string out;
+    for (char c : key) {
+        if (c == '~')
+            out += "~0";
+        else if (c == '/')
+            out += "~1";
+        else
+            out += c;
+    }
+    return out;
+}
+
 namespace {
 // A lesson with parameters runs with their default values when it is run as a scenario (the
 // lesson resolver substitutes chosen values itself before it calls run_scenario).

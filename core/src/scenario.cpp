@@ -12,19 +12,6 @@ namespace {
 
 using nlohmann::json;
 
-std::string escape_pointer_token(const std::string& key) {
-    std::string out;
-    for (char c : key) {
-        if (c == '~')
-            out += "~0";
-        else if (c == '/')
-            out += "~1";
-        else
-            out += c;
-    }
-    return out;
-}
-
 // A JSON value with its pointer, so every check can say where it failed.
 class Node {
 public:
@@ -39,12 +26,12 @@ public:
     const std::string& ptr() const { return ptr_; }
     bool has(const char* key) const { return v_.is_object() && v_.contains(key); }
     Node at(const char* key) const {
-        return Node(v_.at(key), ptr_ + "/" + escape_pointer_token(key), file_);
+        return Node(v_.at(key), ptr_ + "/" + json_pointer_token(key), file_);
     }
     Node at(std::size_t i) const { return Node(v_.at(i), ptr_ + "/" + std::to_string(i), file_); }
     Node missing(const char* key) const {
         static const json null_value;
-        return Node(null_value, ptr_ + "/" + escape_pointer_token(key), file_);
+        return Node(null_value, ptr_ + "/" + json_pointer_token(key), file_);
     }
 
     const Node& object() const {
@@ -61,7 +48,7 @@ public:
             if (allowed.count(k) || (!k.empty() && (k[0] == '$' || k[0] == '_'))) continue;
             std::string list;
             for (auto* a : keys) list += (list.empty() ? "" : ", ") + std::string(a);
-            Node(v_.at(k), ptr_ + "/" + escape_pointer_token(k), file_)
+            Node(v_.at(k), ptr_ + "/" + json_pointer_token(k), file_)
                 .fail("unexpected member \"" + k + "\" (expected one of: " + list + ")");
         }
     }

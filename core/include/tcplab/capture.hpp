@@ -50,6 +50,9 @@ struct TcpOptionsSeen {
     std::vector<std::pair<uint32_t, uint32_t>> sack;  // SACK blocks (left, right)
 };
 
+// The trace's "opts" object for options seen on the wire (empty when there were none).
+nlohmann::ordered_json options_json(const TcpOptionsSeen& o);
+
 struct CapturedSegment {
     uint64_t frame = 0;   // 1-based number of the packet in the file (every packet counts)
     uint64_t offset = 0;  // byte offset of the packet's record (pcap) or block (pcapng)

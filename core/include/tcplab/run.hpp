@@ -15,6 +15,10 @@ public:
     using std::runtime_error::runtime_error;
 };
 
+// A member name as a JSON pointer token (RFC 6901 §3: "~" is "~0", "/" is "~1"), for the
+// pointers in InputError messages.
+std::string json_pointer_token(const std::string& key);
+
 // Runs a scenario, or a lesson (its "scenario" member), and returns the trace.
 // `file` names the input in error messages. Throws InputError on invalid input.
 nlohmann::ordered_json run_scenario(const nlohmann::json& doc, const std::string& file);
