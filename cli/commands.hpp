@@ -10,6 +10,7 @@ int cmd_run(int argc, char** argv);
 int cmd_pcap(int argc, char** argv);
 int cmd_explain(int argc, char** argv);
 int cmd_bench(int argc, char** argv);
+int cmd_lesson(int argc, char** argv);
 
 // Reads a whole file; on failure prints "<file>: cannot read: <reason>" and returns false.
 bool read_file(const std::string& path, std::string& out);

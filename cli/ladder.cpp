@@ -176,7 +176,10 @@ void print_ladder(const ordered_json& trace, std::ostream& out, const LadderOpti
         last_t = t;
     };
 
+    std::size_t index = 0;
     for (auto& ev : trace["events"]) {
+        if (opt.before_event) opt.before_event(index, out);
+        ++index;
         const long long t = ev["t_us"].get<long long>();
         const std::string kind = ev["kind"];
         const std::string host = ev.value("host", "");

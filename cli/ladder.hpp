@@ -5,6 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstddef>
+#include <functional>
 #include <ostream>
 
 namespace tcplab_cli {
@@ -12,6 +14,8 @@ namespace tcplab_cli {
 struct LadderOptions {
     bool absolute = false;  // absolute sequence numbers instead of relative ones
     int column = 34;        // width of one host's column
+    // Called before event `index` is drawn, e.g. to print a lesson step's narration there.
+    std::function<void(std::size_t index, std::ostream& out)> before_event;
 };
 
 void print_ladder(const nlohmann::ordered_json& trace, std::ostream& out, const LadderOptions& opt);

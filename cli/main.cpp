@@ -39,6 +39,9 @@ void usage(std::ostream& out) {
            "Usage:\n"
            "  tcplab run [--json] [--abs] FILE.json    run a scenario or lesson; print a ladder\n"
            "                                           diagram, or the trace as JSON (--json)\n"
+           "  tcplab lesson [--lang L] FILE.json       a lesson as a learner meets it: the ladder\n"
+           "                                           with each step's narration and each quiz\n"
+           "  tcplab lesson --check FILE.json...       resolve and lint lessons\n"
            "  tcplab pcap FILE.json -o OUT.pcapng      write the simulated exchange as a capture\n"
            "  tcplab explain CAPTURE.pcap              replay a real capture through the state "
            "machine\n"
@@ -67,6 +70,7 @@ int main(int argc, char** argv) {
             return 0;
         }
         if (cmd == "run") return tcplab_cli::cmd_run(argc - 1, argv + 1);
+        if (cmd == "lesson") return tcplab_cli::cmd_lesson(argc - 1, argv + 1);
         if (cmd == "pcap") return tcplab_cli::cmd_pcap(argc - 1, argv + 1);
         if (cmd == "explain") return tcplab_cli::cmd_explain(argc - 1, argv + 1);
         if (cmd == "bench") return tcplab_cli::cmd_bench(argc - 1, argv + 1);

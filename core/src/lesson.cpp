@@ -812,12 +812,252 @@ bool values_equal(const ojson& a, const json& b) {
     return scalar_equal(b, a);
 }
 
-// ---- the lesson ----------------------------------------------------------------------------
-
+// Inclusive event indices of one step.
 struct StepRange {
     std::size_t first;
     std::size_t last;
 };
+
+// ---- constants and checks -------------------------------------------------------------------
+
+// Named numbers about the real world ("Linux's TIME_WAIT is 60 s"), each with its source, for
+// texts to quote as {{name}}: a text then carries no number nobody can trace back.
+void validate_constants(const json& constants, const std::string& file) {
+    if (!constants.is_object())
+        fail(file, "/constants",
+             "expected an object of named constants {\"name\": {\"value\": 60, \"source\": "
+             "\"...\"}}");
+    for (auto it = constants.begin(); it != constants.end(); ++it) {
+        const std::string p = child("/constants", it.key());
+        const json& c = *it;
+        if (!c.is_object() || !c.contains("value") ||
+            !(c["value"].is_number() || c["value"].is_string()))
+            fail(file, child(p, "value"), "expected a number or a string");
+        if (!c.contains("source") || !c["source"].is_string() ||
+            c["source"].get<std::string>().find_first_not_of(" \t") == std::string::npos)
+            fail(file, child(p, "source"),
+                 "expected where the value comes from (an RFC section, a kernel default, ...)");
+        for (auto k = c.begin(); k != c.end(); ++k)
+            if (k.key() != "value" && k.key() != "source")
+                fail(file, child(p, k.key()), "unexpected member (expected value and source)");
+    }
+}
+
+// A step's or a quiz's "checks": claims its texts make about this run, each a fact query with
+// the value the text states ("equals") or a bound ("at_least", "at_most"). A text that says
+// "the client sends four segments" carries a check that counts them, so the sentence cannot
+// silently become false when the engine or the scenario changes.
+void verify_checks(const json& owner, const TraceIndex& ti, std::size_t first, std::size_t last,
+                   const std::string& file, const std::string& pointer) {
+    auto it = owner.find("checks");
+    if (it == owner.end()) return;
+    const std::string cp = child(pointer, "checks");
+    if (!it->is_array()) fail(file, cp, "expected an array of checks (fact queries with equals)");
+    for (std::size_t i = 0; i < it->size(); ++i) {
+        const std::string p = child(cp, i);
+        const json& check = (*it)[i];
+        if (!check.is_object()) fail(file, p, "expected a fact query with \"equals\"");
+        json query = check;
+        std::string about;
+        if (query.contains("about")) {
+            if (!query["about"].is_string())
+                fail(file, child(p, "about"), "expected a short description of the claim");
+            about = query["about"].get<std::string>();
+            query.erase("about");
+        }
+        const bool has_eq = query.contains("equals");
+        const bool has_lo = query.contains("at_least");
+        const bool has_hi = query.contains("at_most");
+        if (!has_eq && !has_lo && !has_hi)
+            fail(file, p,
+                 "expected \"equals\" (or \"at_least\"/\"at_most\"): the value the text states");
+        if (has_eq && (has_lo || has_hi))
+            fail(file, p, "expected either \"equals\" or bounds, not both");
+        for (const char* k : {"at_least", "at_most"})
+            if (query.contains(k) && !query[k].is_number())
+                fail(file, child(p, k), "expected a number");
+        const json equals = has_eq ? query["equals"] : json();
+        const json lo = has_lo ? query["at_least"] : json();
+        const json hi = has_hi ? query["at_most"] : json();
+        query.erase("equals");
+        query.erase("at_least");
+        query.erase("at_most");
+        ojson r = evaluate(query, ti, first, last, file, p);
+        const ojson& v = r["value"];
+        bool ok = true;
+        std::string claim;
+        if (has_eq) {
+            ok = values_equal(v, equals);
+            claim = equals.dump();
+        } else {
+            if (!v.is_number())
+                fail(file, p, "expected a numeric fact for a bound, got " + v.dump());
+            const double x = v.get<double>();
+            if (has_lo && x < lo.get<double>()) ok = false;
+            if (has_hi && x > hi.get<double>()) ok = false;
+            claim = has_lo && has_hi ? "from " + lo.dump() + " to " + hi.dump()
+                    : has_lo         ? "at least " + lo.dump()
+                                     : "at most " + hi.dump();
+        }
+        if (!ok)
+            fail(file, p,
+                 (about.empty() ? std::string("the text") : "the claim \"" + about + "\"") +
+                     " expects " + claim + ", but the trace gives " + format_value(v) +
+                     (r["evidence"].is_null() ? std::string()
+                                              : " (event " + r["evidence"].dump() + ")"));
+    }
+}
+
+// ---- a quiz the learner can answer without seeing its answer ---------------------------------
+
+// The flag boxes and the state list the player offers (web/src/ui/quiz.ts, web/src/types.ts).
+const std::set<std::string> kAnswerableFlags = {"FIN", "SYN", "RST", "PSH", "ACK"};
+const std::set<std::string> kStateNames = {
+    "CLOSED",     "LISTEN",     "SYN_SENT", "SYN_RECEIVED", "ESTABLISHED", "FIN_WAIT_1",
+    "FIN_WAIT_2", "CLOSE_WAIT", "CLOSING",  "LAST_ACK",     "TIME_WAIT"};
+
+void check_answerable(const std::string& kind, const ojson& answer, const std::string& file,
+                      const std::string& p) {
+    if (!answer.contains("value")) return;
+    const ojson& v = answer["value"];
+    if (kind == "predict_segment" && v.is_object()) {
+        for (const auto& f : parse_flag_set(v.value("flags", "")))
+            if (!kAnswerableFlags.count(f))
+                fail(file, child(p, "answer"),
+                     "expected a segment whose flags the player offers (FIN, SYN, RST, PSH, "
+                     "ACK), but the answer has " +
+                         f);
+    }
+    if (kind == "predict_state" && !(v.is_string() && kStateNames.count(v.get<std::string>())))
+        fail(file, child(p, "answer"), "expected one of the eleven TCP states, got " + v.dump());
+    if (kind == "number" && !(v.is_number() && std::isfinite(v.get<double>())))
+        fail(file, child(p, "answer"), "expected a finite number, got " + v.dump());
+}
+
+// `needle` occurs in `text` as a word of its own: no letter, digit or '_' touches it, and a
+// number is not part of a longer decimal ("5" is not in "1.5").
+bool contains_token(const std::string& text, const std::string& needle) {
+    if (needle.empty()) return false;
+    auto word = [](char c) {
+        const auto u = static_cast<unsigned char>(c);
+        return u < 0x80 && (std::isalnum(u) || c == '_');
+    };
+    auto digit = [](char c) { return c >= '0' && c <= '9'; };
+    for (std::size_t pos = text.find(needle); pos != std::string::npos;
+         pos = text.find(needle, pos + 1)) {
+        const std::size_t end = pos + needle.size();
+        bool ok = (pos == 0 || !word(text[pos - 1])) && (end >= text.size() || !word(text[end]));
+        if (ok && pos >= 2 && text[pos - 1] == '.' && digit(text[pos - 2])) ok = false;
+        if (ok && end + 1 < text.size() && text[end] == '.' && digit(text[end + 1])) ok = false;
+        if (ok) return true;
+    }
+    return false;
+}
+
+std::string brief(const ojson& e, std::size_t index) {
+    std::string s = "event " + std::to_string(index) + " (" + e.value("kind", "?");
+    if (e.contains("host")) s += " " + e.value("host", "");
+    if (e.contains("to") && e["to"].is_string()) s += " -> " + e["to"].get<std::string>();
+    if (e.contains("call") && e["call"].is_string()) s += " " + e["call"].get<std::string>();
+    if (e.contains("errno") && e["errno"].is_string()) s += " " + e["errno"].get<std::string>();
+    if (e.contains("seg") && e["seg"].contains("flags"))
+        s += " " + canonical_flags(event_flag_set(e["seg"]["flags"]));
+    return s + ")";
+}
+
+// What the page shows while a quiz is open is the world *before* the quiz's step: every event
+// up to the previous step's last one, that step's title and narration, the prompt, and any
+// quiz asked just before at the same moment. None of it may give the answer away
+// (docs/LESSONS.md "Quizzes").
+void check_answer_hidden(const json& quiz, const ojson& out, const ojson& answer,
+                         const std::optional<std::size_t>& evidence, const TraceIndex& ti,
+                         const std::vector<StepRange>& ranges, std::size_t step,
+                         const ojson& out_steps, const ojson& earlier_quizzes,
+                         const std::string& file, const std::string& p) {
+    const std::size_t shown = ranges[step - 1].last;
+    const std::string before = out_steps[step].contains("id")
+                                   ? "step \"" + out_steps[step]["id"].get<std::string>() + "\""
+                                   : "step " + std::to_string(step);
+    const std::string on_screen = "is already on screen when the quiz stops before " + before +
+                                  " (events 0 to " + std::to_string(shown) + " are shown)";
+    const bool is_concept = answer.value("kind", "") == "concept";
+    if (!is_concept && evidence && *evidence <= shown)
+        fail(file, p,
+             "expected the answer to happen after the quiz, but its evidence, " +
+                 brief(ti.event(*evidence), *evidence) + ", " + on_screen +
+                 "; ask it before an earlier step, or about a later event");
+    if (out.contains("items"))
+        for (const auto& item : out["items"]) {
+            const std::size_t idx = item["event"].get<std::size_t>();
+            if (idx <= shown)
+                fail(file, child(p, "items"),
+                     "expected every item to happen after the quiz, but item \"" +
+                         item["id"].get<std::string>() + "\", " + brief(ti.event(idx), idx) + ", " +
+                         on_screen);
+        }
+    // A state that does not change during the step is on the lane header and the state diagram.
+    const std::string kind = out["kind"].get<std::string>();
+    if (!is_concept && (kind == "predict_state" || kind == "which_side")) {
+        json now = quiz["answer"];
+        now["at"] = "shown";
+        ojson r =
+            evaluate(now, ti, ranges[step].first, ranges[step].last, file, child(p, "answer"));
+        if (values_equal(r["value"], json::parse(answer["value"].dump())))
+            fail(file, child(p, "answer"),
+                 "expected an answer that is not on screen yet, but " +
+                     format_value(answer["value"]) + " " + on_screen +
+                     " (the lane headers and the state diagram show it)");
+    }
+    // Words that would name the answer in the narration on screen or in the prompt itself.
+    std::vector<std::string> needles;
+    if (is_concept) {
+        const std::string correct = answer.value("choice", "");
+        for (const auto& c : out["choices"])
+            if (c["id"] == correct)
+                for (const char* lang : kLanguages) needles.push_back(c["text"][lang]);
+    } else if (answer.contains("value")) {
+        const ojson& v = answer["value"];
+        if (v.is_number()) {
+            needles.push_back(format_value(v));
+        } else if (v.is_string() && kind != "which_side") {
+            const std::string s = v.get<std::string>();
+            // A state or an errno names itself; a flag set or a host name is too common a word.
+            if (kStateNames.count(s) ||
+                (s.size() > 2 && s[0] == 'E' &&
+                 s.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ") == std::string::npos))
+                needles.push_back(s);
+        }
+    }
+    struct Shown {
+        std::string where;
+        const ojson* text;
+    };
+    std::vector<Shown> texts;
+    const ojson& prev = out_steps[step - 1];
+    const std::string sp = child("/steps", step - 1);
+    if (prev.contains("title")) texts.push_back({child(sp, "title"), &prev["title"]});
+    texts.push_back({child(sp, "text"), &prev["text"]});
+    texts.push_back({child(p, "prompt"), &out["prompt"]});
+    // Quizzes asked at the same moment come one after another: their prompts and explanations
+    // are still on screen.
+    for (std::size_t i = 0; i < earlier_quizzes.size(); ++i) {
+        const ojson& q = earlier_quizzes[i];
+        if (q["step"].get<std::size_t>() != step) continue;
+        const std::string qp = child("/quizzes", i);
+        texts.push_back({child(qp, "prompt"), &q["prompt"]});
+        texts.push_back({child(qp, "explain"), &q["explain"]});
+    }
+    for (const auto& needle : needles)
+        for (const auto& t : texts)
+            for (const char* lang : kLanguages)
+                if (contains_token((*t.text)[lang].get<std::string>(), needle))
+                    fail(file, child(t.where, lang),
+                         "expected a text that does not name the answer of quiz \"" +
+                             out["id"].get<std::string>() + "\" (" + needle +
+                             "), but it is shown while the quiz is open");
+}
+
+// ---- the lesson ----------------------------------------------------------------------------
 
 void validate_top(const json& lesson, const std::string& file) {
     if (!lesson.is_object()) fail(file, "", "expected a lesson object");
@@ -860,6 +1100,7 @@ void validate_top(const json& lesson, const std::string& file) {
     if (lesson.contains("facts") && !lesson["facts"].is_object())
         fail(file, "/facts", "expected an object of named fact queries");
     if (lesson.contains("params")) validate_params(lesson["params"], file);
+    if (lesson.contains("constants")) validate_constants(lesson["constants"], file);
 }
 
 std::vector<StepRange> resolve_steps(const json& steps, const TraceIndex& ti,
@@ -910,8 +1151,9 @@ std::vector<StepRange> resolve_steps(const json& steps, const TraceIndex& ti,
 
 ojson resolve_quiz(const json& quiz, std::size_t qi, const TraceIndex& ti,
                    const std::vector<StepRange>& ranges,
-                   const std::map<std::string, std::size_t>& step_ids,
-                   const std::map<std::string, ojson>& values_in, const std::string& file) {
+                   const std::map<std::string, std::size_t>& step_ids, const ojson& out_steps,
+                   const ojson& earlier_quizzes, const std::map<std::string, ojson>& values_in,
+                   const std::string& file) {
     const std::string p = child("/quizzes", qi);
     if (!quiz.is_object()) fail(file, p, "expected a quiz object");
     const std::string id = require_string(quiz, "id", file, p, "a quiz id");
@@ -934,6 +1176,12 @@ ojson resolve_quiz(const json& quiz, std::size_t qi, const TraceIndex& ti,
     } else {
         fail(file, child(p, "before"), "expected a step id or a step index");
     }
+    // The page always shows the first step, so there is no moment "before" it to stop at: such
+    // a quiz could never be shown, yet it would still have to be answered.
+    if (step == 0)
+        fail(file, child(p, "before"),
+             "expected a step after the first one: the player shows the first step as soon as "
+             "the lesson opens, so a quiz cannot stop the playback before it");
     validate_text(quiz, "prompt", file, p);
     validate_text(quiz, "explain", file, p);
     const std::size_t scope_first = ranges[step].first;
@@ -1116,6 +1364,10 @@ ojson resolve_quiz(const json& quiz, std::size_t qi, const TraceIndex& ti,
              "expected an \"evidence\" matcher: the answer's fact query points at no event");
 
     out["prompt"] = resolve_text(quiz["prompt"], values, file, child(p, "prompt"));
+    check_answerable(kind, answer, file, p);
+    check_answer_hidden(quiz, out, answer, evidence, ti, ranges, step, out_steps, earlier_quizzes,
+                        file, p);
+    verify_checks(quiz, ti, scope_first, scope_last, file, p);
     out["answer"] = answer;
     out["evidence"] = evidence ? ojson(*evidence) : ojson(nullptr);
     out["explain"] = resolve_text(quiz["explain"], values, file, child(p, "explain"));
@@ -1123,6 +1375,82 @@ ojson resolve_quiz(const json& quiz, std::size_t qi, const TraceIndex& ti,
 }
 
 }  // namespace
+
+namespace {
+
+// Numbers a text may write out: an RFC's number or section ("RFC 9293 §3.10.7.4") and digits
+// glued to a name ("IPv4", "S0.1", "FIN_WAIT_2", "2MSL").
+bool number_allowed(const std::string& s, std::size_t begin, std::size_t end) {
+    auto letter = [](char c) {
+        return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
+    };
+    if (begin > 0 && letter(s[begin - 1])) return true;
+    if (end < s.size() && s[end] >= 'A' && s[end] <= 'Z') return true;
+    if (begin >= 2 && s.compare(begin - 2, 2, "\xC2\xA7") == 0) return true;  // §
+    std::size_t b = begin;
+    while (b > 0 && s[b - 1] == ' ') --b;
+    return b >= 3 && s.compare(b - 3, 3, "RFC") == 0;
+}
+
+void lint_text(const std::string& text, const std::string& file, const std::string& pointer,
+               std::vector<std::string>& out) {
+    // Interpolations ({{name}}) are where numbers belong; drop them before looking.
+    std::string s;
+    for (std::size_t i = 0; i < text.size();) {
+        if (text.compare(i, 2, "{{") == 0) {
+            const std::size_t close = text.find("}}", i + 2);
+            if (close == std::string::npos) break;
+            s += ' ';
+            i = close + 2;
+        } else {
+            s += text[i++];
+        }
+    }
+    auto digit = [](char c) { return c >= '0' && c <= '9'; };
+    for (std::size_t i = 0; i < s.size();) {
+        if (!digit(s[i])) {
+            ++i;
+            continue;
+        }
+        std::size_t end = i;
+        while (end < s.size() && (digit(s[end]) || ((s[end] == '.' || s[end] == ',') &&
+                                                    end + 1 < s.size() && digit(s[end + 1]))))
+            ++end;
+        if (!number_allowed(s, i, end))
+            out.push_back(file + ": " + pointer + ": the number \"" + s.substr(i, end - i) +
+                          "\" is written into the text; insert it as {{name}} of a fact, a "
+                          "parameter or a sourced constant");
+        i = end;
+    }
+}
+
+void lint_node(const json& node, const std::string& file, const std::string& pointer,
+               std::vector<std::string>& out) {
+    if (node.is_object()) {
+        const auto en = node.find("en");
+        const auto zh = node.find("zh-CN");
+        if (en != node.end() && zh != node.end() && en->is_string() && zh->is_string()) {
+            lint_text(en->get<std::string>(), file, child(pointer, "en"), out);
+            lint_text(zh->get<std::string>(), file, child(pointer, "zh-CN"), out);
+            return;
+        }
+        for (auto it = node.begin(); it != node.end(); ++it) {
+            if (pointer.empty() && (it.key() == "scenario" || it.key() == "constants")) continue;
+            lint_node(*it, file, child(pointer, it.key()), out);
+        }
+    } else if (node.is_array()) {
+        for (std::size_t i = 0; i < node.size(); ++i)
+            lint_node(node[i], file, child(pointer, i), out);
+    }
+}
+
+}  // namespace
+
+std::vector<std::string> lint_lesson(const nlohmann::json& lesson, const std::string& file) {
+    std::vector<std::string> out;
+    lint_node(lesson, file, "", out);
+    return out;
+}
 
 bool event_matches(const nlohmann::json& matcher, const nlohmann::ordered_json& trace,
                    std::size_t index) {
@@ -1165,13 +1493,22 @@ nlohmann::ordered_json resolve_lesson_with(const nlohmann::json& lesson_in, cons
     std::map<std::string, ojson> values;
     for (auto it = chosen.begin(); it != chosen.end(); ++it)
         values[it.key()] = ojson::parse(it->dump());
+    if (lesson.contains("constants")) {
+        const json& constants = lesson["constants"];
+        for (auto it = constants.begin(); it != constants.end(); ++it) {
+            if (values.count(it.key()))
+                fail(file, child("/constants", it.key()),
+                     "expected a name not already used by a parameter");
+            values[it.key()] = ojson::parse((*it)["value"].dump());
+        }
+    }
     ojson facts_out = ojson::object();
     if (lesson.contains("facts")) {
         const json& facts = lesson["facts"];
         for (auto it = facts.begin(); it != facts.end(); ++it) {
             if (values.count(it.key()))
                 fail(file, child("/facts", it.key()),
-                     "expected a name not already used by a parameter");
+                     "expected a name not already used by a parameter or a constant");
             ojson r = evaluate(*it, ti, 0, ti.size() == 0 ? 0 : ti.size() - 1, file,
                                child("/facts", it.key()));
             values[it.key()] = r["value"];
@@ -1204,6 +1541,7 @@ nlohmann::ordered_json resolve_lesson_with(const nlohmann::json& lesson_in, cons
                          std::to_string(ranges[i].last) + ")");
             s["focus"] = *f;
         }
+        verify_checks(step, ti, ranges[i].first, ranges[i].last, file, p);
         out_steps.push_back(s);
     }
 
@@ -1212,7 +1550,8 @@ nlohmann::ordered_json resolve_lesson_with(const nlohmann::json& lesson_in, cons
     if (lesson.contains("quizzes")) {
         const json& quizzes = lesson["quizzes"];
         for (std::size_t i = 0; i < quizzes.size(); ++i) {
-            ojson q = resolve_quiz(quizzes[i], i, ti, ranges, step_ids, values, file);
+            ojson q = resolve_quiz(quizzes[i], i, ti, ranges, step_ids, out_steps, out_quizzes,
+                                   values, file);
             if (!quiz_ids.insert(q["id"].get<std::string>()).second)
                 fail(file, child(child("/quizzes", i), "id"), "expected a unique quiz id");
             out_quizzes.push_back(q);

@@ -15,6 +15,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace tcplab {
 
@@ -64,6 +65,10 @@ nlohmann::ordered_json evaluate_fact(const nlohmann::json& query,
                                      const nlohmann::ordered_json& trace, std::size_t scope_first,
                                      std::size_t scope_last, const std::string& file,
                                      const std::string& pointer);
+
+// Style rules for shipped lessons that the resolver does not enforce: no number is written
+// into a text (docs/LESSONS.md "Texts"). Returns one "<file>: <pointer>: ..." line per finding.
+std::vector<std::string> lint_lesson(const nlohmann::json& lesson, const std::string& file);
 
 }  // namespace lesson
 }  // namespace tcplab
