@@ -1,6 +1,11 @@
 import { defineConfig } from '@playwright/test';
 import { chromiumArgs, chromiumPath } from './e2e/chromium';
 
+// TCPLAB_E2E_PORT and TCPLAB_DIST let several test runs share one checkout (each its own server
+// and build directory); the defaults are what scripts/test uses.
+const port = Number(process.env.TCPLAB_E2E_PORT ?? 4173);
+const dist = process.env.TCPLAB_DIST ?? 'dist';
+
 export default defineConfig({
   testDir: 'e2e',
   testMatch: /.*\.spec\.ts/,
@@ -9,14 +14,14 @@ export default defineConfig({
   workers: 1,
   reporter: [['list']],
   use: {
-    baseURL: 'http://127.0.0.1:4173/',
+    baseURL: `http://127.0.0.1:${port}/`,
     browserName: 'chromium',
     launchOptions: { executablePath: chromiumPath, args: chromiumArgs },
     viewport: { width: 1280, height: 800 },
   },
   webServer: {
-    command: 'node_modules/.bin/vite build && node_modules/.bin/vite preview --host 127.0.0.1 --port 4173 --strictPort',
-    url: 'http://127.0.0.1:4173/',
+    command: `node_modules/.bin/vite build --outDir ${dist} --emptyOutDir && node_modules/.bin/vite preview --outDir ${dist} --host 127.0.0.1 --port ${port} --strictPort`,
+    url: `http://127.0.0.1:${port}/`,
     reuseExistingServer: false,
     timeout: 60_000,
   },

@@ -127,7 +127,7 @@ test('keyboard only: every control is reachable, focus is visible, keys step and
 test('a deep link reopens exactly the same step after a reload', async ({ page }) => {
   await open(page, '#lesson=example-handshake-close&step=1');
   for (let i = 0; i < 6; i++) await page.keyboard.press('ArrowRight');
-  await expect(page).toHaveURL(/#lesson=example-handshake-close&step=7$/);
+  await expect(page).toHaveURL(/#lesson=example-handshake-close&step=7&lang=en$/);
   const narration = await page.locator('#narration').textContent();
   await page.reload();
   await ready(page);
@@ -178,7 +178,7 @@ test('every lesson and example opens, plays forward (to its end or its first qui
   expect(ids.length).toBeGreaterThanOrEqual(2);
   for (const id of ids) {
     await page.evaluate((x) => { location.hash = `#lesson=${x}&step=1`; }, id);
-    await expect(page).toHaveURL(new RegExp(`#lesson=${id}&step=1$`));
+    await expect(page).toHaveURL(new RegExp(`#lesson=${id}&step=1&lang=en$`));
     if (await page.locator('#btn-last').isEnabled()) await page.locator('#btn-last').click();
     if (await page.locator('#btn-first').isEnabled()) await page.locator('#btn-first').click();
     await expect(counter(page)).toHaveText(/^Step 1 \//);
@@ -207,13 +207,84 @@ test('the glossary pairs the Chinese interview terms with the English ones', asy
 
 test('training mode: "New numbers" re-resolves the lesson with a seed kept in the link', async ({ page }) => {
   await open(page, '#lesson=three-segment-close&step=3');
-  test.skip(!(await page.locator('#btn-reroll').isVisible()), 'the engine module cannot resolve lessons/three-segment-close.json');
   await page.locator('#btn-reroll').click();
-  await expect(page).toHaveURL(/#lesson=three-segment-close&step=3&seed=\d+$/);
+  await expect(page).toHaveURL(/#lesson=three-segment-close&step=3&seed=\d+&lang=en$/);
   const params = await page.locator('#lesson-params').textContent();
   const url = page.url();
   await page.reload();
   await ready(page);
   expect(page.url()).toBe(url);
   await expect(page.locator('#lesson-params')).toHaveText(params ?? '');
+});
+
+test('an unknown lesson in a link is explained, not replaced silently; repeated bad links do not stack up', async ({ page }) => {
+  await open(page, '#lesson=no-such-lesson&step=4');
+  const warn = page.locator('#banner .banner-item.warn');
+  await expect(warn).toHaveCount(1);
+  await expect(warn).toContainText('no-such-lesson');
+  const shown = await page.evaluate(() => (window as unknown as { tcplab: { lesson?: { id: string } } }).tcplab.lesson?.id);
+  expect(shown).toBeTruthy();
+  await expect(warn).toContainText(await page.locator('#lesson-title').textContent() ?? '');
+  await page.evaluate(() => { location.hash = '#lesson=still-not-here&step=1'; });
+  await expect(warn).toHaveCount(1);
+  await expect(warn).toContainText('still-not-here');
+  await page.evaluate(() => { location.hash = '#lesson=handshake-close&step=2'; });
+  await expect(warn).toHaveCount(0);
+  await expect(page.locator('#banner .banner-item')).toHaveCount(0);
+});
+
+test('the language is part of the link: a Chinese link opens in Chinese, switching updates the link', async ({ page }) => {
+  await page.addInitScript(() => localStorage.setItem('tcplab.lang', 'en'));
+  await open(page, '#lesson=handshake-close&step=2&lang=zh-CN');
+  await expect(page.locator('html')).toHaveAttribute('lang', 'zh-CN');
+  await expect(counter(page)).toHaveText(/^第 2 \/ \d+ 步$/);
+  await page.locator('#btn-lang').click();
+  await expect(page).toHaveURL(/#lesson=handshake-close&step=2&lang=en$/);
+  await expect(counter(page)).toHaveText(/^Step 2 \//);
+});
+
+test('the timeline has a real label and says where it is; copying the link is confirmed on screen', async ({ page, context }) => {
+  await context.grantPermissions(['clipboard-read', 'clipboard-write']);
+  await open(page, '#lesson=handshake-close&step=3');
+  const range = page.locator('#timeline');
+  await expect(range).toHaveAttribute('aria-label', 'Timeline');
+  await expect(range).toHaveAttribute('aria-valuetext', /^Timeline: step 3 of \d+$/);
+  for (const n of await page.locator('[aria-label], [title]').all()) {
+    const label = `${await n.getAttribute('aria-label') ?? ''}${await n.getAttribute('title') ?? ''}`;
+    expect(label, 'no unfilled {placeholder} in a label').not.toMatch(/\{\w+\}/);
+  }
+  await page.locator('#btn-copy').click();
+  await expect(page.locator('#copy-status')).toBeVisible();
+  await expect(page.locator('#copy-status')).toHaveText('Link copied');
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(page.url());
+});
+
+test('keyboard help is one key (?) or one button away, in both languages', async ({ page }) => {
+  await open(page, '#lesson=handshake-close&step=1');
+  await page.locator('#ladder-scroll').focus();
+  await page.keyboard.press('?');
+  const dlg = page.locator('#keys-dialog');
+  await expect(dlg).toBeVisible();
+  await expect(dlg.locator('tr')).toHaveCount(10);
+  await expect(dlg).toContainText('Space');
+  await page.keyboard.press('Escape');
+  await expect(dlg).toBeHidden();
+  await page.locator('#btn-lang').click();
+  await page.locator('#btn-keys').click();
+  await expect(dlg).toContainText('下一步');
+});
+
+test('in a lesson with many connections, the reader picks the one the header and the state diagram follow', async ({ page }) => {
+  await open(page, '#lesson=time-wait-pileup&step=1');
+  await page.keyboard.press('End');
+  const pick = page.locator('#conn-pick');
+  await expect(pick).toBeVisible();
+  const options = await pick.locator('option').allTextContents();
+  expect(options.length).toBeGreaterThan(3);
+  await expect(page.locator('#sd-text .sd-follow-line')).toContainText('Showing');
+  await pick.selectOption({ index: 2 });
+  const chosen = options[2]!.replace(/^#\d+ /, '');
+  await expect(page.locator('#sd-text .sd-follow-line')).toContainText(chosen);
+  await pick.selectOption({ index: 0 });
+  await expect(page.locator('#sd-text .sd-follow-line')).toContainText('the connection of this step');
 });

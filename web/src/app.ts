@@ -4,7 +4,7 @@ import { dropReason, fmtTime, type NumberMode } from './format';
 import { GLOSSARY, LANGS, detectLang, format, getLang, loc, setLang, t, type Lang } from './i18n';
 import { layoutTime, type TimeLayout } from './layout';
 import { exampleLesson, fromResolved, learningPath, listExamples, listLessons, type LessonEntry, type PlayerLesson, type Quiz } from './lessons';
-import { buildModel, endpointStates, focusConn, snapshotAt, type Model } from './model';
+import { buildModel, endpointStates, focusConn, ipOf, snapshotAt, type Model } from './model';
 import { narrateEvent } from './narrate';
 import { ProgressStore } from './progress';
 import { findStep, stepOfEvent } from './steps';
@@ -26,15 +26,22 @@ function storage(): Storage | undefined {
   try { return window.localStorage; } catch { return undefined; }
 }
 
-export function parseHash(hash: string): { lesson?: string; step?: number; seed?: number } {
+export function parseHash(hash: string): { lesson?: string; step?: number; seed?: number; lang?: Lang } {
   const p = new URLSearchParams(hash.replace(/^#/, ''));
   const step = Number(p.get('step'));
   const seed = p.get('seed') === null ? NaN : Number(p.get('seed'));
+  const lang = p.get('lang');
   return {
     lesson: p.get('lesson') ?? undefined,
     step: Number.isInteger(step) && step >= 1 ? step : undefined,
     seed: Number.isInteger(seed) && seed >= 0 ? seed : undefined,
+    lang: (LANGS as readonly string[]).includes(lang ?? '') ? (lang as Lang) : undefined,
   };
+}
+
+/** The link to a step of a lesson, with everything that decides what the page shows. */
+export function makeHash(v: { lesson: string; step: number; seed?: number; lang: Lang }): string {
+  return `#lesson=${encodeURIComponent(v.lesson)}&step=${v.step}${v.seed === undefined ? '' : `&seed=${v.seed}`}&lang=${v.lang}`;
 }
 
 export class App {
@@ -52,9 +59,14 @@ export class App {
   playing = false;
   speed = 1;
   private timer?: number;
+  private copyTimer?: number;
   private sd!: StateDiagram;
   private quiz!: QuizView;
   private answered = new Set<string>();
+  /** The connection the lane headers and the state diagram follow; undefined: the step's own. */
+  private follow?: { host: string; conn: string };
+  /** How many connections (not listeners) the trace has. */
+  private connCount = 0;
   /** Each lesson is resolved (the engine run) once per page; back, scrub and re-opening reuse it. */
   private resolved = new Map<string, PlayerLesson>();
   private resolveErrors = new Map<string, string>();
@@ -64,7 +76,8 @@ export class App {
 
   constructor() {
     this.progress = new ProgressStore(storage());
-    setLang(detectLang(storage()?.getItem(LANG_KEY) ?? null, navigator.languages ?? [navigator.language]));
+    // A link that names a language wins over the remembered one: it is what its sender saw.
+    setLang(parseHash(location.hash).lang ?? detectLang(storage()?.getItem(LANG_KEY) ?? null, navigator.languages ?? [navigator.language]));
   }
 
   async start(): Promise<void> {
@@ -75,7 +88,7 @@ export class App {
       t: (k, a) => t(k, a),
       stateName: (s) => this.stateName(s),
       onAnswer: (q, correct) => this.onQuizAnswer(q, correct),
-      onContinue: () => { this.next(); },
+      onContinue: () => { this.next(); byId('ladder-scroll').focus({ preventScroll: true }); },
       onProof: (index) => this.showProof(index),
     });
     this.bindControls();
@@ -117,6 +130,7 @@ export class App {
 
   private async fromHash(): Promise<void> {
     const h = parseHash(location.hash);
+    if (h.lang && h.lang !== getLang()) this.setLanguage(h.lang);
     if (!h.lesson) return;
     if (this.lesson?.id === h.lesson && this.lesson.seed === h.seed) { this.go((h.step ?? 1) - 1, false); return; }
     await this.open(h.lesson, (h.step ?? 1) - 1, h.seed);
@@ -125,7 +139,16 @@ export class App {
   /** Opens a lesson; `seed` picks new values for the lesson's parameters (training mode, docs/LESSONS.md). */
   async open(id: string, step: number, seed?: number): Promise<void> {
     const e = this.entries.find((x) => x.id === id);
-    if (!e) { this.banner(t('app.lesson.error', { msg: id }), 'error', 'lesson'); return; }
+    this.clearBanners('link');
+    if (!e) {
+      // Say so, and keep (or open) a lesson that exists; the list shows what there is.
+      for (const x of this.entries) {
+        if (this.lesson) break;
+        await this.open(x.id, 0);
+      }
+      this.banner(t('app.lesson.unknown', { id, shown: this.lesson ? loc(this.lesson.title) : '—' }), 'warn', 'link');
+      return;
+    }
     this.clearBanners('lesson');
     const key = seed === undefined ? id : `${id}@${seed}`;
     let lesson: PlayerLesson | undefined = this.resolved.get(key);
@@ -174,6 +197,9 @@ export class App {
     this.layout = layoutTime(lesson.trace.events);
     this.geom = ladderGeometry(this.model.hosts.length, this.compact());
     this.selected = undefined;
+    this.follow = undefined;
+    this.quiz.reset();
+    this.fillConnPicker();
     this.answered = new Set(Object.entries(this.progress.progress.lessons[lesson.id]?.quizzes ?? {}).filter(([, r]) => r.correct).map(([q]) => q));
     this.lastRenderedStep = -1;
     const range = byId<HTMLInputElement>('timeline');
@@ -251,7 +277,12 @@ export class App {
   }
 
   private quizOpen(): boolean {
-    return this.lesson?.quizzes.some((q) => q.step - 1 === this.step && !this.answered.has(q.id)) ?? false;
+    return this.quizzesAt(this.step).some((q) => !this.answered.has(q.id));
+  }
+
+  /** The quizzes that stop the playback after step `s` (before step s+1), in lesson order. */
+  quizzesAt(s: number): Quiz[] {
+    return this.lesson?.quizzes.filter((q) => q.step - 1 === s) ?? [];
   }
 
   // ---- rendering -------------------------------------------------------------------------------
@@ -327,12 +358,11 @@ export class App {
         narr.append(list, ...descNodes);
       }
     }
-    // Quiz at this step.
-    const q = L.quizzes.find((x) => Math.max(0, x.step - 1) === this.step);
-    this.quiz.show(q, q ? this.answered.has(q.id) : false);
+    // The quizzes that stop the playback here, asked one after another.
+    this.quiz.show(this.quizzesAt(this.step), (id) => this.answered.has(id));
 
     // Ladder.
-    const focus = focusConn(m, now);
+    const focus = this.follow ?? focusConn(m, now);
     const eps = endpointStates(m, snap, focus);
     const headStates = new Map<string, string | undefined>();
     for (const h of m.hosts) headStates.set(h, eps.get(h)?.state ?? this.anyState(snap, h));
@@ -357,6 +387,10 @@ export class App {
     this.sd.update(lits);
     const sdText = byId('sd-text');
     clear(sdText);
+    if (focus && this.connCount > 1) {
+      // In a lesson with many connections, say which one the header and the diagram follow.
+      sdText.append(el('div', { class: 'sd-follow-line' }, t(this.follow ? 'conn.following' : 'conn.followingAuto', { conn: this.connLabel(m, focus) })));
+    }
     if (lits.length === 0) sdText.append(t('sd.none'));
     for (const l of lits) {
       const li = el('div', { class: `sd-line host-${l.hostIndex % 4}` }, `${hostMark(l.hostIndex)} `);
@@ -393,7 +427,7 @@ export class App {
     byId<HTMLButtonElement>('btn-first').disabled = this.step === 0;
     byId<HTMLButtonElement>('btn-next').disabled = this.step >= L.steps.length - 1;
     byId<HTMLButtonElement>('btn-last').disabled = this.step >= L.steps.length - 1;
-    const hash = `#lesson=${encodeURIComponent(L.id)}&step=${this.step + 1}${L.seed === undefined ? '' : `&seed=${L.seed}`}`;
+    const hash = makeHash({ lesson: L.id, step: this.step + 1, seed: L.seed, lang: getLang() });
     // Training mode: the lesson's parameters, and a button for new ones.
     const params = byId('lesson-params');
     clear(params);
@@ -455,6 +489,43 @@ export class App {
     const flat: Record<string, string | number> = {};
     for (const [k, v] of Object.entries(args)) flat[k] = typeof v === 'number' ? v : String(v);
     return format(tmpl.replace(/\{\{(\w+)\}\}/g, '{$1}'), flat);
+  }
+
+  /** "client 10.0.0.1:49173 ⇄ server 10.0.0.2:80" */
+  private connLabel(m: Model, c: { host: string; conn: string }): string {
+    const [local = '', remote = ''] = c.conn.split('>');
+    const peer = m.hostOfIp.get(ipOf(remote));
+    return `${c.host} ${local} ⇄ ${peer ?? ''} ${remote}`.replace(/\s+/g, ' ').trim();
+  }
+
+  /** The connections of the trace, one entry per connection (not per side), in order of appearance. */
+  private fillConnPicker(): void {
+    const m = this.model;
+    const pick = byId<HTMLSelectElement>('conn-pick');
+    const box = byId('conn-follow');
+    clear(pick);
+    const seen = new Set<string>();
+    const conns: { host: string; conn: string }[] = [];
+    if (m) {
+      for (const [conn, hosts] of m.connHosts) {
+        if (conn.endsWith('>*')) continue;
+        const [a = '', b = ''] = conn.split('>');
+        const key = [a, b].sort().join('|');
+        if (seen.has(key)) continue;
+        seen.add(key);
+        conns.push({ host: [...hosts][0]!, conn });
+      }
+    }
+    this.connCount = conns.length;
+    box.hidden = conns.length < 2;
+    pick.append(el('option', { value: '' }, t('conn.auto')));
+    const LIMIT = 300;
+    conns.slice(0, LIMIT).forEach((c, i) => pick.append(el('option', { value: String(i) }, `#${i + 1} ${this.connLabel(m!, c)}`)));
+    if (conns.length > LIMIT) pick.append(el('option', { value: '', disabled: true }, t('sock.more', { n: conns.length - LIMIT })));
+    pick.onchange = () => {
+      this.follow = pick.value === '' ? undefined : conns[Number(pick.value)];
+      this.render();
+    };
   }
 
   private errnoText(e: string): string {
@@ -525,6 +596,7 @@ export class App {
     b.append(item);
   }
 
+  /** Removes the banners of one kind, so repeated bad links or lessons do not stack up. */
   private clearBanners(tag: string): void {
     for (const n of document.querySelectorAll(`#banner [data-tag="${tag}"]`)) n.remove();
   }
@@ -542,6 +614,18 @@ export class App {
     byId('btn-lang').setAttribute('aria-label', getLang() === 'en' ? '切换到中文' : 'Switch to English');
     this.updatePlayButton();
     this.renderGlossary();
+    this.renderKeys();
+  }
+
+  /** The keyboard help: every key the player answers to (onKey), in the current language. */
+  private renderKeys(): void {
+    const body = byId('keys-body');
+    clear(body);
+    const rows: [string, string][] = [
+      ['→  PageDown', 'keys.next'], ['←  PageUp', 'keys.prev'], ['Space', 'keys.play'], ['Home  End', 'keys.ends'],
+      ['S  Shift+S', 'keys.seg'], ['T  Shift+T', 'keys.state'], ['Tab', 'keys.ladder'], ['L', 'keys.lang'], ['P', 'keys.proj'], ['?', 'keys.help'],
+    ];
+    for (const [k, what] of rows) body.append(el('tr', {}, el('th', { scope: 'row' }, el('kbd', {}, k)), el('td', {}, t(what))));
   }
 
   private updatePlayButton(): void {
@@ -628,7 +712,15 @@ export class App {
     on('btn-next-state', () => { this.pause(); this.jump(['state'], 1); });
     on('btn-lang', () => this.setLanguage(getLang() === 'en' ? 'zh-CN' : 'en'));
     on('btn-copy', () => {
-      void navigator.clipboard?.writeText(location.href).then(() => { byId('copy-status').textContent = t('ctl.copied'); }, () => undefined);
+      const done = (ok: boolean): void => {
+        const s = byId('copy-status');
+        s.textContent = ok ? t('ctl.copied') : t('ctl.copyFailed');
+        s.classList.add('shown');
+        window.clearTimeout(this.copyTimer);
+        this.copyTimer = window.setTimeout(() => { s.classList.remove('shown'); s.textContent = ''; }, 2500);
+      };
+      if (navigator.clipboard?.writeText) navigator.clipboard.writeText(location.href).then(() => done(true), () => done(false));
+      else done(false);
     });
     on('btn-proj', () => {
       const p = document.body.classList.toggle('projection');
@@ -648,6 +740,7 @@ export class App {
     dialog('btn-lessons', 'lessons-dialog');
     dialog('btn-glossary', 'glossary-dialog');
     dialog('btn-progress', 'progress-dialog');
+    dialog('btn-keys', 'keys-dialog');
     for (const b of document.querySelectorAll<HTMLButtonElement>('[data-close]')) b.addEventListener('click', () => (b.closest('dialog') as HTMLDialogElement).close());
     for (const id of ['inspector', 'sockets'] as const) on(`tab-${id}`, () => this.showTab(id));
     byId('tablist').addEventListener('keydown', (ev) => {
@@ -695,6 +788,7 @@ export class App {
       case 't': case 'T': act(() => { this.pause(); this.jump(['state'], ev.shiftKey ? -1 : 1); }); break;
       case 'l': case 'L': act(() => this.setLanguage(LANGS[(LANGS.indexOf(getLang()) + 1) % LANGS.length]!)); break;
       case 'p': case 'P': act(() => byId('btn-proj').click()); break;
+      case '?': act(() => (byId('keys-dialog') as HTMLDialogElement).showModal()); break;
       default: break;
     }
   }

@@ -1,6 +1,11 @@
 // Quiz UI: playback stops before the quiz's step; the learner answers before seeing what
 // happens, then gets the engine-computed answer, the explanation and a link to the event that
 // proves it (docs/LESSONS.md "Quizzes").
+//
+// Several quizzes may stop the playback at the same moment. They are asked one after another:
+// an answered one folds into a one-line summary (its explanation one click away) and the next
+// one opens; "Continue" appears only after the last. Any quiz can be tried again.
+import './quiz.css';
 import { loc } from '../i18n';
 import type { Quiz, QuizChoice } from '../lessons';
 import { isCorrect, type Given } from '../quizcheck';
@@ -12,7 +17,9 @@ type T = (key: string, args?: Record<string, string | number>) => string;
 export interface QuizHooks {
   t: T;
   stateName: (s: string) => string;
+  /** Every submitted answer (right or wrong) and every "Show me". */
   onAnswer: (q: Quiz, correct: boolean) => void;
+  /** The last quiz at this moment is answered and the learner wants to go on. */
   onContinue: () => void;
   onProof: (eventIndex: number) => void;
 }
@@ -45,43 +52,192 @@ export function answerText(q: Quiz, stateName: (s: string) => string): string {
   return `${valueText(a.value, stateName)}${unit}`;
 }
 
+/** What the learner last did with a quiz on this page. */
+interface Outcome { given?: Given; skipped: boolean; correct: boolean }
+
 export class QuizView {
-  private current?: Quiz;
-  private done = false;
+  private list: Quiz[] = [];
+  /** index in `list` of the quiz whose form is open */
+  private cur = 0;
+  private outcomes = new Map<string, Outcome>();
+  /** quizzes answered on an earlier visit that the learner chose to try again */
+  private retrying = new Set<string>();
+  private answeredBefore: (id: string) => boolean = () => false;
+  private flashText = '';
+
   constructor(private readonly root: HTMLElement, private readonly h: QuizHooks) {}
 
+  /** The id of the quiz whose form is open, if any. */
+  get openQuiz(): string | undefined {
+    return this.list[this.cur]?.id;
+  }
+
+  /** Says why playback cannot go on, next to the open question, and puts the focus there. */
   flash(text: string): void {
-    const n = this.root.querySelector('.quiz-status');
+    this.flashText = text;
+    const n = this.root.querySelector('.quiz-card.open .quiz-status');
     if (n) n.textContent = text;
-    this.root.querySelector<HTMLElement>('input:not(:disabled), select:not(:disabled), button:not(:disabled)')?.focus();
+    this.root.querySelector<HTMLElement>('.quiz-card.open :is(input, select, button):not(:disabled)')?.focus();
   }
 
-  /** Shows `q` (or nothing). `answered`: already answered in an earlier visit, so it does not block. */
-  show(q: Quiz | undefined, answered: boolean): void {
-    if (q && q === this.current) return; // keep the learner's half-typed answer and the feedback
-    this.current = q;
-    this.done = answered;
-    clear(this.root);
-    this.root.hidden = !q;
-    if (!q) return;
-    this.build(q, answered);
+  /**
+   * Shows the quizzes that stop the playback at this moment (in lesson order), or nothing.
+   * `answered`: answered on an earlier visit (progress), so they do not block and start folded.
+   */
+  show(qs: Quiz[], answered: (id: string) => boolean): void {
+    const same = qs.length === this.list.length && qs.every((q, i) => q === this.list[i]);
+    this.answeredBefore = answered;
+    if (same) return; // keep the learner's half-typed answer and the feedback
+    this.list = qs;
+    this.flashText = '';
+    const firstOpen = qs.findIndex((q) => !this.isAnswered(q.id));
+    this.cur = firstOpen < 0 ? Math.max(0, qs.length - 1) : firstOpen;
+    this.draw();
   }
 
-  /** Re-creates the form, e.g. after a language switch. */
+  /** Re-creates the forms, e.g. after a language switch; answers given so far stay. */
   refresh(): void {
-    const q = this.current;
-    if (!q) return;
-    clear(this.root);
-    this.build(q, this.done);
+    this.draw();
   }
 
-  private build(q: Quiz, answered: boolean): void {
+  /** Forgets what was answered on this page, e.g. when another lesson (or seed) opens. */
+  reset(): void {
+    this.outcomes.clear();
+    this.retrying.clear();
+    this.list = [];
+  }
+
+  private isAnswered(id: string): boolean {
+    return this.outcomes.has(id) || (!this.retrying.has(id) && this.answeredBefore(id));
+  }
+
+  private tryAgain(q: Quiz, i: number): void {
+    this.outcomes.delete(q.id);
+    this.retrying.add(q.id);
+    this.cur = i;
+    this.flashText = '';
+    this.draw();
+    this.focusOpen();
+  }
+
+  private draw(): void {
+    clear(this.root);
+    this.root.hidden = this.list.length === 0;
+    if (this.list.length === 0) return;
+    this.list.forEach((q, i) => {
+      if (i > this.cur) return; // not asked yet
+      this.root.append(i === this.cur ? this.card(q, i) : this.folded(q, i));
+    });
+  }
+
+  private counter(i: number): string {
     const { t } = this.h;
-    const form = el('form', { class: 'quiz-form', 'aria-labelledby': `quiz-${q.id}-prompt`, 'data-quiz': q.id, 'data-kind': q.kind });
-    form.append(el('h3', { id: `quiz-${q.id}-prompt` }, el('span', { class: 'quiz-tag' }, `${t('quiz.title')} `), loc(q.prompt)));
-    let read: () => Given | undefined;
-    const kind = q.kind;
-    if (kind === 'order' && q.items) {
+    return this.list.length > 1 ? t('quiz.count', { n: i + 1, total: this.list.length }) : t('quiz.title');
+  }
+
+  /** An answered quiz above the open one: verdict and prompt; the answer and explanation fold out. */
+  private folded(q: Quiz, i: number): HTMLElement {
+    const { t } = this.h;
+    const o = this.outcomes.get(q.id);
+    const mark = o ? (o.skipped ? '·' : o.correct ? '✓' : '✗') : '✓';
+    const details = el('details', { class: 'quiz-folded', 'data-quiz': q.id },
+      el('summary', {}, el('span', { class: 'quiz-tag' }, `${mark} ${this.counter(i)} `), loc(q.prompt)));
+    details.append(el('p', { class: 'answer' }, t('quiz.answer', { a: answerText(q, this.h.stateName) })));
+    if (q.explain) details.append(el('p', { class: 'explain' }, loc(q.explain)));
+    const again = el('button', { type: 'button', class: 'retry' }, t('quiz.retry'));
+    again.addEventListener('click', () => this.tryAgain(q, i));
+    details.append(el('div', { class: 'quiz-actions' }, again));
+    return details;
+  }
+
+  private focusOpen(): void {
+    this.root.querySelector<HTMLElement>('.quiz-card.open :is(input, select, button):not(:disabled)')?.focus({ preventScroll: true });
+    this.root.querySelector('.quiz-card.open')?.scrollIntoView({ block: 'nearest' });
+  }
+
+  private card(q: Quiz, i: number): HTMLElement {
+    const { t } = this.h;
+    const form = el('form', { class: 'quiz-form quiz-card open', 'aria-labelledby': `quiz-${q.id}-prompt`, 'data-quiz': q.id, 'data-kind': q.kind });
+    form.append(el('h3', { id: `quiz-${q.id}-prompt`, class: 'quiz-prompt' }, el('span', { class: 'quiz-tag' }, `${this.counter(i)} `), loc(q.prompt)));
+    const read = this.inputs(q, form);
+    const submit = el('button', { type: 'submit', class: 'primary' }, t('quiz.submit'));
+    const skip = el('button', { type: 'button', class: 'skip-answer' }, t('quiz.skip'));
+    const status = el('p', { class: 'quiz-status', role: 'status' }, this.flashText);
+    const feedback = el('div', { class: 'quiz-feedback', 'aria-live': 'polite' });
+    form.append(el('div', { class: 'quiz-actions' }, submit, skip), status, feedback);
+
+    const finish = (o: Outcome, record: boolean): void => {
+      clear(feedback);
+      // The form folds to one line of what was given, so the question, the verdict and the
+      // explanation fit on screen together.
+      form.classList.add('answered');
+      if (o.given) feedback.append(el('p', { class: 'given' }, t('quiz.given', { a: this.givenText(q, o.given) })));
+      feedback.className = `quiz-feedback ${o.skipped ? 'shown' : o.correct ? 'ok' : 'bad'}`;
+      if (!o.skipped) feedback.append(el('p', { class: 'verdict' }, o.correct ? `✓ ${t('quiz.correct')}` : `✗ ${t('quiz.wrong')}`));
+      feedback.append(el('p', { class: 'answer' }, t('quiz.answer', { a: answerText(q, this.h.stateName) })));
+      if (q.explain) feedback.append(el('p', { class: 'explain' }, loc(q.explain)));
+      const acts = el('div', { class: 'quiz-actions' });
+      const again = el('button', { type: 'button', class: 'retry' }, t('quiz.retry'));
+      again.addEventListener('click', () => this.tryAgain(q, i));
+      acts.append(again);
+      if (typeof q.evidence === 'number') {
+        const proof = el('button', { type: 'button', class: 'proof' }, t('quiz.proof'));
+        proof.addEventListener('click', () => this.h.onProof(q.evidence as number));
+        acts.append(proof);
+      }
+      const last = i === this.list.length - 1;
+      const cont = el('button', { type: 'button', class: `primary continue${last ? '' : ' next-question'}` },
+        last ? t('quiz.continue') : t('quiz.nextQuestion', { n: i + 2, total: this.list.length }));
+      cont.addEventListener('click', () => {
+        if (!last) { this.cur = i + 1; this.flashText = ''; this.draw(); this.focusOpen(); return; }
+        this.h.onContinue();
+      });
+      acts.append(cont);
+      feedback.append(acts);
+      for (const n of form.querySelectorAll<HTMLInputElement | HTMLButtonElement | HTMLSelectElement>('input, select, .order button')) n.disabled = true;
+      submit.disabled = true;
+      skip.disabled = true;
+      status.textContent = '';
+      this.flashText = '';
+      if (record) {
+        this.outcomes.set(q.id, o);
+        this.retrying.delete(q.id);
+        this.h.onAnswer(q, o.correct);
+        // The question stays in view above its answer; the next action gets the focus.
+        cont.focus({ preventScroll: true });
+        form.scrollIntoView({ block: 'nearest' });
+      }
+    };
+    form.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      const g = read();
+      if (!g) { status.textContent = t('quiz.empty'); return; }
+      finish({ given: g, skipped: false, correct: isCorrect(q, g) }, true);
+    });
+    skip.addEventListener('click', () => finish({ skipped: true, correct: false }, true));
+    const known = this.outcomes.get(q.id);
+    if (known) finish(known, false);
+    else if (!this.retrying.has(q.id) && this.answeredBefore(q.id)) finish({ skipped: true, correct: false }, false);
+    return form;
+  }
+
+  private givenText(q: Quiz, g: Given): string {
+    if ('choice' in g) {
+      const c = q.choices?.find((x) => x.id === g.choice);
+      return c ? choiceLabel(c, this.h.stateName) : g.choice;
+    }
+    if (Array.isArray(g.value) && q.items) return g.value.map((id) => loc(q.items!.find((i) => i.id === id)?.text) || String(id)).join(' → ');
+    if (g.value && typeof g.value === 'object') {
+      const o = g.value as { flags?: string[]; seq?: number; ack?: number };
+      return `${(o.flags ?? []).join(',') || '—'} seq=${Number.isFinite(o.seq) ? o.seq : '?'} ack=${Number.isFinite(o.ack) ? o.ack : '?'}`;
+    }
+    return `${valueText(g.value, this.h.stateName)}${q.unit ? ` ${loc(q.unit)}` : ''}`;
+  }
+
+  /** The answer widgets for `q`; returns a reader of what the learner gave (undefined: nothing yet). */
+  private inputs(q: Quiz, form: HTMLFormElement): () => Given | undefined {
+    const { t } = this.h;
+    if (q.kind === 'order' && q.items) {
       const ol = el('ol', { class: 'order' });
       const items = [...q.items];
       const draw = (focusIndex?: number, which?: 0 | 1): void => {
@@ -97,19 +253,21 @@ export class QuizView {
       };
       draw();
       form.append(ol);
-      read = () => ({ value: items.map((c) => c.id) });
-    } else if (q.choices && q.choices.length > 0) {
+      return () => ({ value: items.map((c) => c.id) });
+    }
+    if (q.choices && q.choices.length > 0) {
       const fs = el('fieldset', { class: 'choices' }, el('legend', { class: 'sr-only' }, loc(q.prompt)));
       q.choices.forEach((c, i) => {
         const id = `q-${q.id}-${i}`;
         fs.append(el('div', { class: 'choice' }, el('input', { type: 'radio', name: `q-${q.id}`, id, value: c.id }), el('label', { for: id }, choiceLabel(c, this.h.stateName))));
       });
       form.append(fs);
-      read = () => {
+      return () => {
         const v = form.querySelector<HTMLInputElement>('input[type=radio]:checked')?.value;
         return v === undefined ? undefined : { choice: v };
       };
-    } else if (kind === 'predict_segment') {
+    }
+    if (q.kind === 'predict_segment') {
       const fs = el('fieldset', { class: 'seg-guess' }, el('legend', {}, t('quiz.flags')));
       for (const f of FLAGS) {
         const id = `q-${q.id}-${f}`;
@@ -118,59 +276,22 @@ export class QuizView {
       const seq = el('input', { type: 'number', inputmode: 'numeric', id: `q-${q.id}-seq`, name: 'seq' });
       const ack = el('input', { type: 'number', inputmode: 'numeric', id: `q-${q.id}-ack`, name: 'ack' });
       form.append(fs, el('div', { class: 'num-row' }, el('label', { for: seq.id }, t('quiz.seq')), seq, el('label', { for: ack.id }, t('quiz.ack')), ack));
-      read = () => ({
+      return () => ({
         value: {
           flags: [...fs.querySelectorAll<HTMLInputElement>('input:checked')].map((x) => x.value),
           seq: seq.value === '' ? NaN : Number(seq.value), ack: ack.value === '' ? NaN : Number(ack.value),
         },
       });
-    } else if (kind === 'predict_state') {
+    }
+    if (q.kind === 'predict_state') {
       const id = `q-${q.id}-state`;
       const sel = el('select', { id }, el('option', { value: '' }, '—'), ...STATES.map((s) => el('option', { value: s }, this.h.stateName(s))));
       form.append(el('label', { for: id }, t('quiz.state')), sel);
-      read = () => (sel.value ? { value: sel.value } : undefined);
-    } else {
-      const id = `q-${q.id}-num`;
-      const inp = el('input', { type: 'number', id, inputmode: 'decimal', autocomplete: 'off', step: 'any' });
-      form.append(el('div', { class: 'num-row' }, el('label', { for: id }, t('quiz.number')), inp, q.unit ? el('span', {}, loc(q.unit)) : undefined));
-      read = () => (inp.value === '' ? undefined : { value: Number(inp.value) });
+      return () => (sel.value ? { value: sel.value } : undefined);
     }
-    const submit = el('button', { type: 'submit', class: 'primary' }, t('quiz.submit'));
-    const skip = el('button', { type: 'button' }, t('quiz.skip'));
-    const status = el('p', { class: 'quiz-status', role: 'status' });
-    const feedback = el('div', { class: 'quiz-feedback', 'aria-live': 'polite' });
-    form.append(el('div', { class: 'quiz-actions' }, submit, skip), status, feedback);
-    const finish = (given: Given | undefined, skipped: boolean, record: boolean): void => {
-      const ok = !skipped && isCorrect(q, given);
-      clear(feedback);
-      feedback.className = `quiz-feedback ${skipped ? 'shown' : ok ? 'ok' : 'bad'}`;
-      if (!skipped) feedback.append(el('p', { class: 'verdict' }, ok ? `✓ ${t('quiz.correct')}` : `✗ ${t('quiz.wrong')}`));
-      feedback.append(el('p', { class: 'answer' }, t('quiz.answer', { a: answerText(q, this.h.stateName) })));
-      if (q.explain) feedback.append(el('p', { class: 'explain' }, loc(q.explain)));
-      const acts = el('div', { class: 'quiz-actions' });
-      if (typeof q.evidence === 'number') {
-        const proof = el('button', { type: 'button', class: 'proof' }, t('quiz.proof'));
-        proof.addEventListener('click', () => this.h.onProof(q.evidence as number));
-        acts.append(proof);
-      }
-      const cont = el('button', { type: 'button', class: 'primary continue' }, t('quiz.continue'));
-      cont.addEventListener('click', () => this.h.onContinue());
-      acts.append(cont);
-      feedback.append(acts);
-      for (const n of form.querySelectorAll<HTMLInputElement | HTMLButtonElement | HTMLSelectElement>('input, select, .order button')) n.disabled = true;
-      submit.disabled = true;
-      skip.disabled = true;
-      this.done = true;
-      if (record) { this.h.onAnswer(q, ok); cont.focus(); }
-    };
-    form.addEventListener('submit', (ev) => {
-      ev.preventDefault();
-      const g = read();
-      if (!g) { status.textContent = t('quiz.empty'); return; }
-      finish(g, false, true);
-    });
-    skip.addEventListener('click', () => finish(undefined, true, true));
-    this.root.append(form);
-    if (answered) finish(undefined, true, false);
+    const id = `q-${q.id}-num`;
+    const inp = el('input', { type: 'number', id, inputmode: 'decimal', autocomplete: 'off', step: 'any' });
+    form.append(el('div', { class: 'num-row' }, el('label', { for: id }, t('quiz.number')), inp, q.unit ? el('span', {}, loc(q.unit)) : undefined));
+    return () => (inp.value === '' ? undefined : { value: Number(inp.value) });
   }
 }
