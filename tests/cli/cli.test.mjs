@@ -4,7 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -36,6 +37,7 @@ function schemas() {
         validators = {
             scenario: ajv.compile(readJson('core/schema/scenario.schema.json')),
             trace: ajv.compile(readJson('core/schema/trace.schema.json')),
+            lesson: ajv.compile(readJson('lessons/schema.json')),
         };
     }
     return validators;
@@ -223,3 +225,52 @@ for (const file of lessonFiles) {
         runJson(file);
     });
 }
+
+for (const file of lessonFiles) {
+    test(`lesson matches lessons/schema.json: ${file}`, () => {
+        const { lesson } = schemas();
+        assert.ok(lesson(readJson(file)), `${file}:\n${describeErrors(lesson.errors)}`);
+    });
+}
+
+test('tcplab lesson prints each step narration at its place in the ladder, and each quiz with its computed answer', () => {
+    const r = tcplab('lesson', '--lang', 'both', 'lessons/handshake-close.json');
+    assert.equal(r.status, 0, r.stderr);
+    const lesson = readJson('lessons/handshake-close.json');
+    const steps = r.stdout.split('\n').filter((l) => /^ {2}== step \d+\/\d+/.test(l));
+    assert.equal(steps.length, lesson.steps.length);
+    const quizzes = r.stdout.split('\n').filter((l) => l.includes('?? quiz "'));
+    assert.equal(quizzes.length, lesson.quizzes.length);
+    // Each quiz is printed before the step it stops, with the engine's answer.
+    const resolved = JSON.parse(tcplab('lesson', '--json', 'lessons/handshake-close.json').stdout);
+    for (const q of resolved.quizzes) {
+        const at = r.stdout.indexOf(`?? quiz "${q.id}"`);
+        const stepAt = r.stdout.indexOf(`== step ${q.step + 1}/`);
+        assert.ok(at >= 0 && at < stepAt, `quiz ${q.id} comes before step ${q.step + 1}`);
+        if (q.answer.value !== undefined && typeof q.answer.value !== 'object')
+            assert.ok(r.stdout.slice(at, stepAt).includes(`answer: ${q.answer.value}`), `quiz ${q.id}'s answer is printed`);
+    }
+    assert.ok(r.stdout.includes(lesson.steps[0].text.en.slice(0, 20)));
+    assert.ok(r.stdout.includes(lesson.steps[0].text['zh-CN'].slice(0, 10)));
+});
+
+test('tcplab lesson --check resolves and lints every lesson; a bad lesson is named with its field', () => {
+    const all = tcplab('lesson', '--check', ...lessonFiles);
+    assert.equal(all.status, 0, all.stderr);
+    assert.equal(all.stdout.trim().split('\n').length, lessonFiles.length);
+    const bad = JSON.parse(readFileSync(join(repoRoot, 'lessons/handshake-close.json'), 'utf8'));
+    bad.steps[0].text.en = 'It takes 100 ms.';
+    const dir = mkdtempSync(join(tmpdir(), 'tcplab-lesson-'));
+    const file = join(dir, 'handshake-close.json');
+    writeFileSync(file, JSON.stringify(bad));
+    const r = tcplab('lesson', '--check', file);
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /handshake-close\.json: \/steps\/0\/text\/en: the number "100" is written into the text/);
+    bad.quizzes[0].before = bad.steps[0].id;
+    writeFileSync(file, JSON.stringify(bad));
+    const r2 = tcplab('lesson', '--check', file);
+    assert.equal(r2.status, 2);
+    assert.match(r2.stderr, /\/quizzes\/0\/before: expected a step after the first one/);
+    assert.equal(tcplab('lesson', '--lang', 'fr', 'lessons/handshake-close.json').status, 2);
+    assert.equal(tcplab('lesson', '--seed', '12abc', 'lessons/handshake-close.json').status, 2);
+});

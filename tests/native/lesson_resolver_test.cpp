@@ -647,3 +647,145 @@ TEST_CASE("resolve: the same lesson and options give the same bytes", "[lesson][
     CHECK(a == b);
     CHECK(a == tcplab::resolve_lesson(l, "lessons/handshake-close.json", json::object()).dump());
 }
+
+// ---- a quiz never shows its answer; claims in texts are checked (docs/LESSONS.md) ----------
+
+TEST_CASE("quiz: cannot stop the playback before the first step", "[lesson][errors][quiz]") {
+    json l = small_lesson();
+    l["quizzes"][0]["before"] = "syn";
+    CHECK_THAT(error_of(l), Catch::StartsWith("tiny.json: /quizzes/0/before: expected a step "
+                                              "after the first one"));
+    l["quizzes"][0]["before"] = 0;
+    CHECK_THAT(error_of(l), Catch::StartsWith("tiny.json: /quizzes/0/before:"));
+}
+
+TEST_CASE("quiz: an answer whose evidence is already on screen is refused",
+          "[lesson][errors][quiz]") {
+    json l = small_lesson();
+    // Asked before "synack", while the client's SYN (event 5) is already drawn.
+    l["quizzes"][0] = {{"id", "syn-seq"},
+                       {"kind", "number"},
+                       {"before", "synack"},
+                       {"prompt", text("SYN 的序号？", "The SYN's sequence number?")},
+                       {"answer",
+                        {{"fact", "seg"},
+                         {"scope", "all"},
+                         {"match", {{"kind", "send"}, {"flags", "SYN"}}},
+                         {"field", "seq"}}},
+                       {"explain", text("{{answer}}", "{{answer}}")}};
+    CHECK_THAT(error_of(l), Catch::StartsWith("tiny.json: /quizzes/0: expected the answer to "
+                                              "happen after the quiz") &&
+                                Catch::Contains("event 5 (send client SYN)") &&
+                                Catch::Contains("before step \"synack\""));
+    // The same question about the SYN,ACK, which the next step shows, is fine.
+    l["quizzes"][0]["answer"]["match"]["flags"] = "SYN,ACK";
+    CHECK(error_of(l) == "");
+}
+
+TEST_CASE("quiz: narration on screen, the prompt or an earlier quiz must not name the answer",
+          "[lesson][errors][quiz]") {
+    json l = small_lesson();
+    l["steps"][0]["text"]["en"] = "The client sends a SYN; the server will be SYN_RECEIVED.";
+    CHECK_THAT(error_of(l), Catch::StartsWith("tiny.json: /steps/0/text/en: expected a text "
+                                              "that does not name the answer of quiz \"q1\" "
+                                              "(SYN_RECEIVED)"));
+    // The step the quiz stops before is not on screen yet: it may say it.
+    l = small_lesson();
+    l["steps"][1]["text"]["en"] = "The server is SYN_RECEIVED.";
+    CHECK(error_of(l) == "");
+    // A word that merely contains the answer is not the answer.
+    l["steps"][0]["title"] = text("SYN_RECEIVED_X", "not SYN_RECEIVEDs");
+    CHECK(error_of(l) == "");
+    // A question asked just before, at the same moment, is still on screen.
+    l = small_lesson();
+    json earlier = {
+        {"id", "q0"},
+        {"kind", "choice"},
+        {"before", "synack"},
+        {"answer_kind", "concept"},
+        {"correct", "a"},
+        {"prompt", text("为什么？", "Why?")},
+        {"choices",
+         {{{"id", "a"}, {"text", text("甲", "A")}}, {{"id", "b"}, {"text", text("乙", "B")}}}},
+        {"explain", text("服务器会进入 SYN_RECEIVED。", "It will be SYN_RECEIVED.")}};
+    l["quizzes"].insert(l["quizzes"].begin(), earlier);
+    CHECK_THAT(error_of(l), Catch::StartsWith("tiny.json: /quizzes/0/explain/zh-CN:") &&
+                                Catch::Contains("quiz \"q1\""));
+    // Numbers: the prompt of a number quiz must not contain the answer.
+    l = small_lesson();
+    l["quizzes"][0] = {
+        {"id", "sends"},
+        {"kind", "number"},
+        {"before", "rest"},
+        {"prompt", text("还要发几个报文（提示：8）？", "How many more segments (8)?")},
+        {"answer", {{"fact", "count"}, {"match", {{"kind", "send"}}}}},
+        {"explain", text("{{answer}} 个。", "{{answer}}.")}};
+    CHECK_THAT(error_of(l),
+               Catch::StartsWith("tiny.json: /quizzes/0/prompt/zh-CN:") && Catch::Contains("(8)"));
+    l["quizzes"][0]["prompt"] = text("还要发几个报文？", "How many more segments?");
+    CHECK(error_of(l) == "");
+}
+
+TEST_CASE("checks: a step's claims are facts of the trace", "[lesson][checks]") {
+    json l = small_lesson();
+    l["steps"][2]["checks"] = {
+        {{"about", "eight more segments"},
+         {"fact", "count"},
+         {"match", {{"kind", "send"}}},
+         {"equals", 8}},
+        {{"about", "one of them is lost"},
+         {"fact", "count"},
+         {"match", {{"kind", "drop"}}},
+         {"at_least", 1},
+         {"at_most", 1}},
+        {{"fact", "errno"}, {"match", {{"call", "recv"}}}, {"equals", "ECONNRESET"}}};
+    CHECK(error_of(l) == "");
+    l["steps"][2]["checks"][0]["equals"] = 4;
+    CHECK(error_of(l) ==
+          "tiny.json: /steps/2/checks/0: the claim \"eight more segments\" "
+          "expects 4, but the trace gives 8 (event 33)");
+    l["steps"][2]["checks"][0]["equals"] = 8;
+    l["steps"][2]["checks"][1]["at_least"] = 2;
+    CHECK_THAT(error_of(l), Catch::StartsWith("tiny.json: /steps/2/checks/1: the claim \"one of "
+                                              "them is lost\" expects from 2 to 1"));
+    l["steps"][2]["checks"][1] = {{"fact", "count"}, {"match", {{"kind", "drop"}}}};
+    CHECK_THAT(error_of(l), Catch::StartsWith("tiny.json: /steps/2/checks/1: expected \"equals\""));
+    // The scope is the step: the first step has no drop.
+    l = small_lesson();
+    l["steps"][0]["checks"] = {{{"fact", "exists"},
+                                {"match", {{"kind", "drop"}}},
+                                {"until", {{"kind", "send"}}},
+                                {"equals", true}}};
+    CHECK_THAT(error_of(l), Catch::StartsWith("tiny.json: /steps/0/checks/0: the text expects "
+                                              "true, but the trace gives false"));
+}
+
+TEST_CASE("constants: real-world numbers with their source, quoted as {{name}}",
+          "[lesson][params]") {
+    json l = small_lesson();
+    l["constants"] = {{"linux_tw_s", {{"value", 60}, {"source", "Linux TCP_TIMEWAIT_LEN"}}}};
+    l["steps"][2]["text"]["en"] = "Linux waits {{linux_tw_s}} s.";
+    ordered_json r = tcplab::lesson::resolve_lesson_with(l, "tiny.json", json::object(),
+                                                         fixed(handshake_trace()));
+    CHECK(r["steps"][2]["text"]["en"] == "Linux waits 60 s.");
+    l["constants"]["linux_tw_s"].erase("source");
+    CHECK_THAT(error_of(l), Catch::StartsWith("tiny.json: /constants/linux_tw_s/source:"));
+    l["constants"] = {{"answer_x", {{"value", "x"}, {"source", "s"}, {"unit", "s"}}}};
+    CHECK_THAT(error_of(l), Catch::StartsWith("tiny.json: /constants/answer_x/unit: unexpected"));
+}
+
+TEST_CASE("lint: no number is written into a text", "[lesson][lint]") {
+    json l = small_lesson();
+    CHECK(tcplab::lesson::lint_lesson(l, "tiny.json").empty());
+    l["steps"][0]["text"] = text("RFC 9293 §3.10.7.4：FIN_WAIT_2、IPv4、2MSL、{{x}} 毫秒",
+                                 "RFC 9293 §3.10.7.4, RFC793, FIN_WAIT_2, IPv4, 2MSL, {{x}} ms");
+    l["scenario"]["title"] = "100 ms";  // not a text: scenarios are data
+    CHECK(tcplab::lesson::lint_lesson(l, "tiny.json").empty());
+    l["steps"][1]["text"] = text("等 100 毫秒", "wait 100 ms, then 1.5 s, 60s");
+    const auto found = tcplab::lesson::lint_lesson(l, "tiny.json");
+    REQUIRE(found.size() == 4);
+    CHECK_THAT(found[0], Catch::StartsWith("tiny.json: /steps/1/text/en: the number \"100\""));
+    CHECK_THAT(found[1], Catch::Contains("\"1.5\""));
+    CHECK_THAT(found[2], Catch::Contains("\"60\""));
+    CHECK_THAT(found[3], Catch::StartsWith("tiny.json: /steps/1/text/zh-CN: the number \"100\""));
+}
