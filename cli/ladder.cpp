@@ -98,7 +98,10 @@ public:
              ++i)
             row[static_cast<std::size_t>(start) + i] = text[i];
     }
-    void arrow(std::string& row, std::size_t from, std::size_t to, const std::string& label,
+    // Draws the arrow with its label on it; returns false (and draws no label) when the label
+    // does not fit between the lifelines, so the caller can print it in the margin instead of
+    // cutting it short ("len=156" must never read "len=1").
+    bool arrow(std::string& row, std::size_t from, std::size_t to, const std::string& label,
                bool lost) const {
         const bool right = to > from;
         int a = center(std::min(from, to)) + 1, b = center(std::max(from, to)) - 1;
@@ -115,14 +118,14 @@ public:
             row[static_cast<std::size_t>(right ? b : a)] = 'X';
         else
             row[static_cast<std::size_t>(right ? b : a)] = right ? '>' : '<';
-        std::string text = " " + label + " ";
+        const std::string text = " " + label + " ";
         const int span = b - a + 1;
-        if (static_cast<int>(text.size()) > span - 4)
-            text = text.substr(0, static_cast<std::size_t>(std::max(0, span - 4)));
+        if (static_cast<int>(text.size()) > span - 4) return false;
         int start = a + (span - static_cast<int>(text.size())) / 2;
         if (lost) start = right ? a + 1 : b - static_cast<int>(text.size());
         for (std::size_t i = 0; i < text.size(); ++i)
             row[static_cast<std::size_t>(start) + i] = text[i];
+        return true;
     }
 
 private:
@@ -198,8 +201,10 @@ void print_ladder(const ordered_json& trace, std::ostream& out, const LadderOpti
             }
             const std::size_t to = cv.index(it->second);
             const bool dropped = lost.count(seg["id"].get<long long>()) > 0;
-            cv.arrow(row, from, to, segment_label(ev, opt.absolute), dropped);
-            emit(t, row, dropped ? "lost" : "");
+            const std::string label = segment_label(ev, opt.absolute);
+            std::string margin = cv.arrow(row, from, to, label, dropped) ? "" : label;
+            if (dropped) margin += margin.empty() ? "lost" : " (lost)";
+            emit(t, row, margin);
         } else if (kind == "state") {
             cv.put_center(row, cv.index(host), ev["to"].get<std::string>());
             std::string margin;

@@ -274,3 +274,12 @@ test('tcplab lesson --check resolves and lints every lesson; a bad lesson is nam
     assert.equal(tcplab('lesson', '--lang', 'fr', 'lessons/handshake-close.json').status, 2);
     assert.equal(tcplab('lesson', '--seed', '12abc', 'lessons/handshake-close.json').status, 2);
 });
+
+test('the ASCII ladder never cuts a segment label short: every payload length is printed whole', () => {
+    for (const file of lessonFiles) {
+        const trace = JSON.parse(tcplab('run', '--json', file).stdout);
+        const ladder = tcplab('run', file).stdout;
+        const lens = new Set(trace.events.filter((e) => e.kind === 'send' && e.seg.len > 0).map((e) => e.seg.len));
+        for (const n of lens) assert.match(ladder, new RegExp(`len=${n}(?![0-9])`), `${file}: len=${n} is missing from the ladder`);
+    }
+});
