@@ -505,20 +505,22 @@ TEST_CASE("resolve: order quizzes list item ids in trace order", "[lesson][resol
     l["quizzes"].push_back(
         {{"id", "q2"},
          {"kind", "order"},
-         {"before", "syn"},
+         {"before", "synack"},
          {"prompt", text("排序", "Order them")},
          {"items",
           {{{"id", "fin"}, {"text", text("FIN", "FIN")}, {"match", {{"has_flags", "FIN"}}}},
-           {{"id", "syn"}, {"text", text("SYN", "SYN")}, {"match", {{"flags", "SYN"}}}},
+           {{"id", "synack"},
+            {"text", text("SYN,ACK", "SYN,ACK")},
+            {"match", {{"flags", "SYN,ACK"}}}},
            {{"id", "est"},
             {"text", text("建立", "Established")},
             {"match", {{"to", "ESTABLISHED"}}}}}},
          {"explain", text("{{answer}}", "{{answer}}")}});
     ordered_json r = tcplab::lesson::resolve_lesson_with(l, "tiny.json", json::object(),
                                                          fixed(handshake_trace()));
-    CHECK(r["quizzes"][1]["answer"]["value"] == ordered_json({"syn", "est", "fin"}));
-    CHECK(r["quizzes"][1]["explain"]["en"] == "syn, est, fin");
-    l["quizzes"][1]["items"][2]["match"] = {{"flags", "SYN"}};
+    CHECK(r["quizzes"][1]["answer"]["value"] == ordered_json({"synack", "est", "fin"}));
+    CHECK(r["quizzes"][1]["explain"]["en"] == "synack, est, fin");
+    l["quizzes"][1]["items"][2]["match"] = {{"flags", "SYN,ACK"}};
     CHECK_THAT(error_of(l), Catch::StartsWith("tiny.json: /quizzes/1/items/2/match: expected a "
                                               "different event"));
 }
@@ -605,9 +607,13 @@ json read_lesson(const std::string& name) {
 }  // namespace
 
 TEST_CASE("lesson handshake-close: resolves on a model of its trace", "[lesson][resolve]") {
+    // The model is a simplified trace (no queue or bind events, an ACK at once): the lesson's
+    // checks are claims about the engine's own trace and are tested there (lesson_files_test).
+    json lesson = read_lesson("handshake-close.json");
+    for (auto& s : lesson["steps"]) s.erase("checks");
+    for (auto& q : lesson["quizzes"]) q.erase("checks");
     ordered_json r = tcplab::lesson::resolve_lesson_with(
-        read_lesson("handshake-close.json"), "lessons/handshake-close.json", json::object(),
-        fixed(handshake_close_model()));
+        lesson, "lessons/handshake-close.json", json::object(), fixed(handshake_close_model()));
     std::map<std::string, ordered_json> quiz;
     for (const auto& q : r["quizzes"]) quiz[q["id"].get<std::string>()] = q;
     CHECK(quiz["synack-numbers"]["answer"]["value"] ==
