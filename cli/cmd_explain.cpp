@@ -1,5 +1,6 @@
-// `tcplab explain CAPTURE [--json | --segments | --summary] [--lang en|zh-CN] [--conn N]`
-// Reads a real capture (pcap/pcapng) and explains every TCP connection in it.
+// `tcplab explain CAPTURE [--json | --segments | --summary] [--lang en|zh-CN] [--conn N]
+//  [--interface N|NAME|all]` Reads a real capture (pcap/pcapng) and explains every TCP connection
+// in it, at one capture point when the file has several interfaces.
 #include "commands.hpp"
 #include "tcplab/capture.hpp"
 #include "tcplab/explain.hpp"
@@ -20,18 +21,58 @@ namespace {
 
 const char* kExplainUsage =
     "usage: tcplab explain CAPTURE [--json | --segments | --summary] [--lang en|zh-CN] [--conn N]\n"
+    "                      [--interface N|NAME|all] [--tcp-rfc1337]\n"
     "  CAPTURE     a pcap or pcapng file (Ethernet, Linux cooked SLL/SLL2, raw IP, loopback)\n"
     "  --json      print the explanation as a trace (the player's format) instead of text\n"
     "  --segments  print what the reader found: connections and TCP segments (JSON)\n"
     "  --summary   print only connections, final states and note counts (fast on huge files)\n"
     "  --lang      language of the text: en (default) or zh-CN\n"
     "  --conn N    only connection N (1-based, in order of appearance)\n"
+    "  --interface N|NAME|all\n"
+    "              a file with several interfaces (capture points) is explained at one of\n"
+    "              them: by default the first (or all together when they never saw the same\n"
+    "              segment); N = interface id as Wireshark numbers them (0, 1, ...), NAME = its\n"
+    "              if_name, all = every interface together (segments seen twice look re-sent)\n"
     "  --tcp-rfc1337  the hosts ignore RST in TIME_WAIT (sysctl net.ipv4.tcp_rfc1337=1)\n";
 
 std::string ms(int64_t us) {
     char b[32];
     std::snprintf(b, sizeof b, "%10.3f", double(us) / 1000.0);
     return b;
+}
+
+// "0 \"client\" (the interface of host client (10.0.0.1))"
+std::string interface_label(const nlohmann::ordered_json& f) {
+    std::string s = std::to_string(f["id"].get<uint64_t>());
+    if (f.contains("name")) s += " \"" + f["name"].get<std::string>() + "\"";
+    if (f.contains("description")) s += " (" + f["description"].get<std::string>() + ")";
+    return s;
+}
+
+// Which interfaces were read, when the file has more than one.
+void print_interface(const nlohmann::ordered_json& cap, bool zh) {
+    const auto& ifs = cap["interfaces"];
+    if (ifs.size() < 2) return;
+    const auto& sel = cap["interface"];
+    const std::string how = sel["how"];
+    std::string read;
+    for (const auto& id : sel["ids"])
+        read += (read.empty() ? "" : (zh ? "、" : ", ")) + interface_label(ifs[id.get<size_t>()]);
+    std::cout << (zh ? "抓包点：" : "capture point: ") << read;
+    if (how == "together")
+        std::cout << (zh ? "，合在一起读（它们从未看到同一个报文段）"
+                         : ", read together (they never saw the same segment)");
+    else if (how == "all")
+        std::cout << (zh ? "，按要求合在一起读" : ", read together as asked");
+    else if (how == "first")
+        std::cout << (zh ? "，文件中的第一个（几个接口看到了同样的报文段）"
+                         : ", the first in the file (its interfaces saw the same segments)");
+    std::cout << (zh ? "；文件中的接口：" : "; the file's interfaces: ");
+    for (size_t i = 0; i < ifs.size(); ++i)
+        std::cout << (i ? (zh ? "、" : ", ") : "") << interface_label(ifs[i]) << ": "
+                  << ifs[i]["tcp_packets"] << (zh ? " 个 TCP 报文段" : " TCP segments");
+    std::cout << (zh ? "（用 --interface N|名称|all 选择）\n"
+                     : " (--interface N|NAME|all picks another)\n");
 }
 
 void print_text(const nlohmann::ordered_json& tr, const std::string& lang, bool summary) {
@@ -41,6 +82,7 @@ void print_text(const nlohmann::ordered_json& tr, const std::string& lang, bool 
               << cap["packets"] << (zh ? " 个包，" : " packets, ") << cap["tcp_packets"]
               << (zh ? " 个 TCP 报文段，" : " TCP segments, ") << cap["connections"].size()
               << (zh ? " 个连接\n" : " connections\n");
+    print_interface(cap, zh);
     if (!summary) {
         for (const auto& e : tr["events"]) {
             const std::string kind = e["kind"];
@@ -97,7 +139,7 @@ void print_text(const nlohmann::ordered_json& tr, const std::string& lang, bool 
 }  // namespace
 
 int cmd_explain(int argc, char** argv) {
-    std::string in, lang = "en", mode = "text";
+    std::string in, lang = "en", mode = "text", interface;
     long conn = -1;
     bool rfc1337 = false;
     for (int i = 1; i < argc; ++i) {
@@ -114,6 +156,12 @@ int cmd_explain(int argc, char** argv) {
             lang = argv[++i];
             if (lang != "en" && lang != "zh-CN") {
                 std::cerr << "tcplab explain: --lang: expected en or zh-CN\n";
+                return 2;
+            }
+        } else if (a == "--interface" && i + 1 < argc) {
+            interface = argv[++i];
+            if (interface.empty()) {
+                std::cerr << "tcplab explain: --interface: expected an interface id, name or all\n";
                 return 2;
             }
         } else if (a == "--conn" && i + 1 < argc) {
@@ -153,6 +201,7 @@ int cmd_explain(int argc, char** argv) {
         opt.file = in;
         opt.connection = conn;
         opt.tcp_rfc1337 = rfc1337;
+        opt.interface = interface;
         opt.events = mode != "summary";
         auto tr = tcplab::explain_capture(cap, opt);
         if (mode == "json")

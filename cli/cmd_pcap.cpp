@@ -1,8 +1,8 @@
 // `tcplab pcap FILE.json [-o OUT] [--format pcapng|pcap] [--lang en|zh-CN] [--at
-// HOST[,HOST...]|all]` Writes a trace, a scenario or a lesson (run through the engine first) as a
-// capture file.
+// HOST[,HOST...]|all] [--no-remarks]` Writes a trace, a scenario or a lesson (run through the
+// engine first) as a capture file: tcplab::export_capture, the same export as the browser's
+// "Download capture", so both give the same bytes for the same lesson and options.
 #include "commands.hpp"
-#include "tcplab/lesson.hpp"
 #include "tcplab/pcap.hpp"
 #include "tcplab/run.hpp"
 
@@ -26,7 +26,11 @@ const char* kPcapUsage =
     "  --format      pcapng (default; comments, several capture points) or pcap\n"
     "  --lang        language of the comments (lesson narration, remarks): en (default) or zh-CN\n"
     "  --at          capture point: the interface of these hosts (default: the client, the host\n"
-    "                that sent the first SYN); 'all' = every host, one pcapng interface each\n";
+    "                that sent the first SYN); 'all' = every host, one pcapng interface each\n"
+    "                (Wireshark then shows each segment once per interface)\n"
+    "  --no-remarks  no comments on dropped and discarded segments\n"
+    "  Timestamps start at 2022-08-01 00:00:00 UTC plus the virtual clock (a capture explained\n"
+    "  from a real file keeps its own start), so the same input gives the same bytes.\n";
 
 std::vector<std::string> split(const std::string& s) {
     std::vector<std::string> v;
@@ -114,29 +118,7 @@ int cmd_pcap(int argc, char** argv) {
             std::cerr << in << ": byte " << e.byte << ": invalid JSON\n";
             return 2;
         }
-        nlohmann::json trace;
-        if (doc.is_object() && doc.contains("events") && doc.contains("tcplab")) {
-            trace = doc;  // already a trace
-        } else if (doc.is_object() && doc.contains("steps") && doc.contains("scenario")) {
-            // A lesson: resolve it, and put each step's narration on the step's first packet.
-            auto resolved = tcplab::resolve_lesson(doc, in, nlohmann::json::object());
-            trace = resolved["trace"];
-            for (const auto& s : resolved["steps"]) {
-                std::string t;
-                const auto& tx = s["text"];
-                if (tx.is_string())
-                    t = tx.get<std::string>();
-                else if (tx.is_object() && tx.contains(opt.lang) && tx[opt.lang].is_string())
-                    t = tx[opt.lang].get<std::string>();
-                if (s.contains("title") && s["title"].is_object() && s["title"].contains(opt.lang))
-                    t = s["title"][opt.lang].get<std::string>() + ": " + t;
-                if (!t.empty() && s.contains("first"))
-                    opt.step_comments.push_back({s["first"].get<size_t>(), t});
-            }
-        } else {
-            trace = tcplab::run_scenario(doc, in);
-        }
-        auto bytes = tcplab::write_capture(trace, opt);
+        auto bytes = tcplab::export_capture(doc, opt);
         if (out.empty()) {
             out = in;
             if (auto dot = out.rfind(".json"); dot != std::string::npos && dot + 5 == out.size())

@@ -37,9 +37,17 @@ nlohmann::json parse_options(const std::string& text, const std::string& what) {
     }
 }
 
+nlohmann::json parse_doc(const std::string& text, const std::string& file) {
+    try {
+        return nlohmann::json::parse(text);
+    } catch (const nlohmann::json::parse_error& e) {
+        throw tcplab::InputError(file + ": byte " + std::to_string(e.byte) + ": invalid JSON");
+    }
+}
+
 // explainCapture(bytes, '{"file": "x.pcap", "connection": 2, "events": true, "tcp_rfc1337":
-// false}')
-// -> trace JSON text
+// false, "interface": "client"}') -> trace JSON text. "interface": "" (automatic), "all", an
+// interface id (number or digits) or an if_name, as `tcplab explain --interface`.
 std::string explain_capture(const val& array, const std::string& options_json) {
     return tcplab::wasm::js_errors([&] {
         auto o = parse_options(options_json, "options");
@@ -48,6 +56,15 @@ std::string explain_capture(const val& array, const std::string& options_json) {
         opt.events = o.value("events", true);
         opt.connection = o.value("connection", -1L);
         opt.tcp_rfc1337 = o.value("tcp_rfc1337", false);
+        if (auto it = o.find("interface"); it != o.end()) {
+            if (it->is_number_unsigned())
+                opt.interface = std::to_string(it->get<uint64_t>());
+            else if (it->is_string())
+                opt.interface = it->get<std::string>();
+            else
+                throw tcplab::InputError(
+                    "options: /interface: expected an interface id, a name or \"all\"");
+        }
         auto bytes = bytes_of(array);
         return tcplab::explain_capture(bytes, opt).dump();
     });
@@ -61,36 +78,37 @@ std::string read_capture_json(const val& array, const std::string& file) {
     });
 }
 
-// writeCapture(traceJson, '{"format": "pcapng", "lang": "zh-CN", "at": ["client"],
-//               "steps": [{"first": 0, "text": "..."}], "remarks": true}') -> Uint8Array
-val write_capture(const std::string& trace_json, const std::string& options_json) {
+// writeCapture(docJson, optionsJson) -> Uint8Array: tcplab::export_capture, the export that
+// `tcplab pcap` runs, so the page's "Download capture" gives the CLI's bytes. docJson: a trace
+// or a resolved lesson ({"trace", "steps"}: step narration becomes packet comments).
+// optionsJson: "" or '{"format": "pcapng", "lang": "zh-CN", "at": ["client"] | "all",
+// "remarks": true}' (tcplab::pcap_options_from_json).
+val write_capture(const std::string& doc_json, const std::string& options_json) {
     std::vector<uint8_t> out = tcplab::wasm::js_errors([&] {
-        auto o = parse_options(options_json, "options");
-        nlohmann::json trace;
-        try {
-            trace = nlohmann::json::parse(trace_json);
-        } catch (const nlohmann::json::parse_error& e) {
-            throw tcplab::InputError("trace: byte " + std::to_string(e.byte) + ": invalid JSON");
-        }
-        tcplab::PcapOptions opt;
-        opt.format = o.value("format", std::string("pcapng")) == "pcap"
-                         ? tcplab::PcapOptions::Format::pcap
-                         : tcplab::PcapOptions::Format::pcapng;
-        opt.lang = o.value("lang", std::string("en"));
-        opt.remarks = o.value("remarks", true);
-        if (o.contains("at") && o["at"].is_array())
-            for (const auto& h : o["at"])
-                if (h.is_string()) opt.at.push_back(h.get<std::string>());
-        if (o.contains("steps") && o["steps"].is_array())
-            for (const auto& s : o["steps"])
-                if (s.is_object() && s.contains("first") && s["first"].is_number_unsigned() &&
-                    s.contains("text") && s["text"].is_string())
-                    opt.step_comments.push_back(
-                        {s["first"].get<size_t>(), s["text"].get<std::string>()});
-        return tcplab::write_capture(trace, opt);
+        auto opt =
+            tcplab::pcap_options_from_json(parse_options(options_json, "options"), "options");
+        return tcplab::export_capture(parse_doc(doc_json, opt.file), opt);
     });
     // Copy out of wasm memory: the view would be invalidated when the memory grows.
     return val(emscripten::typed_memory_view(out.size(), out.data())).call<val>("slice");
+}
+
+// captureHosts(docJson) -> '{"hosts": [{"name", "ip"}], "default": ["client"]}': the hosts a
+// capture can be taken at and the export's default capture point (tcplab::capture_hosts).
+std::string capture_hosts(const std::string& doc_json) {
+    return tcplab::wasm::js_errors([&] {
+        nlohmann::json doc = parse_doc(doc_json, "trace");
+        const nlohmann::json& trace = doc.contains("trace") ? doc["trace"] : doc;
+        nlohmann::ordered_json out = {{"hosts", nlohmann::ordered_json::array()},
+                                      {"default", tcplab::capture_hosts(trace, {})}};
+        if (trace.contains("hosts") && trace["hosts"].is_object())
+            for (auto& [name, h] : trace["hosts"].items())
+                out["hosts"].push_back(
+                    {{"name", name},
+                     {"ip",
+                      h.is_object() && h.contains("ip") && h["ip"].is_string() ? h["ip"] : ""}});
+        return out.dump();
+    });
 }
 
 std::string capture_note_catalog() {
@@ -103,5 +121,6 @@ EMSCRIPTEN_BINDINGS(tcplab_capture) {
     emscripten::function("explainCapture", &explain_capture);
     emscripten::function("readCaptureJson", &read_capture_json);
     emscripten::function("writeCapture", &write_capture);
+    emscripten::function("captureHosts", &capture_hosts);
     emscripten::function("captureNoteCatalog", &capture_note_catalog);
 }

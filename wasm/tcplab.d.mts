@@ -53,18 +53,30 @@ export interface TcplabModule {
     /**
      * Explains a real capture (pcap or pcapng bytes): replays it through the engine's observer
      * and returns a trace as JSON text, with inferred states and timers.
-     * `optionsJson`: "" or e.g. '{"file": "x.pcap", "connection": 2, "events": true}'.
+     * `optionsJson`: "" or e.g. '{"file": "x.pcap", "connection": 2, "events": true,
+     * "interface": "client"}'. A file with several interfaces (capture points) is explained at
+     * one of them: `interface` is "" (automatic: the first, or all together when they never saw
+     * the same segment), "all", an interface id (0, 1, ... as Wireshark numbers them) or a name.
+     * The trace's `capture.interface` says which were read.
      * @throws Error "<file>: byte <offset>: ..." for a malformed capture.
      */
     explainCapture(bytes: Uint8Array, optionsJson: string): string;
-    /** Reads a capture into the reader's JSON (packets and decoded TCP segments), as text. */
+    /** Reads a capture into the reader's JSON (interfaces, packets, decoded TCP segments), as text. */
     readCaptureJson(bytes: Uint8Array, file: string): string;
     /**
-     * Writes a trace (JSON text) as a capture Wireshark opens. `optionsJson`: "" or e.g.
-     * '{"format": "pcapng" | "pcap", "lang": "zh-CN", "at": ["client"],
-     *   "steps": [{"first": 0, "text": "..."}], "remarks": true}'. Returns a copy of the bytes.
+     * The capture export (the same as `tcplab pcap`): writes a trace, or a resolved lesson
+     * ({"trace", "steps"}: each step's narration becomes a packet comment), given as JSON text,
+     * as a capture Wireshark opens. `optionsJson`: "" or e.g.
+     * '{"format": "pcapng" | "pcap", "lang": "zh-CN", "at": ["client"] | "all", "remarks": true}';
+     * the default capture point is the client. Returns a copy of the bytes.
+     * @throws Error with the engine's message for a trace it cannot write or an unknown option.
      */
-    writeCapture(traceJson: string, optionsJson: string): Uint8Array;
+    writeCapture(docJson: string, optionsJson: string): Uint8Array;
+    /**
+     * The hosts a capture can be taken at, and the export's default capture point, for a trace or
+     * resolved lesson given as JSON text: '{"hosts": [{"name", "ip"}], "default": ["client"]}'.
+     */
+    captureHosts(docJson: string): string;
     /** Texts of the capture explainer's notes, {code: {"en", "zh-CN"}}, as JSON text. */
     captureNoteCatalog(): string;
 }

@@ -3,8 +3,10 @@
 #include "tcplab/capture.hpp"
 #include "tcplab/run.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
+#include <unordered_map>
 
 namespace tcplab {
 namespace {
@@ -69,6 +71,7 @@ public:
     void packet(int linktype, const uint8_t* p, uint32_t caplen, uint32_t origlen, int64_t ts_us,
                 uint32_t iface, uint64_t offset) {
         ++info_.packets;
+        if (iface < info_.interfaces.size()) ++info_.interfaces[iface].packets;
         CapturedSegment s;
         s.frame = info_.packets;
         s.offset = offset;
@@ -228,6 +231,7 @@ private:
             i += ol;
         }
         ++info_.tcp_packets;
+        if (s.iface < info_.interfaces.size()) ++info_.interfaces[s.iface].tcp_packets;
         cb_(s);
     }
 };
@@ -247,6 +251,7 @@ void read_pcap(Reader& r, CaptureInfo& info, Decoder& d) {
     uint32_t snaplen = r.u32(16);
     int linktype = int(r.u32(20) & 0x0fffffff);  // upper bits: FCS length (pcap-savefile(5))
     info.linktypes = {linktype};
+    info.interfaces = {CaptureInterface{linktype, "", "", 0, 0}};
     uint64_t off = 24;
     while (off < r.b.size()) {
         if (!r.has(off, 16)) {
@@ -269,6 +274,56 @@ void read_pcap(Reader& r, CaptureInfo& info, Decoder& d) {
                  0, off);
         off += 16 + uint64_t(caplen);
     }
+}
+
+// Strict UTF-8 (RFC 3629 §4: no overlong forms, no surrogates, nothing above U+10FFFF).
+bool valid_utf8(const uint8_t* p, size_t n) {
+    size_t i = 0;
+    while (i < n) {
+        const uint8_t c = p[i];
+        if (c < 0x80) {
+            ++i;
+            continue;
+        }
+        size_t k;
+        uint32_t cp;
+        if (c >= 0xc2 && c <= 0xdf)
+            k = 1, cp = c & 0x1fu;
+        else if ((c & 0xf0) == 0xe0)
+            k = 2, cp = c & 0x0fu;
+        else if (c >= 0xf0 && c <= 0xf4)
+            k = 3, cp = c & 0x07u;
+        else
+            return false;
+        if (n - i <= k) return false;  // the sequence runs past the end
+        for (size_t j = 1; j <= k; ++j) {
+            if ((p[i + j] & 0xc0) != 0x80) return false;
+            cp = cp << 6 | (p[i + j] & 0x3fu);
+        }
+        if ((k == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+            (k == 3 && (cp < 0x10000 || cp > 0x10ffff)))
+            return false;
+        i += k + 1;
+    }
+    return true;
+}
+
+// An option's text (if_name, if_description): UTF-8, or, when the bytes are not valid UTF-8, one
+// character per byte (Latin-1), so the JSON stays valid; trailing NULs dropped. The browser's
+// reader does the same (optionText in reader.ts).
+std::string option_text(const uint8_t* p, size_t n) {
+    while (n > 0 && p[n - 1] == 0) --n;
+    if (valid_utf8(p, n)) return std::string(reinterpret_cast<const char*>(p), n);
+    std::string s;
+    for (size_t i = 0; i < n; ++i) {
+        if (p[i] < 0x80) {
+            s += char(p[i]);
+        } else {
+            s += char(0xc0 | p[i] >> 6);
+            s += char(0x80 | (p[i] & 0x3f));
+        }
+    }
+    return s;
 }
 
 struct Iface {
@@ -348,6 +403,7 @@ void read_pcapng(Reader& r, CaptureInfo& info, Decoder& d) {
                 if (bend - body < 8) r.fail(off, "interface description block too short");
                 Iface f;
                 f.linktype = r.u16(body);
+                std::string name, description;
                 options(body + 8, [&](uint16_t code, uint64_t o, uint16_t len) {
                     if (code == 9 && len >= 1) {
                         uint8_t v = r.b[o];
@@ -355,6 +411,10 @@ void read_pcapng(Reader& r, CaptureInfo& info, Decoder& d) {
                         f.exp = v & 0x7f;
                         if ((f.pow2 && f.exp > 63) || (!f.pow2 && f.exp > 19))
                             r.fail(o, "if_tsresol out of range");
+                    } else if (code == 2) {  // if_name (UTF-8)
+                        name = option_text(r.b.data() + o, len);
+                    } else if (code == 3) {  // if_description (UTF-8)
+                        description = option_text(r.b.data() + o, len);
                     } else if (code == 14 && len == 8) {
                         f.tsoffset = int64_t(uint64_t(r.u32(o)) | uint64_t(r.u32(o + 4)) << 32);
                         if (r.swap)
@@ -363,6 +423,8 @@ void read_pcapng(Reader& r, CaptureInfo& info, Decoder& d) {
                 });
                 ifaces.push_back(f);
                 info.linktypes.push_back(f.linktype);
+                info.interfaces.push_back(
+                    {f.linktype, std::move(name), std::move(description), 0, 0});
                 break;
             }
             case 6: {  // Enhanced Packet Block
@@ -497,6 +559,20 @@ nlohmann::ordered_json options_json(const TcpOptionsSeen& opts) {
     return o;
 }
 
+nlohmann::ordered_json interfaces_json(const CaptureInfo& info) {
+    nlohmann::ordered_json list = nlohmann::ordered_json::array();
+    for (size_t i = 0; i < info.interfaces.size(); ++i) {
+        const auto& f = info.interfaces[i];
+        nlohmann::ordered_json j = {{"id", i}, {"linktype", f.linktype}};
+        if (!f.name.empty()) j["name"] = f.name;
+        if (!f.description.empty()) j["description"] = f.description;
+        j["packets"] = f.packets;
+        j["tcp_packets"] = f.tcp_packets;
+        list.push_back(std::move(j));
+    }
+    return list;
+}
+
 nlohmann::ordered_json capture_to_json(const Capture& cap) {
     using nlohmann::ordered_json;
     ordered_json j;
@@ -509,6 +585,7 @@ nlohmann::ordered_json capture_to_json(const Capture& cap) {
         if (auto it = cap.info.skipped.find(r); it != cap.info.skipped.end()) sk[r] = it->second;
     j["skipped"] = sk;
     if (cap.info.truncated_at) j["truncated_at"] = *cap.info.truncated_at;
+    j["interfaces"] = interfaces_json(cap.info);
     std::map<std::string, size_t> index;  // "a|b" canonical -> connection
     ordered_json conns = ordered_json::array(), segs = ordered_json::array();
     for (const auto& s : cap.segments) {
@@ -521,6 +598,7 @@ nlohmann::ordered_json capture_to_json(const Capture& cap) {
         c["segments"] = c["segments"].get<uint64_t>() + 1;
         ordered_json e;
         e["frame"] = s.frame;
+        e["iface"] = s.iface;
         e["t_us"] = s.ts_us;
         e["conn"] = it->second;
         e["dir"] = c["a"] == src ? "a>b" : "b>a";
@@ -535,6 +613,110 @@ nlohmann::ordered_json capture_to_json(const Capture& cap) {
     j["connections"] = conns;
     j["segments"] = segs;
     return j;
+}
+
+InterfaceSelection select_capture_interfaces(const Capture& cap, const std::string& choice,
+                                             const std::string& file) {
+    const auto& ifs = cap.info.interfaces;
+    // Capture points: interfaces sharing a non-empty if_name are one point.
+    std::vector<std::vector<uint32_t>> points;
+    std::vector<size_t> point_of(ifs.size());
+    std::map<std::string, size_t> by_name;
+    for (uint32_t i = 0; i < ifs.size(); ++i) {
+        auto it = ifs[i].name.empty() ? by_name.end() : by_name.find(ifs[i].name);
+        if (it == by_name.end()) {
+            if (!ifs[i].name.empty()) by_name[ifs[i].name] = points.size();
+            point_of[i] = points.size();
+            points.push_back({i});
+        } else {
+            point_of[i] = it->second;
+            points[it->second].push_back(i);
+        }
+    }
+    std::vector<size_t> tcp_points;
+    for (size_t p = 0; p < points.size(); ++p) {
+        uint64_t n = 0;
+        for (uint32_t i : points[p]) n += ifs[i].tcp_packets;
+        if (n) tcp_points.push_back(p);
+    }
+    InterfaceSelection sel;
+    sel.points = tcp_points.size();
+    auto all = [&] {
+        for (uint32_t i = 0; i < ifs.size(); ++i) sel.ids.push_back(i);
+    };
+    auto sorted = [](std::vector<uint32_t> v) {
+        std::sort(v.begin(), v.end());
+        return v;
+    };
+    if (choice == "all") {
+        all();
+        sel.how = "all";
+        return sel;
+    }
+    if (!choice.empty()) {
+        sel.how = "chosen";
+        if (choice.find_first_not_of("0123456789") == std::string::npos && choice.size() < 10) {
+            unsigned long id = std::stoul(choice);
+            if (id < ifs.size()) {
+                sel.ids = {uint32_t(id)};
+                return sel;
+            }
+        } else if (auto it = by_name.find(choice); it != by_name.end()) {
+            sel.ids = sorted(points[it->second]);
+            return sel;
+        }
+        std::string list;
+        for (uint32_t i = 0; i < ifs.size(); ++i)
+            list += (i ? ", " : "") + std::to_string(i) +
+                    (ifs[i].name.empty() ? "" : " \"" + ifs[i].name + "\"");
+        throw InputError(file + ": : the capture has no interface \"" + choice +
+                         "\" (its interfaces: " + (list.empty() ? "none" : list) + ")");
+    }
+    if (tcp_points.size() <= 1) {
+        if (tcp_points.empty())
+            all();
+        else
+            sel.ids = sorted(points[tcp_points[0]]);
+        sel.how = "only";
+        return sel;
+    }
+    // Did two capture points see the same segment? Everything that identifies one transmission:
+    // addresses, ports, numbers, flags, window, length and the TCP timestamps.
+    std::unordered_map<std::string, size_t> seen;
+    seen.reserve(cap.segments.size());
+    bool same = false;
+    for (const auto& s : cap.segments) {
+        std::string k;
+        k.reserve(64);
+        auto put = [&k](const void* p, size_t n) { k.append(static_cast<const char*>(p), n); };
+        put(&s.ip_version, 1);
+        put(s.src.data(), 16);
+        put(s.dst.data(), 16);
+        put(&s.sport, 2);
+        put(&s.dport, 2);
+        put(&s.seq, 4);
+        put(&s.ack, 4);
+        put(&s.flags, 1);
+        put(&s.win, 2);
+        put(&s.len, 4);
+        put(&s.opts.has_ts, 1);
+        put(&s.opts.ts_val, 4);
+        put(&s.opts.ts_ecr, 4);
+        const size_t p = s.iface < point_of.size() ? point_of[s.iface] : 0;
+        auto [it, fresh] = seen.emplace(std::move(k), p);
+        if (!fresh && it->second != p) {
+            same = true;
+            break;
+        }
+    }
+    if (same) {
+        sel.ids = sorted(points[tcp_points[0]]);
+        sel.how = "first";
+    } else {
+        all();
+        sel.how = "together";
+    }
+    return sel;
 }
 
 }  // namespace tcplab

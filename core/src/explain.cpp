@@ -106,12 +106,14 @@ Key key_of(const CapturedSegment& s, bool* forward) {
 
 class Explainer {
 public:
-    Explainer(const Capture& cap, const ExplainOptions& opt) : cap_(cap), opt_(opt) {}
+    Explainer(const Capture& cap, const ExplainOptions& opt, InterfaceSelection sel)
+        : cap_(cap), opt_(opt), sel_(std::move(sel)) {}
 
     ordered_json run() {
         name_hosts();
         estimate_paths();
         infer_losses();
+        find_answered_by_reset();
         // Every segment becomes two events on the true timeline: sent (seen time minus the
         // sender's distance to the capture point) and arrived (seen time plus the receiver's).
         struct Ev {
@@ -151,6 +153,7 @@ public:
 private:
     const Capture& cap_;
     const ExplainOptions& opt_;
+    const InterfaceSelection sel_;  // the capture point explained
     int64_t start_us_ = 0, end_us_ = 0;
     ordered_json events_ = ordered_json::array();
     ordered_json hosts_ = ordered_json::object();
@@ -165,6 +168,9 @@ private:
     // Segments that the receiver behaved as if it never got (see infer_losses).
     enum Loss : uint8_t { kNotLost = 0, kUnacked = 1, kAckIgnored = 2, kUnanswered = 3 };
     std::vector<uint8_t> lost_;
+    // Segments whose receiver's next segment on the connection is a bare RST with SEQ = their
+    // ACK: the answer of a host with no connection (RFC 9293 §3.10.7.1).
+    std::vector<bool> reset_answer_;
     struct SegState {
         Conn* conn = nullptr;
         int xi = 0;
@@ -196,34 +202,52 @@ private:
         struct H {
             int64_t syn = -1, synack = -1, ack = -1;
             std::string client;
+            // A simultaneous open (RFC 9293 §3.5, Figure 8): the other end's SYN, and the
+            // client's SYN+ACK that answers it.
+            int64_t peer_syn = -1, client_synack = -1;
         };
         std::unordered_map<Key, H, KeyHash> hs;
         for (const auto& s : cap_.segments) {
             H& h = hs[key_of(s, nullptr)];
             const std::string src = endpoint_string(s.ip_version, s.src, s.sport);
-            if ((s.flags & (kSyn | kAck | kRst)) == kSyn && h.synack < 0) {
-                h.syn = s.ts_us;
+            const uint8_t f = s.flags & (kSyn | kAck | kRst);
+            if (f == kSyn && h.synack < 0 && h.peer_syn < 0 && (h.syn < 0 || src == h.client)) {
+                h.syn = s.ts_us;  // (a re-sent SYN: the SYN+ACK answers the last one)
                 h.client = src;
-            } else if ((s.flags & (kSyn | kAck)) == (kSyn | kAck) && h.syn >= 0 && h.ack < 0 &&
+            } else if (f == kSyn && h.synack < 0 && h.peer_syn < 0) {
+                h.peer_syn = s.ts_us;
+            } else if (f == (kSyn | kAck) && h.syn >= 0 && h.ack < 0 && h.synack < 0 &&
                        src != h.client) {
                 h.synack = s.ts_us;
-            } else if (h.synack >= 0 && h.ack < 0 && src == h.client) {  // its ACK (or RST)
-                h.ack = s.ts_us;
+            } else if (f == (kSyn | kAck) && h.peer_syn >= 0 && h.client_synack < 0 &&
+                       src == h.client) {
+                h.client_synack = s.ts_us;
+            } else if (h.synack >= 0 && h.ack < 0 && src == h.client && h.peer_syn < 0) {
+                h.ack = s.ts_us;  // its ACK (or RST)
             }
         }
         for (auto& [k, h] : hs) {
             Path p;
             p.client = h.client;
             const bool loopback = k.a == k.b;  // both ends on one host: seen = sent = arrived
-            if (!loopback && h.syn >= 0 && h.synack >= h.syn && h.ack >= h.synack &&
-                h.ack - h.syn < 10'000'000) {
+            if (loopback) {
+                // distances stay 0
+            } else if (h.peer_syn >= 0) {
+                // Each SYN+ACK answers the other end's SYN: a round trip to that end.
+                if (h.synack >= h.syn && h.client_synack >= h.peer_syn &&
+                    h.synack - h.syn < 10'000'000 && h.client_synack - h.peer_syn < 10'000'000) {
+                    p.to_server = (h.synack - h.syn) / 2;
+                    p.to_client = (h.client_synack - h.peer_syn) / 2;
+                }
+            } else if (h.syn >= 0 && h.synack >= h.syn && h.ack >= h.synack &&
+                       h.ack - h.syn < 10'000'000) {
                 p.to_server = (h.synack - h.syn) / 2;
                 p.to_client = (h.ack - h.synack) / 2;
-                // Below 1 ms a "delay" is mostly kernel and application processing time, whose
-                // jitter would put an ACK before the data it acknowledges: take it as 0.
-                if (p.to_server < 1000) p.to_server = 0;
-                if (p.to_client < 1000) p.to_client = 0;
             }
+            // Below 1 ms a "delay" is mostly kernel and application processing time, whose
+            // jitter would put an ACK before the data it acknowledges: take it as 0.
+            if (p.to_server < 1000) p.to_server = 0;
+            if (p.to_client < 1000) p.to_client = 0;
             paths_[k] = p;
         }
     }
@@ -249,6 +273,7 @@ private:
         lost_.assign(cap_.segments.size(), kNotLost);
         struct Dir {
             bool seen = false, ack_known = false, ctrl_seen = false, ctrl_ignored = false;
+            bool bare_syn = false;  // sent a SYN without ACK
             uint32_t snd_nxt = 0, max_ack = 0, ctrl_seq = 0, ctrl_end = 0;
             std::unordered_map<uint32_t, size_t> by_seq;
             std::vector<size_t> pure_acks;
@@ -284,9 +309,14 @@ private:
             if (seglen > 0 && !keepalive) {
                 if (auto it = x.by_seq.find(s.seq); it != x.by_seq.end()) {
                     const auto& o = cap_.segments[it->second];
+                    // A simultaneous open: the SYN+ACK repeats the SYN's number to answer the
+                    // other end's SYN (RFC 9293 Figure 8); the SYN was not lost.
+                    const bool simultaneous =
+                        syn && ack && y.bare_syn && (o.flags & (kSyn | kAck | kRst)) == kSyn;
                     uint32_t oend =
                         o.seq + o.len + ((o.flags & kSyn) ? 1 : 0) + ((o.flags & kFin) ? 1 : 0);
-                    if (!(y.ack_known && le(oend, y.max_ack)) && lost_[it->second] == kNotLost)
+                    if (!(y.ack_known && le(oend, y.max_ack)) && lost_[it->second] == kNotLost &&
+                        !simultaneous)
                         lost_[it->second] = kUnacked;
                 }
                 x.by_seq[s.seq] = i;
@@ -311,6 +341,7 @@ private:
             if (ack && !rst && !syn && y.ctrl_seen) x.pure_acks.push_back(i);
             if (!x.seen || lt(x.snd_nxt, s.seq + seglen)) x.snd_nxt = s.seq + seglen;
             x.seen = true;
+            if (syn && !ack && !rst) x.bare_syn = true;
             if (ack && !rst && (!x.ack_known || lt(x.max_ack, s.ack))) {
                 x.max_ack = s.ack;
                 x.ack_known = true;
@@ -323,6 +354,44 @@ private:
                 if (t.d[d].ctrl_ignored)
                     for (size_t j : t.d[1 - d].pure_acks)
                         if (le(t.d[d].ctrl_end, cap_.segments[j].ack)) lost_[j] = kAckIgnored;
+    }
+
+    // A bare RST whose SEQ is the ACK of the last segment its sender received, sent as soon as
+    // that segment arrived, is how a host with no connection answers it (RFC 9293 §3.10.7.1).
+    // If the sender sends nothing else on the connection afterwards (a forged RST is not an
+    // answer, and the real TCP would go on), it had lost the connection before that segment.
+    void find_answered_by_reset() {
+        reset_answer_.assign(cap_.segments.size(), false);
+        struct D {
+            long last = -1;                // the last segment sent in this direction
+            std::vector<size_t> answered;  // segments this direction answered with a bare RST
+        };
+        std::unordered_map<Key, std::array<D, 2>, KeyHash> dirs;
+        for (size_t i = 0; i < cap_.segments.size(); ++i) {
+            const auto& s = cap_.segments[i];
+            bool fwd;
+            auto& two = dirs[key_of(s, &fwd)];
+            D& x = two[fwd ? 0 : 1];
+            const D& y = two[fwd ? 1 : 0];
+            if ((s.flags & (kSyn | kAck)) == kSyn) {
+                x.answered.clear();  // a new connection from this end: earlier answers stand
+            } else if ((s.flags & (kRst | kAck)) == kRst) {
+                if (y.last >= 0) {
+                    const auto& p = cap_.segments[size_t(y.last)];
+                    // Answered at once: the round trip between the capture point and the
+                    // sender, plus a little processing time.
+                    const bool at_once = s.ts_us - p.ts_us <= 2 * distances(s).first + 10'000;
+                    if ((p.flags & kAck) && !(p.flags & kRst) && p.ack == s.seq && at_once) {
+                        reset_answer_[size_t(y.last)] = true;
+                        x.answered.push_back(size_t(y.last));
+                    }
+                }
+            } else if (!(s.flags & kRst)) {
+                for (size_t j : x.answered) reset_answer_[j] = false;  // it still had it
+                x.answered.clear();
+            }
+            x.last = long(i);
+        }
     }
 
     // Host naming: one host per IP address, unless some connection has the same address on both
@@ -509,7 +578,8 @@ private:
             int xi = cp->e[0].addr == src ? 0 : 1;
             End& x = cp->e[xi];
             bool same_syn = x.iss_known && s.seq == x.iss;
-            if (!same_syn) {
+            // (An end's first segment is its own connect(), e.g. in a simultaneous open.)
+            if (!same_syn && x.seen) {
                 auto closed = [](const End& e) {
                     return e.state == "CLOSED" || e.state == "TIME_WAIT" || e.state == "LISTEN";
                 };
@@ -550,6 +620,7 @@ private:
         const uint64_t id = ++seg_id_;
         const std::string cause = "seg:" + std::to_string(id);
 
+        const bool first_segment = !x.seen;
         // Sequence bookkeeping before this segment.
         if (!x.seen) {
             x.seen = true;
@@ -590,7 +661,10 @@ private:
 
         // --- the sender's side ---
         bool retrans = false, keepalive = false, probe = false;
-        if (seglen > 0 && lt(s.seq, x.snd_nxt)) {
+        // In a simultaneous open the SYN+ACK repeats the SYN's number (RFC 9293 Figure 8).
+        const bool simultaneous_synack =
+            syn && ackf && x.state == "SYN_SENT" && x.iss_known && s.seq == x.iss && s.len == 0;
+        if (seglen > 0 && lt(s.seq, x.snd_nxt) && !simultaneous_synack) {
             if (!syn && !fin && s.len <= 1 && s.seq == x.snd_nxt - 1)
                 keepalive = true;
             else if (y.zero_win && s.len <= 1)
@@ -638,6 +712,12 @@ private:
             sender_rst(c, x, y, s, t, cause);
         } else if (syn && !ackf) {
             if (x.state == "CLOSED" || x.state == "LISTEN") {
+                // A socket that sends a SYN called connect(): it was not the listener assumed
+                // for the end that had not sent anything yet.
+                if (first_segment) {
+                    x.state = "CLOSED";
+                    x.passive = false;
+                }
                 state(c, x, t, "SYN_SENT", "connect");
                 if (x.iss_known) c.syn_us = t;
                 note(c, t, &x, "cap_syn");
@@ -725,6 +805,20 @@ private:
         }
         if (opt_.events && wanted(c))
             push({{"t_us", t}, {"kind", "deliver"}, {"host", y.host}, {"seg_id", id}});
+        if (reset_answer_[idx] && y.state != "CLOSED" && y.state != "LISTEN" &&
+            y.state != "TIME_WAIT" && y.state != "SYN_SENT") {
+            if (y.state == "FIN_WAIT_2") {
+                // An orphaned FIN_WAIT_2 ends when tcp_fin_timeout runs out (Linux, 60 s by
+                // default; RFC 9293 has no such timer): it closed before this segment arrived.
+                note(c, t, &y, "cap_fin_wait_2_gone");
+                state(c, y, t, "CLOSED", "timer:fin_wait_2", true);
+            } else {
+                // Nothing on the wire closed it: the host lost its state (a crash or reboot,
+                // or the connection was aborted without a RST reaching the capture point).
+                note(c, t, &y, "cap_conn_gone", [&] { return ordered_json{{"state", y.state}}; });
+                state(c, y, t, "CLOSED", "crash", true);
+            }
+        }
         // --- the receiver's side (RFC 9293 §3.10.7: RST, SYN, ACK, FIN in that order) ---
         if (rst) {
             receiver_rst(c, x, y, s, t, cause);
@@ -1000,6 +1094,27 @@ private:
         }
     }
 
+    // Which capture point of a file with several interfaces this is (select_capture_interfaces).
+    std::pair<std::string, ordered_json> interface_note() const {
+        if (sel_.points < 2) return {};  // one capture point: nothing was chosen
+        const auto& ifs = cap_.info.interfaces;
+        std::string list, read;
+        for (uint32_t i = 0; i < ifs.size(); ++i)
+            if (ifs[i].tcp_packets) list += (list.empty() ? "" : ", ") + interface_label(i);
+        for (uint32_t i : sel_.ids)
+            if (ifs[i].tcp_packets || sel_.ids.size() == 1)
+                read += (read.empty() ? "" : ", ") + interface_label(i);
+        return {"cap_interface_" + sel_.how,
+                {{"read", read}, {"count", sel_.points}, {"list", list}}};
+    }
+    std::string interface_label(uint32_t i) const {
+        const auto& f = cap_.info.interfaces[i];
+        std::string s = std::to_string(i);
+        if (!f.name.empty()) s += " \"" + f.name + "\"";
+        if (!f.description.empty()) s += " (" + f.description + ")";
+        return s;
+    }
+
     ordered_json build() {
         ordered_json tr;
         tr["tcplab"] = 1;
@@ -1019,6 +1134,8 @@ private:
         cap["skipped"] = sk;
         if (cap_.info.truncated_at) cap["truncated_at"] = *cap_.info.truncated_at;
         cap["start_us"] = start_us_;
+        cap["interfaces"] = interfaces_json(cap_.info);
+        cap["interface"] = {{"ids", sel_.ids}, {"how", sel_.how}};
         ordered_json list = ordered_json::array();
         for (const auto& cp : conns_) {
             const Conn& c = *cp;
@@ -1059,6 +1176,7 @@ private:
             }
             if (cap_.info.truncated_at)
                 headnote("cap_truncated", {{"offset", *cap_.info.truncated_at}});
+            if (auto n = interface_note(); !n.first.empty()) headnote(n.first, std::move(n.second));
             for (auto& e : events_) head.push_back(std::move(e));
             // Notes emitted at the end may carry earlier times: keep the array in time order
             // (stable).
@@ -1075,7 +1193,16 @@ private:
 }  // namespace
 
 ordered_json explain_capture(const Capture& cap, const ExplainOptions& opt) {
-    return Explainer(cap, opt).run();
+    InterfaceSelection sel = select_capture_interfaces(cap, opt.interface, opt.file);
+    if (sel.ids.size() >= cap.info.interfaces.size()) return Explainer(cap, opt, sel).run();
+    // One capture point: only its interfaces' segments (frame numbers stay the file's).
+    std::vector<bool> keep(cap.info.interfaces.size(), false);
+    for (uint32_t i : sel.ids) keep[i] = true;
+    Capture part;
+    part.info = cap.info;
+    for (const auto& s : cap.segments)
+        if (s.iface < keep.size() && keep[s.iface]) part.segments.push_back(s);
+    return Explainer(part, opt, std::move(sel)).run();
 }
 
 ordered_json explain_capture(std::span<const uint8_t> bytes, const ExplainOptions& opt) {

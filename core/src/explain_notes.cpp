@@ -27,6 +27,44 @@ const nlohmann::ordered_json& capture_note_catalog() {
             "The file ends in the middle of a packet at byte {offset}: the capture was cut short; "
             "everything before it is explained.",
             "文件在第 {offset} 字节处的一个包中间结束：抓包被截断了；之前的内容都已解释。");
+        add("cap_interface_first",
+            "This file holds {count} capture points that saw the same segments ({list}). Read "
+            "together they would show every segment once per interface and invent "
+            "retransmissions, so only interface {read} is explained; pick another interface to "
+            "see the exchange from there.",
+            "这个文件里有 {count} 个抓包点看到了同样的报文段（{list}"
+            "）。合在一起读，每个报文段会在每个接口上各出现一次，凭空多出重传，所以这里只解释接口 "
+            "{read}；选择另一个接口，就能从那里看这次交换。");
+        add("cap_interface_chosen",
+            "Explained: interface {read}, one of the {count} capture points in this file ({list}).",
+            "这里解释的是接口 {read}，它是文件中 {count} 个抓包点之一（{list}）。");
+        add("cap_interface_together",
+            "The {count} interfaces of this file ({list}) never saw the same segment: they are "
+            "parts of one path, so they are read together.",
+            "这个文件的 {count} 个接口（{list}）从未看到同一个报文段：它们是同一条路径的几部分，"
+            "所以合在一起读。");
+        add("cap_interface_all",
+            "All interfaces of this file are read together, as asked ({list}): a segment that "
+            "several of them saw appears several times and may look like a retransmission.",
+            "按要求把这个文件的所有接口合在一起读（{list}"
+            "）：被几个接口都看到的报文段会出现几次，看起来可能像重传。");
+        add("cap_fin_wait_2_gone",
+            "{host} answers this segment with a bare RST: it no longer has the connection. Its "
+            "end was an orphaned FIN_WAIT_2 (the application had closed the socket), which ends "
+            "when tcp_fin_timeout runs out (Linux: 60 s by default): {host} had already gone to "
+            "CLOSED without sending anything.",
+            "{host} 用一个不带 ACK 的 RST 回应这个报文段：它已经没有这个连接了。它这一端是孤儿 "
+            "FIN_WAIT_2（应用已经关闭了套接字），tcp_fin_timeout 到期就会结束（Linux 默认 60 "
+            "秒）：{host} 早已悄悄进入 CLOSED，没有发送任何报文段。");
+        add("cap_conn_gone",
+            "{host} answers this segment with a bare RST, the answer of a host that has no such "
+            "connection, and sends nothing else on it: its end (in {state}) was already gone. No "
+            "segment closed it, so {host} lost its state: it crashed or rebooted.",
+            "{host} 用一个不带 ACK 的 RST "
+            "回应这个报文段——这是没有这个连接的主机的回答——之后在这个连接上"
+            "再也没有发送别的：它那一端（处于 {state}）早已不存在。没有任何报文段关闭过它，所以 "
+            "{host} "
+            "丢失了连接状态：它崩溃或重启过。");
         add("cap_mid_connection",
             "The capture starts in the middle of connection {client} ↔ {server}: no SYN was seen, "
             "so both ends are assumed ESTABLISHED and the roles are a guess.",

@@ -1,4 +1,5 @@
 // Trace -> pcapng / pcap. See pcap.hpp for what is written and why.
+#include "tcplab/lesson.hpp"
 #include "tcplab/pcap.hpp"
 #include "tcplab/run.hpp"
 
@@ -324,6 +325,7 @@ struct Packet {
     int64_t t_us;
     std::vector<uint8_t> data;
     std::string comment;
+    bool outbound;  // sent by the interface's host (else delivered to it)
 };
 
 const char* remark(const std::string& lang, bool drop) {
@@ -345,29 +347,9 @@ std::vector<Packet> collect(const json& trace, const PcapOptions& opt,
     const json hosts = trace.value("hosts", json::object());
     if (!hosts.is_object()) ck.fail("/hosts", "expected an object");
 
-    // Which interfaces.
-    std::vector<std::string> at = opt.at;
-    if (at.size() == 1 && at[0] == "*") {
-        at.clear();
-        for (auto& [name, _] : hosts.items()) at.push_back(name);
-    }
-    if (at.empty()) {
-        for (const auto& e : *ev)
-            if (e.is_object() && e.value("kind", "") == "send" && e.contains("seg") &&
-                e["seg"].is_object() &&
-                e["seg"].value("flags", json::array()) == json::array({"SYN"}) &&
-                e.value("host", "") != "") {
-                at.push_back(e["host"].get<std::string>());
-                break;
-            }
-        if (at.empty() && !hosts.empty()) at.push_back(hosts.begin().key());
-        if (at.empty()) ck.fail("/hosts", "expected at least one host");
-    }
+    const std::vector<std::string> at = capture_hosts(trace, opt.at, opt.file);
     std::map<std::string, size_t> iface;
-    for (const auto& h : at) {
-        if (!hosts.contains(h)) ck.fail("/hosts", "has no host \"" + h + "\" to capture at");
-        iface.emplace(h, iface.size());
-    }
+    for (const auto& h : at) iface.emplace(h, iface.size());
     iface_names = at;
 
     std::map<uint64_t, Seg> segs;
@@ -390,11 +372,9 @@ std::vector<Packet> collect(const json& trace, const PcapOptions& opt,
             pending_comment += steps[next_step++].text;
         }
         const std::string kind = e.value("kind", "");
-        auto t = e.find("t_us");
         auto time = [&] { return int64_t(ck.uint(e, "t_us", ptr, uint64_t(1) << 62)); };
-        (void)t;
-        auto emit = [&](size_t ifc, uint64_t id, std::string comment) {
-            Packet p{ifc, time(), frames[id], std::move(comment)};
+        auto emit = [&](size_t ifc, uint64_t id, bool outbound) {
+            Packet p{ifc, time(), frames[id], "", outbound};
             if (!pending_comment.empty()) {
                 p.comment =
                     p.comment.empty() ? pending_comment : pending_comment + "\n" + p.comment;
@@ -412,13 +392,13 @@ std::vector<Packet> collect(const json& trace, const PcapOptions& opt,
             frames[id] = frame(s, ip_id[host]++);
             segs[id] = s;
             if (auto it = iface.find(host); it != iface.end())
-                seg_event[id] = emit(it->second, id, "");
+                seg_event[id] = emit(it->second, id, true);
         } else if (kind == "deliver") {
             uint64_t id = ck.uint(e, "seg_id", ptr, uint64_t(1) << 53);
             if (!frames.count(id))
                 ck.fail(ptr + "/seg_id", "expected the id of a segment sent earlier");
             if (auto it = iface.find(e.value("host", "")); it != iface.end())
-                emit(it->second, id, "");
+                emit(it->second, id, false);
         } else if ((kind == "drop" || kind == "discard") && opt.remarks) {
             uint64_t id = ck.uint(e, "seg_id", ptr, uint64_t(1) << 53);
             std::string reason = e.value("reason", "?");
@@ -447,12 +427,16 @@ void pad4(std::vector<uint8_t>& v) {
     while (v.size() % 4) v.push_back(0);
 }
 
+// An option (draft-ietf-opsawg-pcapng §3.5): code, length, value padded to 32 bits.
 void option(std::vector<uint8_t>& v, uint16_t code, const void* data, size_t len) {
     put16le(v, code);
     put16le(v, uint16_t(len));
     const auto* p = static_cast<const uint8_t*>(data);
     v.insert(v.end(), p, p + len);
     pad4(v);
+}
+void option(std::vector<uint8_t>& v, uint16_t code, const std::string& text) {
+    option(v, code, text.data(), std::min<size_t>(text.size(), 65000));
 }
 
 void block(std::vector<uint8_t>& out, uint32_t type, const std::vector<uint8_t>& body) {
@@ -463,55 +447,156 @@ void block(std::vector<uint8_t>& out, uint32_t type, const std::vector<uint8_t>&
     put32le(out, len);
 }
 
+// "client (10.0.0.1)", or the bare name for a host without an address.
+std::string host_label(const json& hosts, const std::string& name, bool zh) {
+    auto it = hosts.find(name);
+    std::string ip =
+        it != hosts.end() && it->is_object() && it->contains("ip") && (*it)["ip"].is_string()
+            ? (*it)["ip"].get<std::string>()
+            : "";
+    if (ip.empty()) return name;
+    return zh ? name + "（" + ip + "）" : name + " (" + ip + ")";
+}
+
+// Chinese text puts a space after a Latin host name, none after its "（IP）".
+std::string zh_gap(const json& hosts, const std::string& name) {
+    return host_label(hosts, name, true) == name ? " " : "";
+}
+
+// Where the capture was taken, for the section header's comment.
+std::string vantage_comment(const json& hosts, const std::vector<std::string>& at,
+                            const std::string& lang) {
+    const bool zh = lang == "zh-CN";
+    if (at.size() == 1)
+        return zh ? "在主机 " + host_label(hosts, at[0], true) + zh_gap(hosts, at[0]) +
+                        "的网卡上抓取：这台主机发出的每个报文段和到达它的每个报文段，各一次。"
+                  : "Captured at the interface of host " + host_label(hosts, at[0], false) +
+                        ": every segment this host sent and every segment delivered to it, "
+                        "each once.";
+    std::string list;
+    for (size_t i = 0; i < at.size(); ++i) {
+        if (i) list += zh ? "、" : (i + 1 == at.size() ? " and " : ", ");
+        list += host_label(hosts, at[i], zh);
+    }
+    return zh ? "在主机 " + list + zh_gap(hosts, at.back()) +
+                    "的网卡上同时抓取，每台主机一个接口。Wireshark 会把一个报文段在看到它的每个"
+                    "接口上各显示一次：两台主机之间的报文段出现两次（发出时和到达时），它的 TCP "
+                    "分析会把第二份标成重传或重复 ACK，而网络中并没有重传。只看一台主机的视角："
+                    "用显示过滤器 frame.interface_id == 0（或只导出一台主机）。"
+              : "Captured at the interfaces of hosts " + list +
+                    ", one interface per host. Wireshark shows a segment once per interface "
+                    "that saw it: a segment between two of these hosts appears twice (when sent "
+                    "and when delivered), and Wireshark's TCP analysis marks the second copy as "
+                    "a retransmission or a duplicate ACK although nothing was re-sent. For one "
+                    "host's view use the display filter frame.interface_id == 0 (or export one "
+                    "host only).";
+}
+
+int64_t start_of(const json& trace, const PcapOptions& opt) {
+    if (opt.start_us) return *opt.start_us;
+    if (auto c = trace.find("capture"); c != trace.end() && c->is_object())
+        if (auto s = c->find("start_us"); s != c->end() && s->is_number_integer())
+            return s->get<int64_t>();
+    return kCaptureEpochUs;
+}
+
+// The text of a localized member ({"en", "zh-CN"} or a plain string) in `lang`, else English.
+std::string localized(const json& v, const std::string& lang) {
+    if (v.is_string()) return v.get<std::string>();
+    if (!v.is_object()) return "";
+    for (const std::string& l : {lang, std::string("en")})
+        if (auto it = v.find(l); it != v.end() && it->is_string()) return it->get<std::string>();
+    return "";
+}
+
 }  // namespace
+
+std::vector<std::string> capture_hosts(const json& trace, const std::vector<std::string>& at_in,
+                                       const std::string& file) {
+    Checker ck(file);
+    if (!trace.is_object()) ck.fail("", "expected a trace object");
+    const json hosts = trace.value("hosts", json::object());
+    if (!hosts.is_object()) ck.fail("/hosts", "expected an object");
+    std::vector<std::string> at = at_in;
+    if (at.size() == 1 && at[0] == "*") {
+        at.clear();
+        for (auto& [name, _] : hosts.items()) at.push_back(name);
+    }
+    if (at.empty()) {
+        if (auto ev = trace.find("events"); ev != trace.end() && ev->is_array())
+            for (const auto& e : *ev)
+                if (e.is_object() && e.value("kind", "") == "send" && e.contains("seg") &&
+                    e["seg"].is_object() &&
+                    e["seg"].value("flags", json::array()) == json::array({"SYN"}) &&
+                    e.contains("host") && e["host"].is_string() && e["host"] != "") {
+                    at.push_back(e["host"].get<std::string>());
+                    break;
+                }
+        if (at.empty() && !hosts.empty()) at.push_back(hosts.begin().key());
+        if (at.empty()) ck.fail("/hosts", "expected at least one host");
+    }
+    std::vector<std::string> out;
+    for (const auto& h : at) {
+        if (!hosts.contains(h)) ck.fail("/hosts", "has no host \"" + h + "\" to capture at");
+        if (std::find(out.begin(), out.end(), h) == out.end()) out.push_back(h);
+    }
+    return out;
+}
 
 std::vector<uint8_t> write_pcapng(const json& trace, const PcapOptions& opt) {
     std::vector<std::string> names;
     auto packets = collect(trace, opt, names);
+    const int64_t start = start_of(trace, opt);
+    const json hosts = trace.value("hosts", json::object());
+    const bool zh = opt.lang == "zh-CN";
     std::vector<uint8_t> out, b;
-    // Section Header Block (little-endian; section length unknown = -1).
+    // Section Header Block (§4.1; little-endian; section length unknown = -1).
     put32le(b, 0x1a2b3c4du);
     put16le(b, 1);
     put16le(b, 0);
     put32le(b, 0xffffffffu);
     put32le(b, 0xffffffffu);
-    static const char app[] = "tcplab";
-    option(b, 4, app, sizeof app - 1);  // shb_userappl
-    if (trace.contains("title") && trace["title"].is_string() &&
-        !trace["title"].get_ref<const std::string&>().empty()) {
-        const auto& t = trace["title"].get_ref<const std::string&>();
-        option(b, 1, t.data(), std::min<size_t>(t.size(), 60000));
-    }
-    put32le(b, 0);  // opt_endofopt
+    std::string comment;
+    if (trace.contains("title") && trace["title"].is_string())
+        comment = trace["title"].get<std::string>();
+    comment += (comment.empty() ? "" : "\n") + vantage_comment(hosts, names, opt.lang);
+    option(b, 1, comment);   // opt_comment
+    option(b, 4, "tcplab");  // shb_userappl
+    put32le(b, 0);           // opt_endofopt
     block(out, 0x0a0d0d0au, b);
-    const json hosts = trace.value("hosts", json::object());
     for (const auto& n : names) {
+        // Interface Description Block (§4.2).
         b.clear();
         put16le(b, 1);  // LINKTYPE_ETHERNET
         put16le(b, 0);
-        put32le(b, 0);                     // snap length: no limit
-        option(b, 2, n.data(), n.size());  // if_name
-        std::string ip = hosts[n].is_object() ? hosts[n].value("ip", "") : "";
-        if (!ip.empty()) option(b, 3, ip.data(), ip.size());  // if_description
+        put32le(b, 0);    // snap length: no limit
+        option(b, 2, n);  // if_name
+        option(b, 3,
+               (zh ? "主机 " + host_label(hosts, n, true) + zh_gap(hosts, n) + "的网卡"
+                   : "the interface of host " + host_label(hosts, n, false)));
         uint8_t res = 6;
         option(b, 9, &res, 1);  // if_tsresol: microseconds
         put32le(b, 0);
         block(out, 1, b);
     }
     for (const auto& p : packets) {
+        // Enhanced Packet Block (§4.3).
         b.clear();
         put32le(b, uint32_t(p.iface));
-        uint64_t ts = uint64_t(p.t_us);
+        uint64_t ts = uint64_t(start + p.t_us);
         put32le(b, uint32_t(ts >> 32));
         put32le(b, uint32_t(ts));
         put32le(b, uint32_t(p.data.size()));
         put32le(b, uint32_t(p.data.size()));
         b.insert(b.end(), p.data.begin(), p.data.end());
         pad4(b);
-        if (!p.comment.empty()) {
-            option(b, 1, p.comment.data(), std::min<size_t>(p.comment.size(), 65000));
-            put32le(b, 0);
-        }
+        if (!p.comment.empty()) option(b, 1, p.comment);
+        // epb_flags (§4.3.1): direction outbound (2) or inbound (1) + reception type unicast.
+        uint32_t flags = p.outbound ? 0x2u : (0x1u | 0x1u << 2);
+        uint8_t fl[4] = {uint8_t(flags), uint8_t(flags >> 8), uint8_t(flags >> 16),
+                         uint8_t(flags >> 24)};
+        option(b, 2, fl, 4);
+        put32le(b, 0);
         block(out, 6, b);
     }
     return out;
@@ -524,6 +609,7 @@ std::vector<uint8_t> write_pcap(const json& trace, const PcapOptions& opt) {
         throw InputError(
             opt.file +
             ": : classic pcap holds one capture point; use pcapng to capture at several hosts");
+    const int64_t start = start_of(trace, opt);
     std::vector<uint8_t> out;
     put32le(out, 0xa1b2c3d4u);  // microsecond timestamps, little-endian
     put16le(out, 2);
@@ -533,8 +619,9 @@ std::vector<uint8_t> write_pcap(const json& trace, const PcapOptions& opt) {
     put32le(out, 262144);
     put32le(out, 1);  // LINKTYPE_ETHERNET
     for (const auto& p : packets) {
-        put32le(out, uint32_t(p.t_us / 1000000));
-        put32le(out, uint32_t(p.t_us % 1000000));
+        const int64_t ts = start + p.t_us;
+        put32le(out, uint32_t(ts / 1000000));
+        put32le(out, uint32_t(ts % 1000000));
         put32le(out, uint32_t(p.data.size()));
         put32le(out, uint32_t(p.data.size()));
         out.insert(out.end(), p.data.begin(), p.data.end());
@@ -545,6 +632,93 @@ std::vector<uint8_t> write_pcap(const json& trace, const PcapOptions& opt) {
 std::vector<uint8_t> write_capture(const json& trace, const PcapOptions& opt) {
     return opt.format == PcapOptions::Format::pcap ? write_pcap(trace, opt)
                                                    : write_pcapng(trace, opt);
+}
+
+PcapOptions pcap_options_from_json(const json& o, const std::string& what) {
+    PcapOptions opt;
+    if (o.is_null()) return opt;
+    auto fail = [&](const std::string& key, const std::string& expected) {
+        throw InputError(what + ": /" + json_pointer_token(key) + ": " + expected);
+    };
+    if (!o.is_object()) throw InputError(what + ": : expected a JSON object");
+    for (auto& [key, v] : o.items()) {
+        if (key == "format") {
+            if (v == "pcapng")
+                opt.format = PcapOptions::Format::pcapng;
+            else if (v == "pcap")
+                opt.format = PcapOptions::Format::pcap;
+            else
+                fail(key, "expected \"pcapng\" or \"pcap\"");
+        } else if (key == "lang") {
+            if (v != "en" && v != "zh-CN") fail(key, "expected \"en\" or \"zh-CN\"");
+            opt.lang = v.get<std::string>();
+        } else if (key == "at") {
+            if (v == "all" || v == "*") {
+                opt.at = {"*"};
+            } else if (v.is_array()) {
+                for (const auto& h : v) {
+                    if (!h.is_string() || h.get_ref<const std::string&>().empty())
+                        fail(key, "expected host names, or \"all\"");
+                    opt.at.push_back(h == "all" ? "*" : h.get<std::string>());
+                }
+            } else {
+                fail(key, "expected an array of host names, or \"all\"");
+            }
+        } else if (key == "remarks") {
+            if (!v.is_boolean()) fail(key, "expected true or false");
+            opt.remarks = v.get<bool>();
+        } else if (key == "start_us") {
+            if (!v.is_number_integer()) fail(key, "expected an integer (µs since 1970)");
+            opt.start_us = v.get<int64_t>();
+        } else if (key == "steps") {  // narration already in the chosen language
+            if (!v.is_array()) fail(key, "expected an array of {first, text}");
+            for (const auto& s : v) {
+                if (!s.is_object() || !s.contains("first") || !is_uint(s["first"]) ||
+                    !s.contains("text") || !s["text"].is_string())
+                    fail(key, "expected an array of {first, text}");
+                opt.step_comments.push_back(
+                    {s["first"].get<size_t>(), s["text"].get<std::string>()});
+            }
+        } else if (key == "file") {
+            if (!v.is_string()) fail(key, "expected a string");
+            opt.file = v.get<std::string>();
+        } else {
+            fail(key, "is not an option (format, lang, at, remarks, start_us, steps, file)");
+        }
+    }
+    return opt;
+}
+
+std::vector<PcapStepComment> step_comments(const json& steps, const std::string& lang) {
+    std::vector<PcapStepComment> out;
+    if (!steps.is_array()) return out;
+    for (const auto& s : steps) {
+        if (!s.is_object() || !s.contains("first") || !is_uint(s["first"])) continue;
+        std::string title = localized(s.value("title", json()), lang),
+                    text = localized(s.value("text", json()), lang);
+        std::string t = title.empty() ? text : text.empty() ? title : title + ": " + text;
+        if (!t.empty()) out.push_back({s["first"].get<size_t>(), t});
+    }
+    return out;
+}
+
+std::vector<uint8_t> export_capture(const json& doc, PcapOptions opt) {
+    if (!doc.is_object()) throw InputError(opt.file + ": : expected a JSON object");
+    std::vector<PcapStepComment> comments;
+    auto with_steps = [&](const json& trace, const json& steps) {
+        comments = step_comments(steps, opt.lang);
+        comments.insert(comments.end(), opt.step_comments.begin(), opt.step_comments.end());
+        opt.step_comments = std::move(comments);
+        return write_capture(trace, opt);
+    };
+    if (doc.contains("events")) return write_capture(doc, opt);  // a trace
+    if (doc.contains("trace") && doc["trace"].is_object())       // a resolved lesson
+        return with_steps(doc["trace"], doc.value("steps", json::array()));
+    if (doc.contains("scenario") && doc.contains("steps")) {  // a lesson file
+        const json resolved = resolve_lesson(doc, opt.file, json::object());
+        return with_steps(resolved["trace"], resolved["steps"]);
+    }
+    return write_capture(json(run_scenario(doc, opt.file)), opt);  // a scenario
 }
 
 }  // namespace tcplab

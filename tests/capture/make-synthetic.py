@@ -107,7 +107,18 @@ def main():
     for s, u, p in pkts[half:]:
         ng += epb(e, 0, s, u, eth(b"\x08\x00", p), 9)
     files["ns-two-sections.pcapng"] = ng
-    # 6. Damaged files.
+    # 6. pcapng with two named interfaces that saw the same packets (two capture points, as in
+    #    tcplab's "all hosts" export): every segment twice, once per interface. The second
+    #    if_description is not UTF-8 (both readers then read it one character per byte).
+    e = "<"
+    named = lambda name, desc: block(e, 1, struct.pack(e + "HHI", 1, 0, 0) + opt(e, 2, name) + opt(e, 3, desc)
+                                     + opt(e, 9, bytes([6])) + struct.pack(e + "I", 0))
+    two = shb(e) + named("client".encode(), "主机 client 的网卡".encode()) + named(b"server", b"caf\xe9 \xff\0")
+    for s, u, p in pkts:
+        for iface in (0, 1):
+            two += epb(e, iface, s, u, eth(b"\x08\x00", p), 6)
+    files["two-interfaces.pcapng"] = two
+    # 7. Damaged files.
     normal = open(os.path.join(DATA, "normal.pcap"), "rb").read()
     files["truncated.pcap"] = normal[:-7]                     # cut inside the last record
     bad = bytearray(ng)

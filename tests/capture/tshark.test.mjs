@@ -8,51 +8,15 @@
 // engine runs them, the scenarios and lessons of the project.
 //
 // Run: node --test tests/capture/   (TCPLAB_BIN overrides build/native/cli/tcplab)
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import test from 'node:test';
 import assert from 'node:assert/strict';
+import { BIN, ROOT, packetsAt, portsOf, requireTools, tcplab, tshark } from './lib.mjs';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const BIN = process.env.TCPLAB_BIN || join(ROOT, 'build/native/cli/tcplab');
-const TSHARK = spawnSync('tshark', ['--version']).status === 0;
 const TMP = mkdtempSync(join(tmpdir(), 'tcplab-tshark-'));
-
-const tcplab = (...args) => spawnSync(BIN, args, { maxBuffer: 1 << 28, encoding: 'buffer' });
-
-const FIELDS = ['frame.number', 'tcp.flags', 'tcp.seq_raw', 'tcp.ack_raw', 'tcp.len', 'ip.checksum.status', 'ipv6.src',
-  'tcp.checksum.status', '_ws.malformed', '_ws.expert.message', 'tcp.analysis.retransmission',
-  'tcp.analysis.fast_retransmission', 'tcp.analysis.spurious_retransmission', 'tcp.analysis.lost_segment',
-  'tcp.analysis.duplicate_ack', 'tcp.analysis.keep_alive', 'tcp.analysis.zero_window_probe', 'frame.comment', 'pkt_comment'];
-
-// Payload bytes are zeros unless the trace carried text: decode every port's payload as plain
-// data, so a port-based guess (e.g. port 5000 as RSL) cannot call our zeros malformed.
-function tshark(file, ports = []) {
-  const decodeAs = [...new Set(ports)].slice(0, 40).flatMap((p) => ['-d', `tcp.port==${p},data`]);
-  const out = execFileSync('tshark', ['-r', file, '-n', ...decodeAs, '-o', 'tcp.check_checksum:TRUE', '-o', 'ip.check_checksum:TRUE',
-    '-o', 'tcp.relative_sequence_numbers:FALSE', '-T', 'fields', '-E', 'separator=\t', '-E', 'occurrence=a', '-E', 'aggregator=;',
-    ...FIELDS.flatMap((f) => ['-e', f])], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 1 << 28 });
-  return out.split('\n').filter(Boolean).map((l) => {
-    const v = l.split('\t');
-    return Object.fromEntries(FIELDS.map((f, i) => [f, v[i] ?? '']));
-  });
-}
-
-// The packets a trace puts in a capture at `host`: its sends, and the segments delivered to it.
-function packetsAt(trace, host) {
-  const segs = new Map();
-  const out = [];
-  for (const e of trace.events) {
-    if (e.kind === 'send') {
-      segs.set(e.seg.id, e.seg);
-      if (e.host === host) out.push(e.seg);
-    } else if (e.kind === 'deliver' && e.host === host) out.push(segs.get(e.seg_id));
-  }
-  return out;
-}
 
 const BITS = { FIN: 1, SYN: 2, RST: 4, PSH: 8, ACK: 16, URG: 32, ECE: 64, CWR: 128 };
 const flagBits = (flags) => flags.reduce((a, f) => a | BITS[f], 0);
@@ -83,7 +47,7 @@ function expectedAnalysis(pkts) {
 
 function checkCapture(t, file, trace, host) {
   const pkts = packetsAt(trace, host);
-  const rows = tshark(file, pkts.flatMap((s) => [s.src, s.dst].map((a) => Number(a.slice(a.lastIndexOf(':') + 1)))));
+  const rows = tshark(file, portsOf(pkts));
   assert.equal(rows.length, pkts.length, 'one packet per segment at the capture point');
   const exp = expectedAnalysis(pkts);
   const got = { retrans: new Set(), lost: new Set(), keepalive: new Set() };
@@ -117,13 +81,13 @@ function realCaptures() {
   const own = join(ROOT, 'tests/capture/data');
   for (const f of readdirSync(own)) if (/\.(pcap|pcapng)$/.test(f) && !/truncated|bad-/.test(f)) list.push(join(own, f));
   const oracle = join(ROOT, 'tests/data/linux');
-  if (existsSync(oracle))
-    for (const d of readdirSync(oracle)) if (existsSync(join(oracle, d, 'capture.pcap'))) list.push(join(oracle, d, 'capture.pcap'));
+  assert.ok(existsSync(oracle), `${oracle} is missing`);
+  for (const d of readdirSync(oracle)) if (existsSync(join(oracle, d, 'capture.pcap'))) list.push(join(oracle, d, 'capture.pcap'));
   return list;
 }
 
-test('tshark decodes explained real captures written back, packet for packet', { skip: !TSHARK && 'tshark is not installed' }, (t) => {
-  assert.ok(existsSync(BIN), `${BIN} not built`);
+test('tshark decodes explained real captures written back, packet for packet', (t) => {
+  requireTools();
   let files = 0, packets = 0;
   for (const cap of realCaptures()) {
     const r = tcplab('explain', '--json', cap);
@@ -149,12 +113,13 @@ test('tshark decodes explained real captures written back, packet for packet', {
   t.diagnostic(`${files} captures, ${packets} packets checked by tshark`);
 });
 
-test('tshark decodes the engine\'s scenarios and lessons written as captures', { skip: !TSHARK && 'tshark is not installed' }, (t) => {
-  assert.ok(existsSync(BIN), `${BIN} not built`);
+test('tshark decodes the engine\'s scenarios and lessons written as captures', (t) => {
+  requireTools();
   const inputs = [];
   for (const dir of ['tests/scenarios', 'lessons']) {
     const d = join(ROOT, dir);
-    if (existsSync(d)) for (const f of readdirSync(d)) if (f.endsWith('.json') && f !== 'schema.json') inputs.push(join(d, f));
+    assert.ok(existsSync(d), `${d} is missing`);
+    for (const f of readdirSync(d)) if (f.endsWith('.json') && f !== 'schema.json' && f !== 'index.json') inputs.push(join(d, f));
   }
   let files = 0;
   for (const input of inputs) {
@@ -172,5 +137,6 @@ test('tshark decodes the engine\'s scenarios and lessons written as captures', {
     checkCapture(t, out, trace, host);
     files++;
   }
+  assert.ok(files >= 20, `only ${files} engine traces could be run`);
   t.diagnostic(`${files} engine traces checked by tshark`);
 });

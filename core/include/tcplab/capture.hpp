@@ -69,10 +69,21 @@ struct CapturedSegment {
     TcpOptionsSeen opts;
 };
 
+// One interface of the file (pcapng: an Interface Description Block, numbered across sections as
+// Wireshark numbers them, frame.interface_id; pcap: the one interface).
+struct CaptureInterface {
+    int linktype = 0;
+    std::string name;         // if_name, "" when absent (draft-ietf-opsawg-pcapng §4.2)
+    std::string description;  // if_description, "" when absent
+    uint64_t packets = 0;     // packet records on this interface
+    uint64_t tcp_packets = 0;
+};
+
 struct CaptureInfo {
-    std::string format;          // "pcap" | "pcapng"
-    std::vector<int> linktypes;  // per interface (pcap: one)
-    uint64_t packets = 0;        // every packet record
+    std::string format;                        // "pcap" | "pcapng"
+    std::vector<int> linktypes;                // per interface (pcap: one)
+    std::vector<CaptureInterface> interfaces;  // per interface, the same order
+    uint64_t packets = 0;                      // every packet record
     uint64_t tcp_packets = 0;
     std::map<std::string, uint64_t> skipped;  // reason code -> count (see capture_skip_reasons())
     std::optional<uint64_t> truncated_at;     // byte offset of an incomplete last record
@@ -103,9 +114,35 @@ std::vector<std::string> tcp_flag_names(
 
 // The reader's result as JSON, the format both readers (C++ and TypeScript) produce:
 // { "format", "linktypes", "packets", "tcp_packets", "skipped": {reason: n}, "truncated_at"?,
+//   "interfaces": [ { "id", "linktype", "name"?, "description"?, "packets", "tcp_packets" } ],
 //   "connections": [ { "a": "ip:port", "b": "ip:port", "segments": n } ],   // by first appearance
-//   "segments": [ { "frame", "t_us", "conn", "dir" ("a>b" | "b>a"), "flags", "seq", "ack", "win",
-//                   "len", "opts"? } ] }
+//   "segments": [ { "frame", "iface", "t_us", "conn", "dir" ("a>b" | "b>a"), "flags", "seq",
+//                   "ack", "win", "len", "opts"? } ] }
+// Every interface's segments are listed (in file order); explaining reads one capture point
+// (see select_capture_interfaces).
 nlohmann::ordered_json capture_to_json(const Capture& cap);
+nlohmann::ordered_json interfaces_json(const CaptureInfo& info);
+
+// Which interfaces of a capture to read as one capture point. A file can hold several
+// interfaces: the same path seen at several points (tcplab's "all hosts" export, a router's two
+// sides, mergecap of two hosts' captures), where every segment appears once per interface, or one
+// path split over several interfaces or sections (a capture concatenated from parts). Reading the
+// former together would invent retransmissions and duplicate ACKs, so interfaces are read per
+// capture point. A capture point is one interface, or all interfaces that carry the same if_name
+// (the same interface in several sections).
+//
+// `choice`: "" (automatic), "all", an interface id ("0", "1", ... as Wireshark numbers them) or an
+// interface name (if_name). Automatic: the only capture point carrying TCP; else, when some TCP
+// segment appears at two capture points, the first capture point carrying TCP; else (the points
+// never saw the same segment) all of them together.
+struct InterfaceSelection {
+    std::vector<uint32_t> ids;  // interface ids read, ascending
+    // "only" (one capture point carries TCP), "first" (several saw the same segments: the first),
+    // "chosen" (by id or name), "all" (asked for), "together" (several, never the same segment)
+    std::string how;
+    size_t points = 0;  // capture points carrying TCP in the file
+};
+InterfaceSelection select_capture_interfaces(const Capture& cap, const std::string& choice,
+                                             const std::string& file);
 
 }  // namespace tcplab

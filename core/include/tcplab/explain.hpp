@@ -4,10 +4,11 @@
 //
 // Trace additions for captures (additive): top-level "source": "capture" and "capture"
 // { "file", "format", "linktypes", "packets", "tcp_packets", "skipped", "truncated_at"?,
-//   "start_us" (absolute time of t_us = 0), "connections": [ { "id", "client", "server",
-//   "client_host", "server_host", "first_frame", "segments", "roles" ("syn" | "syn_ack" |
-//   "guessed"), "delay_us": { "client", "server" } (one-way delays between the capture point and
-//   each end, from the handshake), "final": { "client": STATE, "server": STATE } } ] };
+//   "start_us" (absolute time of t_us = 0), "interfaces" (as the reader lists them), "interface":
+//   { "ids": [the interfaces explained], "how": InterfaceSelection::how }, "connections": [ { "id",
+//   "client", "server", "client_host", "server_host", "first_frame", "segments", "roles" ("syn" |
+//   "syn_ack" | "guessed"), "delay_us": { "client", "server" } (one-way delays between the capture
+//   point and each end, from the handshake), "final": { "client": STATE, "server": STATE } } ] };
 // Each segment is "send" at the time it left its sender and "deliver" (or an inferred "drop",
 // "inferred": true) when it reached the receiver, both derived from the time it was seen.
 // "send" events carry "frame" (the packet number in the file) and "capture_conn" (the id above);
@@ -29,6 +30,9 @@ struct ExplainOptions {
     bool events = true;        // false: summary only (connections, note counts) for huge captures
     long connection = -1;      // only this connection id (1-based), -1: all
     bool tcp_rfc1337 = false;  // hosts ignore RST in TIME_WAIT (Linux sysctl tcp_rfc1337=1)
+    // Which capture point of a file with several interfaces: "" (automatic), "all", an interface
+    // id ("0", "1", ...) or an if_name. See select_capture_interfaces (capture.hpp).
+    std::string interface;
 };
 
 nlohmann::ordered_json explain_capture(const Capture& cap, const ExplainOptions& opt);

@@ -3,19 +3,21 @@
  * trace into a downloadable capture. Documented in docs/CAPTURES.md ("Web API").
  *
  *   parseCapture(bytes, onProgress?, file?)  -> Promise<ParsedCapture>   (TS reader, in a Web Worker)
+ *   capturePoints(parsed)                    -> CapturePoint[]           (interfaces, as explain groups them)
  *   explainCapture(module, bytes, options?)  -> trace object             (C++ explain through wasm)
- *   captureFile(module, trace, options?)     -> Blob                     ("Download capture")
+ *   captureFile(module, doc, options?)       -> Blob                     ("Download capture", = `tcplab pcap`)
+ *   captureHosts(module, doc)                -> { hosts, default }       (where a capture can be taken)
  *   renderCaptureNote(catalog, code, args, lang) -> string               (note text, en / zh-CN)
  *
  * The reader runs in a Worker when the page can start one, so a capture of a million packets
  * never freezes the page; elsewhere (Node, Vitest) it runs inline.
  */
 import { CaptureError, readCapture } from './reader';
-import type { ParsedCapture } from './reader';
+import type { CaptureInterface, ParsedCapture } from './reader';
 import type { WorkerReply, WorkerRequest } from './worker';
 
 export { CaptureError, readCapture, SKIP_REASONS } from './reader';
-export type { CaptureConnection, CapturedSegment, ParsedCapture, SegmentOptions, SkipReason } from './reader';
+export type { CaptureConnection, CaptureInterface, CapturedSegment, ParsedCapture, SegmentOptions, SkipReason } from './reader';
 
 /** Called with the fraction read so far, 0..1. */
 export type CaptureProgress = (fraction: number) => void;
@@ -66,8 +68,10 @@ export interface CaptureModule {
   explainCapture(bytes: Uint8Array, optionsJson: string): string;
   /** The reader's JSON (the same as ParsedCapture) from the native reader. */
   readCaptureJson(bytes: Uint8Array, file: string): string;
-  /** pcapng or pcap bytes for a trace. */
-  writeCapture(traceJson: string, optionsJson: string): Uint8Array;
+  /** pcapng or pcap bytes for a trace or a resolved lesson ({trace, steps}): tcplab::export_capture. */
+  writeCapture(docJson: string, optionsJson: string): Uint8Array;
+  /** '{"hosts": [{"name", "ip"}], "default": ["client"]}' for a trace or resolved lesson. */
+  captureHosts(docJson: string): string;
   /** { code: { en, "zh-CN" } } */
   captureNoteCatalog(): string;
 }
@@ -81,6 +85,46 @@ export interface ExplainOptions {
   events?: boolean;
   /** The hosts ignore RST in TIME_WAIT (Linux sysctl tcp_rfc1337=1). */
   tcp_rfc1337?: boolean;
+  /**
+   * A file with several interfaces is explained at one capture point: "" (automatic), "all", an
+   * interface id ("0", "1", … as Wireshark numbers them) or an interface name
+   * (`tcplab explain --interface`). The trace's `capture.interface` says which were read.
+   */
+  interface?: string;
+}
+
+/** One capture point of a file: an interface, or the interfaces that share one if_name. */
+export interface CapturePoint {
+  /** What to pass as ExplainOptions.interface: the name, or the id of an unnamed interface. */
+  choice: string;
+  /** Interface ids, ascending. */
+  ids: number[];
+  name?: string;
+  description?: string;
+  tcp_packets: number;
+}
+
+/**
+ * The capture points of a file, as the explainer groups interfaces (select_capture_interfaces in
+ * core/src/capture_read.cpp): interfaces with the same non-empty name are one point (the same
+ * interface in several sections); an unnamed interface is a point of its own.
+ */
+export function capturePoints(parsed: { interfaces: CaptureInterface[] }): CapturePoint[] {
+  const points: CapturePoint[] = [];
+  const byName = new Map<string, CapturePoint>();
+  for (const f of parsed.interfaces) {
+    const same = f.name ? byName.get(f.name) : undefined;
+    if (same) {
+      same.ids.push(f.id);
+      same.tcp_packets += f.tcp_packets;
+      continue;
+    }
+    const p: CapturePoint = { choice: f.name ?? String(f.id), ids: [f.id], tcp_packets: f.tcp_packets };
+    if (f.name) { p.name = f.name; byName.set(f.name, p); }
+    if (f.description) p.description = f.description;
+    points.push(p);
+  }
+  return points;
 }
 
 /** Explains a capture with the engine's observer (C++ through wasm). Returns the trace object. */
@@ -92,19 +136,34 @@ export interface CaptureFileOptions {
   format?: 'pcapng' | 'pcap';
   /** Language of comments: "en" or "zh-CN". */
   lang?: 'en' | 'zh-CN';
-  /** Host names to capture at; default the client; ["*"] every host (pcapng only). */
-  at?: string[];
-  /** Narration per lesson step: comment on the first packet at or after trace event `first`. */
-  steps?: { first: number; text: string }[];
+  /** Host names to capture at; default the client (the host that sent the first SYN); "all": every host, one interface each (pcapng only). */
+  at?: string[] | 'all';
   /** Comment dropped / discarded segments (default true). */
   remarks?: boolean;
 }
 
-/** The capture file for a trace, ready for a download link (URL.createObjectURL). */
-export function captureFile(module: CaptureModule, trace: unknown, options: CaptureFileOptions = {}): Blob {
-  const bytes = module.writeCapture(JSON.stringify(trace), JSON.stringify(options));
+/** A trace, or a resolved lesson whose steps' narration goes into packet comments. */
+export type CaptureDoc = { events: unknown[] } | { trace: unknown; steps?: unknown[] };
+
+/**
+ * The capture file for a trace or a lesson being played, ready for a download link
+ * (URL.createObjectURL): the export `tcplab pcap` writes, byte for byte, with the same options.
+ */
+export function captureFile(module: CaptureModule, doc: CaptureDoc, options: CaptureFileOptions = {}): Blob {
+  const bytes = module.writeCapture(JSON.stringify(doc), JSON.stringify(options));
   const type = options.format === 'pcap' ? 'application/vnd.tcpdump.pcap' : 'application/x-pcapng';
   return new Blob([bytes.slice()], { type });
+}
+
+export interface CaptureHosts {
+  hosts: { name: string; ip: string }[];
+  /** The export's default capture point (the client). */
+  default: string[];
+}
+
+/** Where a capture of this trace or lesson can be taken, and where it is by default. */
+export function captureHosts(module: CaptureModule, doc: CaptureDoc): CaptureHosts {
+  return JSON.parse(module.captureHosts(JSON.stringify(doc))) as CaptureHosts;
 }
 
 export type NoteCatalog = Record<string, { en: string; 'zh-CN': string }>;

@@ -5,7 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
-import { CaptureError, parseCapture, readCapture, renderCaptureNote } from './index';
+import { CaptureError, capturePoints, parseCapture, readCapture, renderCaptureNote } from './index';
 import { ipv6String } from './reader';
 
 const DATA = fileURLToPath(new URL('../../../tests/capture/data/', import.meta.url));
@@ -65,6 +65,23 @@ describe('capture reader', () => {
     expect(r.connections).toHaveLength(1);
     expect(seen.at(-1)).toBe(1);
     await expect(parseCapture(bytes('garbage.bin'), undefined, 'garbage.bin')).rejects.toBeInstanceOf(CaptureError);
+  });
+
+  it('groups interfaces into capture points as the explainer does', () => {
+    // Two named interfaces that saw the same packets: two capture points, chosen by name.
+    const two = capturePoints(readCapture(bytes('two-interfaces.pcapng'), 'two'));
+    expect(two.map((p) => [p.choice, p.ids, p.tcp_packets])).toEqual([['client', [0], 11], ['server', [1], 11]]);
+    expect(two[0]?.description).toBe('主机 client 的网卡');
+    // Unnamed interfaces (one path over three interfaces, two sections): one point each, by id.
+    const split = readCapture(bytes('ns-two-sections.pcapng'), 'split');
+    expect(capturePoints(split).map((p) => p.choice)).toEqual(['0', '1', '2']);
+    expect(split.segments.map((s) => s.iface)).toEqual([0, 1, 0, 1, 0, 2, 2, 2, 2, 2, 2]);
+    // The same name in two sections is one capture point.
+    const same = capturePoints({ interfaces: [
+      { id: 0, linktype: 1, name: 'eth0', packets: 2, tcp_packets: 2 },
+      { id: 1, linktype: 1, name: 'eth0', packets: 3, tcp_packets: 3 },
+    ] });
+    expect(same).toEqual([{ choice: 'eth0', ids: [0, 1], name: 'eth0', tcp_packets: 5 }]);
   });
 
   it('writes IPv6 addresses as RFC 5952 says', () => {

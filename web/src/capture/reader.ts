@@ -28,6 +28,8 @@ export interface SegmentOptions {
 export interface CapturedSegment {
   /** 1-based packet number in the file (every packet counts, TCP or not). */
   frame: number;
+  /** Interface id (index into `interfaces`; pcapng numbers them across sections, as Wireshark). */
+  iface: number;
   /** Timestamp, microseconds since the Unix epoch. */
   t_us: number;
   /** Index into `connections`. */
@@ -52,6 +54,18 @@ export interface CaptureConnection {
   segments: number;
 }
 
+/** One interface of the file: a pcapng Interface Description Block, or a pcap file's one link. */
+export interface CaptureInterface {
+  id: number;
+  linktype: number;
+  /** if_name (draft-ietf-opsawg-pcapng §4.2), when the file gives one. */
+  name?: string;
+  /** if_description, when the file gives one. */
+  description?: string;
+  packets: number;
+  tcp_packets: number;
+}
+
 export interface ParsedCapture {
   format: 'pcap' | 'pcapng';
   linktypes: number[];
@@ -60,6 +74,8 @@ export interface ParsedCapture {
   skipped: Partial<Record<SkipReason, number>>;
   /** Byte offset of an incomplete last record (the capture was cut short). */
   truncated_at?: number;
+  /** Every interface; segments of all of them are listed (explaining reads one capture point). */
+  interfaces: CaptureInterface[];
   connections: CaptureConnection[];
   segments: CapturedSegment[];
 }
@@ -147,6 +163,7 @@ class Reader {
       packets: 0,
       tcp_packets: 0,
       skipped: {},
+      interfaces: [],
       connections: [],
       segments: [],
     };
@@ -188,6 +205,14 @@ class Reader {
     const o = this.out;
     const r: ParsedCapture = { format: o.format, linktypes: o.linktypes, packets: o.packets, tcp_packets: o.tcp_packets, skipped: sk } as ParsedCapture;
     if (o.truncated_at !== undefined) r.truncated_at = o.truncated_at;
+    r.interfaces = o.interfaces.map((f) => {
+      const j: CaptureInterface = { id: f.id, linktype: f.linktype } as CaptureInterface;
+      if (f.name) j.name = f.name;
+      if (f.description) j.description = f.description;
+      j.packets = f.packets;
+      j.tcp_packets = f.tcp_packets;
+      return j;
+    });
     r.connections = o.connections;
     r.segments = o.segments;
     return r;
@@ -210,6 +235,7 @@ class Reader {
     const snaplen = this.u32(16);
     const linktype = this.u32(20) & 0x0fffffff;
     this.out.linktypes = [linktype];
+    this.out.interfaces = [{ id: 0, linktype, packets: 0, tcp_packets: 0 }];
     let off = 24;
     while (off < this.b.length) {
       if (!this.has(off, 16)) {
@@ -228,7 +254,7 @@ class Reader {
         return;
       }
       const us = sec * 1000000 + (ns ? Math.floor(frac / 1000) : frac);
-      this.packet(linktype, off + 16, caplen, us, off);
+      this.packet(linktype, off + 16, caplen, us, 0);
       off += 16 + caplen;
       this.progress(off);
     }
@@ -237,6 +263,7 @@ class Reader {
   private readPcapng(): void {
     this.out.format = 'pcapng';
     let ifaces: Iface[] = [];
+    let base = 0; // interfaces of earlier sections, so ids stay unique across sections
     let off = 0;
     let first = true;
     while (off < this.b.length) {
@@ -254,6 +281,7 @@ class Reader {
         } else {
           this.fail(off + 8, 'bad pcapng byte-order magic');
         }
+        base += ifaces.length;
         ifaces = [];
       } else if (first) {
         this.fail(off, 'pcapng file does not start with a Section Header Block');
@@ -274,12 +302,14 @@ class Reader {
       const packet = (id: number, tsHi: number, tsLo: number, data: number, caplen: number): void => {
         const f = ifaces[id];
         if (f === undefined) this.fail(off + 8, `packet names interface ${id}, which is not defined`);
-        this.packet(f.linktype, data, caplen, toUs(tsHi, tsLo, f), off);
+        this.packet(f.linktype, data, caplen, toUs(tsHi, tsLo, f), base + id);
       };
       switch (type) {
         case 1: {
           if (bend - body < 8) this.fail(off, 'interface description block too short');
           const f: Iface = { linktype: this.u16(body), pow2: false, exp: 6, tsoffset: 0 };
+          let name = '';
+          let description = '';
           let o = body + 8;
           while (o + 4 <= bend) {
             const code = this.u16(o);
@@ -291,6 +321,10 @@ class Reader {
               f.pow2 = (v & 0x80) !== 0;
               f.exp = v & 0x7f;
               if ((f.pow2 && f.exp > 63) || (!f.pow2 && f.exp > 19)) this.fail(o + 4, 'if_tsresol out of range');
+            } else if (code === 2) {
+              name = optionText(this.b.subarray(o + 4, o + 4 + len));
+            } else if (code === 3) {
+              description = optionText(this.b.subarray(o + 4, o + 4 + len));
             } else if (code === 14 && len === 8) {
               const lo = this.u32(o + 4);
               const hi = this.u32(o + 8);
@@ -302,6 +336,7 @@ class Reader {
           }
           ifaces.push(f);
           this.out.linktypes.push(f.linktype);
+          this.out.interfaces.push({ id: this.out.interfaces.length, linktype: f.linktype, name, description, packets: 0, tcp_packets: 0 });
           break;
         }
         case 6: {
@@ -336,8 +371,13 @@ class Reader {
     this.out.skipped[why] = (this.out.skipped[why] ?? 0) + 1;
   }
 
-  private packet(linktype: number, p: number, n: number, t_us: number, _offset: number): void {
+  private iface = 0;
+
+  private packet(linktype: number, p: number, n: number, t_us: number, iface: number): void {
     this.out.packets++;
+    this.iface = iface;
+    const f = this.out.interfaces[iface];
+    if (f) f.packets++;
     const frame = this.out.packets;
     const b = this.b;
     const eth = (et: number, q: number, m: number): void => {
@@ -484,6 +524,8 @@ class Reader {
       any = true;
     }
     this.out.tcp_packets++;
+    const f = this.out.interfaces[this.iface];
+    if (f) f.tcp_packets++;
     const src = v === 6 ? `[${srcIp}]:${sport}` : `${srcIp}:${sport}`;
     const dst = v === 6 ? `[${dstIp}]:${dport}` : `${dstIp}:${dport}`;
     // Same canonical key as capture_to_json: the smaller "ip:port" string first.
@@ -496,7 +538,7 @@ class Reader {
     }
     const c = this.out.connections[ci] as CaptureConnection;
     c.segments++;
-    const seg: CapturedSegment = { frame, t_us, conn: ci, dir: c.a === src ? 'a>b' : 'b>a', flags: flagNames(flags), seq, ack, win, len };
+    const seg: CapturedSegment = { frame, iface: this.iface, t_us, conn: ci, dir: c.a === src ? 'a>b' : 'b>a', flags: flagNames(flags), seq, ack, win, len };
     // Key order as in the native JSON: mss, wscale, sack_ok, ts, sack.
     if (any) {
       const o: SegmentOptions = {};
@@ -508,6 +550,23 @@ class Reader {
       seg.opts = o;
     }
     this.out.segments.push(seg);
+  }
+}
+
+/**
+ * An option's text (if_name, if_description): UTF-8, or, when the bytes are not valid UTF-8,
+ * one character per byte (Latin-1); trailing NULs dropped. The native reader does the same.
+ */
+function optionText(bytes: Uint8Array): string {
+  let n = bytes.length;
+  while (n > 0 && bytes[n - 1] === 0) n--;
+  const b = bytes.subarray(0, n);
+  try {
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(b);
+  } catch {
+    let s = '';
+    for (const x of b) s += String.fromCharCode(x);
+    return s;
   }
 }
 

@@ -1,7 +1,8 @@
-// Real captures in the player: a "Download capture" button for the trace being played and a drop
-// zone (plus file picker) for .pcap/.pcapng files. Reading, explaining and writing captures is
-// the capture module's (../capture/, docs/CAPTURES.md "Web API"); this file is only the UI.
-import { captureFile, explainCapture, parseCapture, type CaptureModule } from '../capture';
+// Real captures in the player: a "Download capture" button for the lesson being played, with a
+// choice of capture point next to it, and a drop zone (plus file picker) for .pcap/.pcapng files,
+// with a choice of interface when a file holds several. Reading, explaining and writing captures
+// is the capture module's (../capture/, docs/CAPTURES.md "Web API"); this file is only the UI.
+import { captureFile, captureHosts, capturePoints, explainCapture, parseCapture, type CaptureModule, type CapturePoint } from '../capture';
 import type { Engine } from '../engine';
 import { checkTrace, type Localized } from '../types';
 import { defaultSteps } from '../steps';
@@ -16,27 +17,80 @@ export interface CaptureHost {
   lang: () => 'en' | 'zh-CN';
   /** The lesson being played (for "Download capture"). */
   current: () => PlayerLesson | undefined;
-  /** Step narration in the current language, for comments in the capture file. */
-  stepText: (i: number) => string;
   /** Opens a trace made from a capture in the player. */
   open: (lesson: PlayerLesson) => void;
 }
 
 const hasCapture = (e: Engine | undefined): e is Engine & CaptureModule =>
-  !!e && typeof e.writeCapture === 'function' && typeof e.explainCapture === 'function';
+  !!e && typeof e.writeCapture === 'function' && typeof e.explainCapture === 'function' && typeof e.captureHosts === 'function';
 
-/** The download button (top bar) and the drop zone (lesson list). Hidden without capture support. */
+/** "all" in the capture-point choice: every host, one interface each. */
+const ALL = '*';
+
+/**
+ * The download button (top bar) with its capture-point choice beside it, and the drop zone
+ * (lesson list). Hidden without capture support.
+ */
 export function mountCapture(button: HTMLButtonElement, zone: HTMLElement, host: CaptureHost): void {
   const engine = host.engine;
   if (!hasCapture(engine)) { button.hidden = true; zone.hidden = true; return; }
   button.hidden = false;
+
+  // The capture point: a host's interface (default: the client, as `tcplab pcap`), or all hosts.
+  // Inside a .toggle label so the page hides it wherever it hides the other top-bar toggles.
+  const at = el('select', { id: 'capture-at', class: 'capture-at' }) as HTMLSelectElement;
+  const atLabel = el('span', {}, host.t('capture.at'));
+  const atBox = el('label', { class: 'toggle capture-at-box', for: 'capture-at' }, atLabel, ' ', at);
+  button.after(atBox);
+  let shownFor: PlayerLesson | undefined;
+  let shownLang = '';
+  let wanted = ''; // the user's last choice, kept across lessons when the next one has that host
+  let defaultHost = '';
+  const refresh = (): void => {
+    const L = host.current();
+    if (L === shownFor && host.lang() === shownLang) return;
+    shownFor = L;
+    shownLang = host.lang();
+    atLabel.textContent = host.t('capture.at');
+    at.setAttribute('aria-label', host.t('capture.at.label'));
+    atBox.title = host.t('capture.at.help');
+    clear(at);
+    if (!L) return;
+    let info: ReturnType<typeof captureHosts>;
+    try {
+      info = captureHosts(engine, { trace: L.trace });
+    } catch {
+      return;
+    }
+    defaultHost = info.default[0] ?? '';
+    // Short labels (the select sits in the top bar); the address is in each option's title.
+    for (const h of info.hosts) {
+      at.append(el('option', { value: h.name, title: h.ip ? host.t('capture.at.host', { host: h.name, ip: h.ip }) : h.name }, h.name));
+    }
+    if (info.hosts.length > 1) at.append(el('option', { value: ALL, title: host.t('capture.at.help') }, host.t('capture.at.all')));
+    at.value = wanted && [...at.options].some((o) => o.value === wanted) ? wanted : defaultHost;
+  };
+  at.addEventListener('change', () => { wanted = at.value; });
+  at.addEventListener('focus', refresh);
+  at.addEventListener('pointerdown', refresh);
+  // Follow the lesson being played (its title changes with it) and the language.
+  const title = document.getElementById('lesson-title');
+  if (title) new MutationObserver(() => queueMicrotask(refresh)).observe(title, { childList: true, characterData: true, subtree: true });
+  new MutationObserver(() => queueMicrotask(refresh)).observe(document.documentElement, { attributes: true, attributeFilter: ['lang'] });
+  refresh();
+
   button.addEventListener('click', () => {
+    refresh();
     const L = host.current();
     if (!L) return;
-    const steps = L.steps.map((s, i) => ({ first: s.first, text: host.stepText(i) })).filter((s) => s.text !== '');
+    const choice = at.value || defaultHost;
     try {
-      const blob = captureFile(engine, L.trace, { format: 'pcapng', lang: host.lang(), steps, at: ['*'] });
-      const a = el('a', { href: URL.createObjectURL(blob), download: `tcplab-${L.id}.pcapng` });
+      // The lesson as the engine resolved it: its steps' narration becomes packet comments.
+      const blob = captureFile(engine, { trace: L.trace, steps: L.steps }, {
+        format: 'pcapng', lang: host.lang(), at: choice === ALL ? 'all' : choice ? [choice] : undefined,
+      });
+      const suffix = choice === ALL ? '-all-hosts' : choice && choice !== defaultHost ? `-${choice}` : '';
+      const a = el('a', { href: URL.createObjectURL(blob), download: `tcplab-${L.id}${suffix}.pcapng` });
       document.body.append(a);
       a.click();
       a.remove();
@@ -55,6 +109,16 @@ export function mountCapture(button: HTMLButtonElement, zone: HTMLElement, host:
   const chooser = el('div', { class: 'capture-conns' });
   zone.append(el('h3', {}, host.t('capture.title')), el('p', { class: 'drop-hint' }, host.t('capture.drop')), picker, progress, status, chooser);
 
+  const choiceList = (items: { label: string; onPick: () => void; cls?: string }[]): HTMLElement => {
+    const list = el('ol', {});
+    for (const it of items) {
+      const b = el('button', { type: 'button', class: `btn${it.cls ? ` ${it.cls}` : ''}` }, it.label);
+      b.addEventListener('click', it.onPick);
+      list.append(el('li', {}, b));
+    }
+    return list;
+  };
+
   const load = async (file: File): Promise<void> => {
     clear(chooser);
     status.textContent = host.t('capture.reading', { name: file.name });
@@ -65,26 +129,56 @@ export function mountCapture(button: HTMLButtonElement, zone: HTMLElement, host:
       const parsed = await parseCapture(bytes, (f) => { progress.value = f; }, file.name);
       progress.hidden = true;
       if (parsed.connections.length === 0) { status.textContent = host.t('capture.noconn', { name: file.name }); return; }
-      const openConn = (n: number): void => {
+
+      // A connection (or all of them) at one capture point.
+      const openConn = (iface: string, where: string, n: number | undefined, count: number): void => {
         try {
-          const trace = checkTrace(explainCapture(engine, bytes, { file: file.name, connection: n }), file.name);
-          const title: Localized = { en: `${file.name} · #${n}`, 'zh-CN': `${file.name} · #${n}` };
-          host.open({ id: `capture-${n}`, title, trace, steps: defaultSteps(trace.events), quizzes: [], kind: 'example' });
-          status.textContent = host.t('capture.opened', { name: file.name, n });
+          const opts = { file: file.name, interface: iface, ...(n === undefined ? {} : { connection: n }) };
+          const trace = checkTrace(explainCapture(engine, bytes, opts), file.name);
+          const name = [file.name, where, n === undefined ? '' : `#${n}`].filter((x) => x !== '').join(' · ');
+          const title: Localized = { en: name, 'zh-CN': name };
+          const id = `capture-${iface || 'auto'}-${n ?? 'all'}`;
+          host.open({ id, title, trace, steps: defaultSteps(trace.events), quizzes: [], kind: 'example' });
+          status.textContent = n === undefined && count > 1
+            ? host.t('capture.opened.all', { name: file.name, n: count })
+            : host.t('capture.opened', { name: file.name, n: n ?? 1 });
           (zone.closest('dialog') as HTMLDialogElement | null)?.close();
         } catch (e) {
           status.textContent = host.t('capture.error', { msg: (e as Error).message });
         }
       };
-      if (parsed.connections.length === 1) { openConn(1); return; }
-      status.textContent = host.t('capture.pickconn', { n: parsed.connections.length });
-      const list = el('ol', {});
-      parsed.connections.forEach((c, i) => {
-        const b = el('button', { type: 'button', class: 'btn' }, `${c.a} ⇄ ${c.b} · ${host.t('capture.segments', { n: c.segments })}`);
-        b.addEventListener('click', () => openConn(i + 1));
-        list.append(el('li', {}, b));
-      });
-      chooser.append(list);
+      // The connections the explainer finds at that capture point (numbered as it numbers them).
+      const pickConnection = (iface: string, where: string): void => {
+        clear(chooser);
+        let conns: { id: number; client: string; server: string; segments: number }[];
+        try {
+          const summary = explainCapture(engine, bytes, { file: file.name, interface: iface, events: false });
+          conns = (summary.capture as { connections: typeof conns }).connections;
+        } catch (e) {
+          status.textContent = host.t('capture.error', { msg: (e as Error).message });
+          return;
+        }
+        if (conns.length <= 1) { openConn(iface, where, conns.length === 1 ? 1 : undefined, conns.length); return; }
+        status.textContent = host.t('capture.pickconn', { n: conns.length });
+        chooser.append(choiceList([
+          { label: host.t('capture.allconns', { n: conns.length }), cls: 'capture-all-conns', onPick: () => openConn(iface, where, undefined, conns.length) },
+          ...conns.map((c) => ({
+            label: `${c.client} ⇄ ${c.server} · ${host.t('capture.segments', { n: c.segments })}`,
+            onPick: () => openConn(iface, where, c.id, conns.length),
+          })),
+        ]));
+      };
+
+      // Several capture points carrying TCP: read one, never several merged into duplicates.
+      const points = capturePoints(parsed).filter((p) => p.tcp_packets > 0);
+      if (points.length <= 1) { pickConnection('', ''); return; }
+      const label = (p: CapturePoint): string =>
+        [`${p.ids.join('+')}${p.name ? ` ${p.name}` : ''}`, p.description ?? '', host.t('capture.segments', { n: p.tcp_packets })].filter((x) => x !== '').join(' · ');
+      status.textContent = host.t('capture.ifaces', { n: points.length });
+      chooser.append(choiceList([
+        ...points.map((p) => ({ label: label(p), cls: 'capture-iface', onPick: () => pickConnection(p.choice, p.name ?? `#${p.choice}`) })),
+        { label: host.t('capture.iface.all'), cls: 'capture-iface-all', onPick: () => pickConnection('all', '') },
+      ]));
     } catch (e) {
       progress.hidden = true;
       status.textContent = host.t('capture.error', { msg: (e as Error).message });
