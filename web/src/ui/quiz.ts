@@ -105,6 +105,7 @@ export class QuizView {
     this.outcomes.clear();
     this.retrying.clear();
     this.list = [];
+    this.draw();
   }
 
   private isAnswered(id: string): boolean {
