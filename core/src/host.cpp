@@ -19,8 +19,7 @@ Host::Host(Simulator& sim, int index, std::string name, std::uint32_t ip, Params
       ip_(ip),
       p_(std::move(params)),
       k0_(secret),
-      k1_(secret * 0x9E3779B97F4A7C15ULL + 0x632BE59BD9B4E019ULL),
-      ports_(65536) {
+      k1_(secret * 0x9E3779B97F4A7C15ULL + 0x632BE59BD9B4E019ULL) {
     // A real clock does not start at zero: give the host an uptime drawn from its secret.
     const Time uptime = static_cast<Time>(secret % (sec(3600) * 24));
     isn_ = IsnGenerator(isn, k0_, k1_, uptime);
@@ -126,7 +125,10 @@ int Host::lookup_listener(Addr local) const {
     return it == listeners_.end() ? -1 : it->second;
 }
 
-bool Host::port_in_use(std::uint16_t port) const { return ports_[port].users > 0; }
+bool Host::port_in_use(std::uint16_t port) const {
+    auto it = ports_.find(port);
+    return it != ports_.end() && it->second.users > 0;
+}
 
 void Host::port_take(std::uint16_t port, bool reuse, bool listener) {
     auto& u = ports_[port];
@@ -136,16 +138,21 @@ void Host::port_take(std::uint16_t port, bool reuse, bool listener) {
 }
 
 void Host::port_release(std::uint16_t port, bool reuse, bool listener) {
-    auto& u = ports_[port];
+    auto it = ports_.find(port);
+    if (it == ports_.end()) return;
+    auto& u = it->second;
     if (u.users) --u.users;
     if (!reuse && u.no_reuse) --u.no_reuse;
     if (listener && u.listeners) --u.listeners;
+    if (u.users == 0 && u.no_reuse == 0 && u.listeners == 0) ports_.erase(it);
 }
 
 bool Host::bind_conflict(std::uint16_t port, bool reuse) const {
     // Linux inet_bind_conflict(): two sockets may share a port only if both set SO_REUSEADDR
     // and neither is listening. TIME-WAIT sockets keep the flag of the socket they came from.
-    const auto& u = ports_[port];
+    auto it = ports_.find(port);
+    if (it == ports_.end()) return false;
+    const auto& u = it->second;
     if (u.users == 0) return false;
     if (!reuse) return true;
     return u.no_reuse > 0 || u.listeners > 0;
@@ -299,7 +306,7 @@ void Host::crash() {
     tw_count_ = 0;
     demux_.clear();
     listeners_.clear();
-    std::fill(ports_.begin(), ports_.end(), PortUse{});
+    ports_.clear();
     up_ = false;
 }
 

@@ -18,10 +18,53 @@ ojson poll_list(unsigned bits) {
     return a;
 }
 
+// Text the trace can carry: no control characters but layout, and well-formed UTF-8 (RFC 3629
+// §4), which JSON text must be (RFC 8259 §8.1). A recv can end inside a multi-byte character.
 bool printable(const std::string& s) {
-    for (unsigned char c : s)
-        if (c < 0x20 && c != '\n' && c != '\t' && c != '\r') return false;
+    std::size_t i = 0;
+    while (i < s.size()) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        if (c < 0x80) {
+            if (c < 0x20 && c != '\n' && c != '\t' && c != '\r') return false;
+            ++i;
+            continue;
+        }
+        std::size_t n = 0;
+        std::uint32_t cp = 0;
+        if ((c & 0xE0) == 0xC0) {
+            n = 1;
+            cp = c & 0x1F;
+        } else if ((c & 0xF0) == 0xE0) {
+            n = 2;
+            cp = c & 0x0F;
+        } else if ((c & 0xF8) == 0xF0) {
+            n = 3;
+            cp = c & 0x07;
+        } else {
+            return false;
+        }
+        for (std::size_t k = 1; k <= n; ++k) {
+            if (i + k >= s.size()) return false;
+            const auto cc = static_cast<unsigned char>(s[i + k]);
+            if ((cc & 0xC0) != 0x80) return false;
+            cp = (cp << 6) | (cc & 0x3F);
+        }
+        // Overlong forms, surrogates and code points above U+10FFFF are not UTF-8.
+        static const std::uint32_t kMin[] = {0, 0x80, 0x800, 0x10000};
+        if (cp < kMin[n] || (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF) return false;
+        i += n + 1;
+    }
     return true;
+}
+
+std::uint64_t fd_key(int host, int fd) {
+    return (static_cast<std::uint64_t>(static_cast<std::uint32_t>(host)) << 32) |
+           static_cast<std::uint32_t>(fd);
+}
+
+void sort_unique(std::vector<int>& v) {
+    std::sort(v.begin(), v.end());
+    v.erase(std::unique(v.begin(), v.end()), v.end());
 }
 }  // namespace
 
@@ -32,7 +75,15 @@ Runner::Runner(const Scenario& sc, bool trace_on, std::string file)
     sim_.faults = sc_.faults;
     handles_.resize(sc_.hosts.size());
     apps_.resize(sc_.apps.size());
+    apps_of_host_.resize(sc_.hosts.size());
+    for (std::size_t a = 0; a < sc_.apps.size(); ++a)
+        apps_of_host_[static_cast<std::size_t>(sc_.apps[a].host)].push_back(static_cast<int>(a));
+    dep_waiters_.resize(sc_.apps.size());
     sim_.on_wake = [this](int host, int fd) { wake(host, fd); };
+}
+
+void Runner::limit_error(const std::string& pointer, const std::string& what) {
+    throw InputError(scenario_file_ + ": " + (pointer.empty() ? "(root)" : pointer) + ": " + what);
 }
 
 void Runner::start() {
@@ -57,6 +108,7 @@ void Runner::schedule_step(AppState& a) {
         const AppState& dep = apps_[static_cast<std::size_t>(st.after_app)];
         if (dep.returned <= st.after_index) {
             a.waiting_dep = true;
+            dep_waiters_[static_cast<std::size_t>(st.after_app)].push_back(a.index);
             return;  // step_returned() resumes us
         }
     }
@@ -76,10 +128,19 @@ void Runner::schedule_step(AppState& a) {
 void Runner::emit_call(AppState& a, const StepSpec& st) {
     if (!sim_.trace().on()) return sim_.trace().count();
     const AppSpec& spec = sc_.apps[static_cast<std::size_t>(a.index)];
+    if (st.text_bytes) {
+        echoed_text_ += st.text_bytes;
+        if (echoed_text_ > kLimits.echoed_text_bytes)
+            limit_error(step_pointer(static_cast<std::size_t>(a.index), a.step),
+                        "the trace would repeat more than " +
+                            std::to_string(kLimits.echoed_text_bytes) +
+                            " bytes of \"text\" with this step's calls (limit \"echoed text "
+                            "bytes\"); send \"bytes\" instead");
+    }
     auto e = Trace::event(sim_.now(), "call");
     e["host"] = host_of(a).name();
     e["app"] = spec.name;
-    e["call"] = st.call;
+    e["call"] = call_name(st.call);
     if (!st.sock.empty()) e["sock"] = st.sock;
     e["args"] = st.args;
     if (st.repeat > 1 || st.repeat_mode != StepSpec::Repeat::Count) e["iteration"] = a.rep + 1;
@@ -98,7 +159,7 @@ void Runner::begin_step(AppState& a) {
     a.in_call = true;
     a.sent = 0;
     a.deadline_gen = 0;
-    if (st.call == "poll" && st.timeout >= 0) {
+    if (st.call == Call::Poll && st.timeout >= 0) {
         const std::uint64_t g = ++a.gen;
         a.deadline_gen = g;
         sim_.schedule(sim_.now() + st.timeout, [this, idx = a.index, g] {
@@ -111,6 +172,15 @@ void Runner::begin_step(AppState& a) {
         });
     }
     attempt(a);
+}
+
+void Runner::new_socket(const AppState& a, int fd) {
+    // Descriptors are allocated lowest first, so fd >= N means N are open.
+    if (fd >= 0 && static_cast<std::size_t>(fd) >= kLimits.sockets_per_host)
+        limit_error(step_pointer(static_cast<std::size_t>(a.index), a.step),
+                    "the run opened more than " + std::to_string(kLimits.sockets_per_host) +
+                        " sockets on host \"" + host_of(a).name() +
+                        "\" (limit \"sockets per host\")");
 }
 
 int Runner::fd_of(const AppState& a, const std::string& handle) {
@@ -130,77 +200,93 @@ void Runner::attempt(AppState& a) {
     SysResult r;
     if (!st.sock.empty() && fd < 0) {
         r = SysResult::fail(Errno::ebadf);
-    } else if (st.call == "socket") {
-        const int nfd = h.socket();
-        names[st.as] = nfd;
-        r = SysResult::ok(nfd);
-    } else if (st.call == "setsockopt") {
-        r = h.set_option(fd, st.option, st.value, st.value2);
-    } else if (st.call == "getsockopt") {
-        r = h.get_error(fd);
-        if (r.err == Errno::ok) {
-            const auto e = static_cast<Errno>(r.value);
-            extra["value"] = e == Errno::ok ? ojson(0) : ojson(errno_name(e));
-            r.value = 0;
+    } else {
+        switch (st.call) {
+            case Call::Socket: {
+                const int nfd = h.socket();
+                new_socket(a, nfd);
+                names[st.as] = nfd;
+                r = SysResult::ok(nfd);
+                break;
+            }
+            case Call::Setsockopt: r = h.set_option(fd, st.option, st.value, st.value2); break;
+            case Call::Getsockopt:
+                r = h.get_error(fd);
+                if (r.err == Errno::ok) {
+                    const auto e = static_cast<Errno>(r.value);
+                    extra["value"] = e == Errno::ok ? ojson(0) : ojson(errno_name(e));
+                    r.value = 0;
+                }
+                break;
+            case Call::Bind: r = h.bind(fd, st.ip, st.port); break;
+            case Call::Listen: r = h.listen(fd, st.backlog); break;
+            case Call::Accept: {
+                int nfd = -1;
+                Addr peer{};
+                r = h.accept(fd, &nfd, &peer);
+                if (!r.block && r.err == Errno::ok) {
+                    new_socket(a, nfd);
+                    names[st.as] = nfd;
+                    extra["new_sock"] = st.as;
+                    extra["peer"] = addr_string(peer);
+                }
+                break;
+            }
+            case Call::Connect:
+                r = h.connect(fd, st.to);
+                if (!r.block && r.err == Errno::ok) {
+                    if (const Socket* s = h.sock(fd)) extra["local"] = addr_string(s->local);
+                }
+                break;
+            case Call::Send: {
+                const std::string_view rest = std::string_view(st.data).substr(a.sent);
+                r = h.send(fd, rest, st.nosignal);
+                if (!r.block && r.err == Errno::ok) {
+                    a.sent += static_cast<std::size_t>(r.value);
+                    const Socket* s = h.sock(fd);
+                    if (a.sent < st.data.size() && s && !s->nonblock)
+                        r = SysResult::wait();
+                    else
+                        r = SysResult::ok(static_cast<long>(a.sent));
+                } else if (!r.block && a.sent > 0) {
+                    r = SysResult::ok(
+                        static_cast<long>(a.sent));  // a partial write returns its count
+                }
+                break;
+            }
+            case Call::Recv: {
+                std::string data;
+                r = h.recv(fd, st.max, &data);
+                if (!r.block && r.err == Errno::ok && r.value > 0 && data.size() <= 256 &&
+                    printable(data))
+                    extra["data"] = data;
+                break;
+            }
+            case Call::Shutdown: r = h.shutdown(fd, st.shut_rd, st.shut_wr); break;
+            case Call::Close:
+                r = h.close(fd);
+                if (r.err == Errno::ok) names.erase(st.sock);
+                break;
+            case Call::Poll: {
+                const unsigned ready = h.poll(fd) & (st.poll_events | kPollErr | kPollHup);
+                if (ready) {
+                    r = SysResult::ok(1);
+                    extra["revents"] = poll_list(ready);
+                } else if (st.timeout == 0) {
+                    r = SysResult::ok(0);
+                    extra["revents"] = ojson::array();
+                } else {
+                    r = SysResult::wait();
+                }
+                break;
+            }
+            case Call::Sleep: r = SysResult::ok(0); break;
         }
-    } else if (st.call == "bind") {
-        r = h.bind(fd, st.ip, st.port);
-    } else if (st.call == "listen") {
-        r = h.listen(fd, st.backlog);
-    } else if (st.call == "accept") {
-        int nfd = -1;
-        Addr peer{};
-        r = h.accept(fd, &nfd, &peer);
-        if (!r.block && r.err == Errno::ok) {
-            names[st.as] = nfd;
-            extra["new_sock"] = st.as;
-            extra["peer"] = addr_string(peer);
-        }
-    } else if (st.call == "connect") {
-        r = h.connect(fd, st.to);
-        if (!r.block && r.err == Errno::ok) {
-            if (const Socket* s = h.sock(fd)) extra["local"] = addr_string(s->local);
-        }
-    } else if (st.call == "send") {
-        const std::string_view rest = std::string_view(st.data).substr(a.sent);
-        r = h.send(fd, rest, st.nosignal);
-        if (!r.block && r.err == Errno::ok) {
-            a.sent += static_cast<std::size_t>(r.value);
-            const Socket* s = h.sock(fd);
-            if (a.sent < st.data.size() && s && !s->nonblock)
-                r = SysResult::wait();
-            else
-                r = SysResult::ok(static_cast<long>(a.sent));
-        } else if (!r.block && a.sent > 0) {
-            r = SysResult::ok(static_cast<long>(a.sent));  // a partial write returns its count
-        }
-    } else if (st.call == "recv") {
-        std::string data;
-        r = h.recv(fd, st.max, &data);
-        if (!r.block && r.err == Errno::ok && r.value > 0 && data.size() <= 256 && printable(data))
-            extra["data"] = data;
-    } else if (st.call == "shutdown") {
-        r = h.shutdown(fd, st.shut_rd, st.shut_wr);
-    } else if (st.call == "close") {
-        r = h.close(fd);
-        if (r.err == Errno::ok) names.erase(st.sock);
-    } else if (st.call == "poll") {
-        const unsigned ready = h.poll(fd) & (st.poll_events | kPollErr | kPollHup);
-        if (ready) {
-            r = SysResult::ok(1);
-            extra["revents"] = poll_list(ready);
-        } else if (st.timeout == 0) {
-            r = SysResult::ok(0);
-            extra["revents"] = ojson::array();
-        } else {
-            r = SysResult::wait();
-        }
-    } else if (st.call == "sleep") {
-        r = SysResult::ok(0);
     }
     if (r.block) {
         a.wait_host = spec.host;
         a.wait_fd = fd;
+        fd_waiters_[fd_key(spec.host, fd)].push_back(a.index);
         return;
     }
     finish(a, r, std::move(extra));
@@ -217,7 +303,7 @@ void Runner::finish(AppState& a, SysResult r, ojson extra) {
         auto e = Trace::event(sim_.now(), "return");
         e["host"] = h.name();
         e["app"] = spec.name;
-        e["call"] = st.call;
+        e["call"] = call_name(st.call);
         if (!st.sock.empty())
             e["sock"] = st.sock;
         else if (!st.as.empty())
@@ -269,26 +355,45 @@ void Runner::finish(AppState& a, SysResult r, ojson extra) {
 }
 
 void Runner::step_returned(const AppState& done) {
-    for (auto& other : apps_) {
+    // The apps whose next step waits for `done`, in app order (the order a scan of every app
+    // would meet them in, which fixes the order their steps are scheduled in).
+    auto& list = dep_waiters_[static_cast<std::size_t>(done.index)];
+    if (list.empty()) return;
+    std::vector<int> waiting = std::move(list);
+    list.clear();
+    sort_unique(waiting);
+    for (int i : waiting) {
+        AppState& other = apps_[static_cast<std::size_t>(i)];
         if (!other.waiting_dep || other.dead) continue;
         const StepSpec& st = sc_.apps[static_cast<std::size_t>(other.index)].steps[other.step];
-        if (st.after_app == done.index && done.returned >= st.after_index) {
+        if (st.after_app != done.index) continue;
+        if (done.returned >= st.after_index) {
             other.last_return = std::max(other.last_return, sim_.now());
-            schedule_step(other);
+            schedule_step(other);  // may wait again, and then re-enters this list
+        } else {
+            dep_waiters_[static_cast<std::size_t>(done.index)].push_back(i);
         }
     }
 }
 
 void Runner::wake(int host, int fd) {
-    for (auto& a : apps_) {
+    // The apps blocked on this socket, in app order; each is tried once, as a scan of every
+    // app would try it. An app that blocks again is listed anew for the next wake-up.
+    auto it = fd_waiters_.find(fd_key(host, fd));
+    if (it == fd_waiters_.end()) return;
+    std::vector<int> waiting = std::move(it->second);
+    fd_waiters_.erase(it);
+    sort_unique(waiting);
+    for (int i : waiting) {
+        AppState& a = apps_[static_cast<std::size_t>(i)];
         if (a.in_call && !a.dead && a.wait_host == host && a.wait_fd == fd) attempt(a);
     }
 }
 
 void Runner::kill_process(int host) {
     Host& h = *sim_.hosts()[static_cast<std::size_t>(host)];
-    for (auto& a : apps_) {
-        if (sc_.apps[static_cast<std::size_t>(a.index)].host != host) continue;
+    for (int i : apps_of_host_[static_cast<std::size_t>(host)]) {
+        AppState& a = apps_[static_cast<std::size_t>(i)];
         a.dead = true;
         a.in_call = false;
     }
@@ -351,23 +456,19 @@ void Runner::host_event(const EventSpec& ev) {
         e["action"] = ev.action;
         sim_.trace().add(std::move(e));
     }
-    if (ev.action == "crash") {
+    auto lose_state = [&] {
         h.crash();
-        for (auto& a : apps_)
-            if (sc_.apps[static_cast<std::size_t>(a.index)].host == ev.host &&
-                (a.in_call || a.step > 0 || a.rep > 0))
-                a.dead = true;
+        for (int i : apps_of_host_[static_cast<std::size_t>(ev.host)]) {
+            AppState& a = apps_[static_cast<std::size_t>(i)];
+            if (a.in_call || a.step > 0 || a.rep > 0) a.dead = true;
+        }
         handles_[static_cast<std::size_t>(ev.host)].clear();
+    };
+    if (ev.action == "crash") {
+        lose_state();
     } else if (ev.action == "reboot") {
         // A reboot loses every connection like a crash, and the host is back at once.
-        if (h.up()) {
-            h.crash();
-            for (auto& a : apps_)
-                if (sc_.apps[static_cast<std::size_t>(a.index)].host == ev.host &&
-                    (a.in_call || a.step > 0 || a.rep > 0))
-                    a.dead = true;
-            handles_[static_cast<std::size_t>(ev.host)].clear();
-        }
+        if (h.up()) lose_state();
         h.reboot();
     } else if (ev.action == "unplug") {
         sim_.set_unplugged(ev.host, true);
@@ -379,7 +480,30 @@ void Runner::host_event(const EventSpec& ev) {
 bool Runner::run() {
     start();
     const Time limit = sc_.until ? *sc_.until : sec(86400);
-    return sim_.run(limit, sc_.max_events);
+    // The run goes in slices of events, with the limits checked between them; stopping and
+    // resuming Simulator::run changes nothing in what it does.
+    constexpr std::size_t kSlice = 16384;
+    for (;;) {
+        const std::size_t next = std::min(sc_.max_events, sim_.events_executed() + kSlice);
+        if (sim_.run(limit, next)) {
+            check_run_limits();
+            return true;
+        }
+        if (sim_.events_executed() >= sc_.max_events) return false;
+        check_run_limits();
+    }
+}
+
+void Runner::check_run_limits() {
+    if (sim_.trace().size() > kLimits.trace_events)
+        limit_error("", "the run recorded more than " + std::to_string(kLimits.trace_events) +
+                            " trace events (limit \"trace events\"); end it sooner with "
+                            "\"until_ms\"");
+    std::size_t open = 0;
+    for (const auto& h : sim_.hosts()) open += h->connection_count();
+    if (open > kLimits.connections)
+        limit_error("", "the run had more than " + std::to_string(kLimits.connections) +
+                            " connections open at once on all hosts (limit \"connections\")");
 }
 
 ojson Runner::trace_json() {

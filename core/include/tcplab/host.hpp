@@ -31,6 +31,40 @@ namespace tcplab {
 
 class Simulator;
 
+// A FIFO of TCB slots with the part of std::deque's interface a listener's accept queue uses.
+// libstdc++'s std::deque allocates a 512-byte block and its map as soon as it is constructed,
+// so every socket paid about 600 bytes for a queue only listeners use; this one allocates on
+// its first push_back, and moves without copying when the socket table grows.
+class SlotQueue {
+public:
+    using iterator = std::vector<std::uint32_t>::iterator;
+    using const_iterator = std::vector<std::uint32_t>::const_iterator;
+
+    bool empty() const { return head_ == v_.size(); }
+    std::size_t size() const { return v_.size() - head_; }
+    std::uint32_t front() const { return v_[head_]; }
+    void push_back(std::uint32_t slot) { v_.push_back(slot); }
+    void pop_front() {
+        ++head_;
+        if (head_ == v_.size()) {
+            v_.clear();
+            head_ = 0;
+        } else if (head_ >= 64 && 2 * head_ >= v_.size()) {
+            v_.erase(v_.begin(), v_.begin() + static_cast<std::ptrdiff_t>(head_));
+            head_ = 0;
+        }
+    }
+    iterator begin() { return v_.begin() + static_cast<std::ptrdiff_t>(head_); }
+    iterator end() { return v_.end(); }
+    const_iterator begin() const { return v_.begin() + static_cast<std::ptrdiff_t>(head_); }
+    const_iterator end() const { return v_.end(); }
+    iterator erase(iterator it) { return v_.erase(it); }
+
+private:
+    std::vector<std::uint32_t> v_;
+    std::size_t head_ = 0;
+};
+
 // Poll bits (POLLIN, POLLOUT, POLLERR, POLLHUP).
 enum PollBits : unsigned { kPollIn = 1, kPollOut = 4, kPollErr = 8, kPollHup = 16 };
 
@@ -51,9 +85,9 @@ struct Socket {
     int linger2 = 0;
     // Listener.
     int backlog = 0;
-    std::deque<std::uint32_t> accept_queue;  // Tcb slots, ESTABLISHED children not yet accepted
-    std::uint32_t syn_queue = 0;             // children in SYN_RECEIVED
-    Time last_cookie_overflow = -1;          // when a SYN last found the SYN queue full
+    SlotQueue accept_queue;          // Tcb slots, ESTABLISHED children not yet accepted
+    std::uint32_t syn_queue = 0;     // children in SYN_RECEIVED
+    Time last_cookie_overflow = -1;  // when a SYN last found the SYN queue full
     // Connection.
     std::uint32_t tcb = kNone;
     bool connecting = false;
@@ -240,7 +274,9 @@ private:
     struct PortUse {
         std::uint32_t users = 0, no_reuse = 0, listeners = 0;
     };
-    std::vector<PortUse> ports_;      // Linux's bind hash: who holds each local port
+    // Linux's bind hash: who holds each local port. Only ports in use have an entry (a table of
+    // all 65,536 made every host cost 768 KiB); an absent port is held by nobody.
+    std::unordered_map<std::uint16_t, PortUse> ports_;
     std::optional<Seq> tw_isn_hint_;  // RFC 6191: ISN for a SYN that replaced a TIME-WAIT
     std::uint32_t port_hint_ = 0;
 };

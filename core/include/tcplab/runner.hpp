@@ -1,12 +1,17 @@
 // Plays a scenario on a simulator: apps are threads that run their steps in order; a blocking
 // call waits until its socket changes and is then tried again, as a kernel's wait queue would.
+// Waiting apps are indexed by what they wait for (a socket, another app's step), so a wake-up
+// or a returning step costs what it wakes, not a scan of every app. The run limits of run.hpp
+// (sockets, connections, trace size) are enforced here as InputErrors.
 #pragma once
 
 #include "tcplab/scenario.hpp"
 #include "tcplab/simulator.hpp"
 
+#include <cstdint>
 #include <map>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace tcplab {
@@ -14,7 +19,8 @@ namespace tcplab {
 class Runner {
 public:
     Runner(const Scenario& sc, bool trace_on = true, std::string file = "scenario");
-    // Returns false if the scenario's event budget ran out before it finished.
+    // Returns false if the scenario's event budget ran out before it finished. Throws
+    // InputError when the run goes beyond a limit of run.hpp.
     bool run();
     ojson trace_json();
     Simulator& sim() { return sim_; }
@@ -45,12 +51,19 @@ private:
     void kill_process(int host);
     void host_event(const EventSpec& ev);
     int fd_of(const AppState& a, const std::string& handle);
+    void new_socket(const AppState& a, int fd);
+    void check_run_limits();
+    [[noreturn]] void limit_error(const std::string& pointer, const std::string& what);
 
     const Scenario& sc_;
     Simulator sim_;
     std::vector<AppState> apps_;
     std::vector<std::map<std::string, int>> handles_;
     std::string scenario_file_;
+    std::vector<std::vector<int>> apps_of_host_;  // app indexes per host, in order
+    std::vector<std::vector<int>> dep_waiters_;   // per app: apps whose step waits for it
+    std::unordered_map<std::uint64_t, std::vector<int>> fd_waiters_;  // (host, fd) -> apps
+    std::size_t echoed_text_ = 0;  // bytes of "text" the trace has repeated
 };
 
 }  // namespace tcplab

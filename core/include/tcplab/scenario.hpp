@@ -23,14 +23,30 @@ struct HostSpec {
     IsnSpec isn;
 };
 
+// The socket calls a step can make (CONTRACTS.md, "apps").
+enum class Call : std::uint8_t {
+    Socket,
+    Setsockopt,
+    Getsockopt,
+    Bind,
+    Listen,
+    Accept,
+    Connect,
+    Send,
+    Recv,
+    Shutdown,
+    Close,
+    Poll,
+    Sleep,
+};
+const char* call_name(Call c);
+
 struct StepSpec {
-    std::string call;           // socket setsockopt getsockopt bind listen accept connect send recv
-                                // shutdown close poll sleep
-    std::string ptr;            // JSON pointer of the step, for messages
-    std::string sock;           // handle the call works on
-    std::string as;             // handle the call creates (socket, accept)
-    std::optional<Time> at;     // not before this absolute time
-    std::optional<Time> after;  // this long after the previous step returned
+    Call call = Call::Sleep;
+    std::string sock;                      // handle the call works on
+    std::string as;                        // handle the call creates (socket, accept)
+    std::optional<Time> at;                // not before this absolute time
+    std::optional<Time> after;             // this long after the previous step returned
     int after_app = -1, after_index = -1;  // wait for step after_index of app after_app
     enum class Repeat : std::uint8_t { Count, UntilEof, UntilError } repeat_mode = Repeat::Count;
     long repeat = 1;
@@ -41,6 +57,7 @@ struct StepSpec {
     Addr to{};
     std::string data;  // send: the bytes (from "text", or generated for "bytes")
     bool nosignal = false;
+    std::size_t text_bytes = 0;  // send: bytes of "text" the trace echoes with every call
     std::size_t max = 0;
     bool shut_rd = false, shut_wr = false;
     std::string option;
@@ -79,7 +96,15 @@ struct Scenario {
     std::size_t max_events = 5'000'000;
 };
 
-// Loads a scenario, or a lesson's "scenario" member. Throws InputError.
+// Loads and validates a scenario, or a lesson's "scenario" member: its shape (what
+// core/schema/scenario.schema.json describes), its meaning (every host, app and handle named
+// exists, a handle is created before it is used, profiles and sysctls are known, numbers are
+// in range, names carry no control characters) and the limits of run.hpp. Throws InputError
+// "<file>: <JSON pointer>: <what was expected>", quoting at most a few dozen characters of a
+// bad value and a few names of a long list.
 Scenario load_scenario(const nlohmann::json& doc, const std::string& file);
+
+// The JSON pointer of step `step` of app `app`, for messages about a step.
+std::string step_pointer(std::size_t app, std::size_t step);
 
 }  // namespace tcplab
