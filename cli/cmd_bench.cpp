@@ -20,16 +20,15 @@ int cmd_bench(int argc, char** argv) {
     }
     for (int i = 2; i < argc; ++i) {
         const std::string a = argv[i];
-        if (a == "--n" && i + 1 < argc) {
-            try {
-                const long long v = std::stoll(argv[++i]);
-                if (v < 1 || v > 10'000'000) throw std::out_of_range("n");
-                n = static_cast<std::size_t>(v);
-            } catch (const std::exception&) {
-                std::cerr
-                    << "tcplab bench churn: --n: expected a whole number from 1 to 10000000\n";
+        if (a == "--n") {
+            if (i + 1 >= argc) {
+                std::cerr << "tcplab bench churn: --n: expected a whole number from 1 to "
+                             "10000000 after it\n";
                 return 2;
             }
+            // Plain digits only: "1e3" or "12abc" are refused, not read as 1 or 12.
+            n = static_cast<std::size_t>(
+                parse_count("bench churn", "--n", argv[++i], 1, 10'000'000));
         } else if (a == "--json") {
             json = true;
         } else {

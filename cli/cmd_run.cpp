@@ -1,4 +1,4 @@
-// tcplab run [--json] [--abs] FILE.json
+// tcplab run [--json] [--abs] FILE.json   (FILE "-" is standard input)
 #include "commands.hpp"
 #include "ladder.hpp"
 
@@ -19,9 +19,10 @@ int cmd_run(int argc, char** argv) {
         else if (a == "--abs")
             opt.absolute = true;
         else if (a == "--help" || a == "-h") {
-            std::cout << "Usage: tcplab run [--json] [--abs] FILE.json\n";
+            std::cout
+                << "Usage: tcplab run [--json] [--abs] FILE.json   (FILE - reads standard input)\n";
             return 0;
-        } else if (!a.empty() && a[0] == '-') {
+        } else if (a.size() > 1 && a[0] == '-') {
             std::cerr << "tcplab run: unknown option \"" << a << "\"\n";
             return 2;
         } else if (file.empty()) {
@@ -36,9 +37,8 @@ int cmd_run(int argc, char** argv) {
         std::cerr << "Usage: tcplab run [--json] [--abs] FILE.json\n";
         return 2;
     }
-    std::string text;
-    if (!read_file(file, text)) return 2;
-    const std::string trace = tcplab::run_scenario_text(text, file);
+    const std::string text = read_input(file);  // InputError: exit 2 from main
+    const std::string trace = tcplab::run_scenario_text(text, input_name(file));
     if (json) {
         std::cout << trace << "\n";
         return 0;

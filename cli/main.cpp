@@ -3,11 +3,14 @@
 
 #include "tcplab/run.hpp"
 
+#include <sys/stat.h>
+
 #include <cerrno>
+#include <cstdint>
+#include <cstdio>
 #include <cstring>
-#include <fstream>
 #include <iostream>
-#include <sstream>
+#include <new>
 #include <string>
 
 #ifndef TCPLAB_VERSION
@@ -16,16 +19,93 @@
 
 namespace tcplab_cli {
 
+std::string file_error(const std::string& file, const std::string& action,
+                       const std::string& reason) {
+    return file + ": cannot " + action + ": " + reason;
+}
+
+std::string file_reason(int err) {
+    std::string r = std::strerror(err);
+    if (!r.empty() && r[0] >= 'A' && r[0] <= 'Z') r[0] = static_cast<char>(r[0] - 'A' + 'a');
+    return r;
+}
+
+std::string input_name(const std::string& path) { return path == "-" ? "<stdin>" : path; }
+
+std::string read_input(const std::string& path, std::size_t limit, const std::string& limit_name) {
+    const std::string name = input_name(path);
+    auto fail = [&](const std::string& reason) -> std::string {
+        throw tcplab::InputError(file_error(name, "read", reason));
+    };
+    auto too_big = [&] {
+        throw tcplab::InputError(name + ": byte " + std::to_string(limit + 1) +
+                                 ": expected at most " + std::to_string(limit) +
+                                 " bytes (limit \"" + limit_name + "\")");
+    };
+    std::FILE* f = stdin;
+    if (path != "-") {
+        // std::ifstream opens a directory and then fails on the first read with an exception
+        // that says "basic_filebuf"; ask the file system what the path is first.
+        struct stat st {};
+        if (::stat(path.c_str(), &st) != 0) return fail(file_reason(errno));
+        if (S_ISDIR(st.st_mode)) return fail("it is a directory (expected a file)");
+        if (S_ISREG(st.st_mode) && static_cast<std::uintmax_t>(st.st_size) > limit) too_big();
+        f = std::fopen(path.c_str(), "rb");
+        if (!f) return fail(file_reason(errno));
+    }
+    std::string out;
+    char buf[1 << 16];
+    bool error = false;
+    int err = 0;
+    for (;;) {
+        const std::size_t n = std::fread(buf, 1, sizeof buf, f);
+        out.append(buf, n);
+        if (out.size() > limit) break;
+        if (n < sizeof buf) {
+            if (std::ferror(f)) {
+                error = true;
+                err = errno;
+            }
+            break;
+        }
+    }
+    if (f != stdin) std::fclose(f);
+    if (error) return fail(file_reason(err ? err : EIO));
+    if (out.size() > limit) too_big();
+    return out;
+}
+
 bool read_file(const std::string& path, std::string& out) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-        std::cerr << path << ": cannot read: " << std::strerror(errno) << "\n";
+    try {
+        out = read_input(path);
+        return true;
+    } catch (const tcplab::InputError& e) {
+        std::cerr << e.what() << "\n";
         return false;
     }
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    out = ss.str();
-    return true;
+}
+
+long long parse_count(const std::string& command, const std::string& option,
+                      const std::string& text, long long lo, long long hi) {
+    // std::stoll would take "12abc" as 12 and "1e3" as 1: only plain digits are a count here.
+    long long n = 0;
+    bool ok = !text.empty() && text.size() <= 18;
+    for (char c : text) {
+        if (c < '0' || c > '9') {
+            ok = false;
+            break;
+        }
+        n = n * 10 + (c - '0');
+    }
+    if (!ok || n < lo || n > hi) {
+        std::string shown = text.size() > 40 ? text.substr(0, 40) + "..." : text;
+        for (char& c : shown)
+            if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+        throw tcplab::InputError("tcplab " + command + ": " + option +
+                                 ": expected a whole number from " + std::to_string(lo) + " to " +
+                                 std::to_string(hi) + ", got \"" + shown + "\"");
+    }
+    return n;
 }
 
 }  // namespace tcplab_cli
@@ -38,7 +118,8 @@ void usage(std::ostream& out) {
            "\n"
            "Usage:\n"
            "  tcplab run [--json] [--abs] FILE.json    run a scenario or lesson; print a ladder\n"
-           "                                           diagram, or the trace as JSON (--json)\n"
+           "                                           diagram, or the trace as JSON (--json);\n"
+           "                                           FILE \"-\" reads standard input\n"
            "  tcplab lesson [--lang L] FILE.json       a lesson as a learner meets it: the ladder\n"
            "                                           with each step's narration and each quiz\n"
            "  tcplab lesson --check FILE.json...       resolve and lint lessons\n"
@@ -80,8 +161,17 @@ int main(int argc, char** argv) {
     } catch (const tcplab::InputError& e) {
         std::cerr << e.what() << "\n";
         return 2;
+    } catch (const std::bad_alloc&) {
+        // The run's memory is released by now. Invalid input in the sense that this input
+        // needs more than this machine gives (CONTRACTS.md, "Limits").
+        std::cerr << "tcplab: out of memory (std::bad_alloc): the input needs more memory than "
+                     "this process could get; make it smaller (docs/CONTRACTS.md, \"Limits\")\n";
+        return 2;
     } catch (const std::exception& e) {
-        std::cerr << "tcplab: internal error: " << e.what() << "\n";
+        // A bug. Library messages can quote whole inputs: keep the first few hundred bytes.
+        std::string what = e.what();
+        if (what.size() > 300) what = what.substr(0, 300) + "...";
+        std::cerr << "tcplab: internal error: " << what << "\n";
         return 1;
     }
 }

@@ -15,7 +15,9 @@ namespace {
 
 // Runs a scenario (or a lesson's "scenario" member) given as JSON text; `file` names the input
 // in error messages. Returns the trace as compact JSON text, the same bytes as
-// `tcplab run --json`. Invalid input throws a JS Error whose message is the engine's.
+// `tcplab run --json`. Invalid input throws a JS Error whose message is the engine's: the text
+// goes through tcplab::parse_json and the scenario loader, the same checks and limits as the
+// CLI's, and running out of wasm memory is reported as such (an InputError), not as a crash.
 std::string run_scenario(const std::string& text, const std::string& file) {
     return tcplab::wasm::js_errors([&] { return tcplab::run_scenario_text(text, file); });
 }
