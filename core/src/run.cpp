@@ -188,6 +188,8 @@ nlohmann::ordered_json run_checked(const json& doc_in, const std::string& file,
     Scenario sc = load_scenario(doc, file);
     if (bounds.until && (!sc.until || *sc.until > *bounds.until)) sc.until = bounds.until;
     if (bounds.max_events && sc.max_events > *bounds.max_events) sc.max_events = *bounds.max_events;
+    if (bounds.trace_events && sc.max_trace_events > *bounds.trace_events)
+        sc.max_trace_events = *bounds.trace_events;
     Runner runner(sc, true, file);
     if (!runner.run())
         throw InputError(file + ": " +

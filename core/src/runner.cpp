@@ -495,8 +495,8 @@ bool Runner::run() {
 }
 
 void Runner::check_run_limits() {
-    if (sim_.trace().size() > kLimits.trace_events)
-        limit_error("", "the run recorded more than " + std::to_string(kLimits.trace_events) +
+    if (sim_.trace().size() > sc_.max_trace_events)
+        limit_error("", "the run recorded more than " + std::to_string(sc_.max_trace_events) +
                             " trace events (limit \"trace events\"); end it sooner with "
                             "\"until_ms\"");
     std::size_t open = 0;

@@ -59,7 +59,8 @@ bool is_control(unsigned char c) { return c < 0x20 || c == 0x7f; }
 std::string quote(const std::string& s) {
     std::string out = "\"";
     std::size_t i = 0;
-    for (; i < s.size() && i < kQuoteChars; ++i) {
+    // The limit is on what is shown: an escape takes six characters.
+    for (; i < s.size() && out.size() <= kQuoteChars; ++i) {
         const auto c = static_cast<unsigned char>(s[i]);
         if (c == '"' || c == '\\') {
             out += '\\';

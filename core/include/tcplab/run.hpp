@@ -59,6 +59,7 @@ nlohmann::json parse_json(std::string_view text, const std::string& file);
 struct RunBounds {
     std::optional<Time> until;
     std::optional<std::size_t> max_events;
+    std::optional<std::size_t> trace_events;  // below kLimits.trace_events (tests use it)
 };
 
 // Runs a scenario, or a lesson (its "scenario" member), and returns the trace.

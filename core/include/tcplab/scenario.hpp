@@ -4,6 +4,7 @@
 
 #include "tcplab/isn.hpp"
 #include "tcplab/profile.hpp"
+#include "tcplab/run.hpp"
 #include "tcplab/segment.hpp"
 #include "tcplab/simulator.hpp"
 #include "tcplab/time.hpp"
@@ -94,6 +95,7 @@ struct Scenario {
     std::vector<EventSpec> events;
     std::optional<Time> until;
     std::size_t max_events = 5'000'000;
+    std::size_t max_trace_events = kLimits.trace_events;  // a run recording more is refused
 };
 
 // Loads and validates a scenario, or a lesson's "scenario" member: its shape (what
