@@ -89,9 +89,9 @@ long long parse_count(const std::string& command, const std::string& option,
                       const std::string& text, long long lo, long long hi) {
     // std::stoll would take "12abc" as 12 and "1e3" as 1: only plain digits are a count here.
     long long n = 0;
-    bool ok = !text.empty() && text.size() <= 18;
+    bool ok = !text.empty();
     for (char c : text) {
-        if (c < '0' || c > '9') {
+        if (c < '0' || c > '9' || n > hi) {  // n > hi: stop before n * 10 can overflow
             ok = false;
             break;
         }
