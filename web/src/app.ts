@@ -110,7 +110,6 @@ export class App {
     }
     mountCapture(byId<HTMLButtonElement>('btn-capture'), byId('capture-slot'), {
       engine: this.engine, t: (k, a) => t(k, a), lang: () => getLang(), current: () => this.lesson,
-      stepText: (i) => { const st = this.lesson?.steps[i]; return st ? loc(st.text) || loc(st.title as Record<string, string> | undefined) : ''; },
       open: (l) => this.openLesson(l, 0),
     });
     this.renderLessonList();
@@ -132,7 +131,7 @@ export class App {
     const h = parseHash(location.hash);
     if (h.lang && h.lang !== getLang()) this.setLanguage(h.lang);
     if (!h.lesson) return;
-    if (this.lesson?.id === h.lesson && this.lesson.seed === h.seed) { this.go((h.step ?? 1) - 1, false); return; }
+    if (this.lesson?.id === h.lesson && this.lesson.seed === h.seed) { this.clearBanners('link'); this.go((h.step ?? 1) - 1, false); return; }
     await this.open(h.lesson, (h.step ?? 1) - 1, h.seed);
   }
 
@@ -555,7 +554,9 @@ export class App {
         for (const h of hosts) { const li = h === undefined ? -1 : m.hosts.indexOf(h); if (li >= 0) xs.push(this.geom.laneX[li]!); }
       }
       if (xs.length) {
-        const x0 = (Math.min(...xs) - 170) * scale, x1 = (Math.max(...xs) + 170) * scale;
+        // Room for the labels beside the lanes; the time column stays over the left edge.
+        const pad = Math.min(170, this.geom.laneGap / 2);
+        const x0 = (Math.min(...xs) - pad - this.geom.timeCol) * scale, x1 = (Math.max(...xs) + pad) * scale;
         if (x0 < left || x1 > left + box.clientWidth) left = Math.max(0, x1 - x0 > box.clientWidth ? x0 : (x0 + x1) / 2 - box.clientWidth / 2);
       }
     }
