@@ -19,7 +19,7 @@ namespace {
 nlohmann::ordered_json bounded_run(const nlohmann::json& doc, const std::string& file) {
     tcplab::RunBounds bounds;
     bounds.until = tcplab::sec(60);
-    bounds.max_events = 20'000;
+    bounds.max_events = 5'000;
     auto it = doc.find("scenario");
     if (it == doc.end()) throw tcplab::InputError(file + ": /scenario: expected a scenario");
     try {
