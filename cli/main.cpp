@@ -5,6 +5,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
@@ -12,6 +13,7 @@
 #include <iostream>
 #include <new>
 #include <string>
+#include <vector>
 
 #ifndef TCPLAB_VERSION
 #define TCPLAB_VERSION "0"
@@ -112,6 +114,41 @@ long long parse_count(const std::string& command, const std::string& option,
 
 namespace {
 
+// `tcplab lesson` reads its files in cmd_lesson.cpp with nlohmann::json::parse, which has no
+// nesting or size limit and lets a number overflow escape as an exception. Until it reads them
+// with tcplab::parse_json, each file goes through parse_json here first; a file that fails is
+// reported (exit status 2) and, with --check, the others are still checked.
+int lesson_with_checked_input(int argc, char** argv) {
+    std::vector<char*> args = {argv[0]};
+    bool check = false, bad = false;
+    for (int i = 1; i < argc; ++i) {
+        const std::string a = argv[i];
+        if (a == "--check") check = true;
+        if ((a == "--lang" || a == "--seed") && i + 1 < argc) {
+            args.push_back(argv[i]);
+            args.push_back(argv[++i]);
+            continue;
+        }
+        if (!a.empty() && a[0] == '-') {
+            args.push_back(argv[i]);
+            continue;
+        }
+        try {
+            tcplab::parse_json(tcplab_cli::read_input(a), a);
+            args.push_back(argv[i]);
+        } catch (const tcplab::InputError& e) {
+            std::cerr << e.what() << "\n";
+            bad = true;
+        }
+    }
+    if (bad && !check) return 2;
+    const bool any_file =
+        std::any_of(args.begin() + 1, args.end(), [](const char* a) { return a[0] != '-'; });
+    if (bad && !any_file) return 2;
+    const int status = tcplab_cli::cmd_lesson(static_cast<int>(args.size()), args.data());
+    return bad && status == 0 ? 2 : status;
+}
+
 void usage(std::ostream& out) {
     out << "tcplab " TCPLAB_VERSION
            " - TCP connection management, simulated and made visible\n"
@@ -151,7 +188,7 @@ int main(int argc, char** argv) {
             return 0;
         }
         if (cmd == "run") return tcplab_cli::cmd_run(argc - 1, argv + 1);
-        if (cmd == "lesson") return tcplab_cli::cmd_lesson(argc - 1, argv + 1);
+        if (cmd == "lesson") return lesson_with_checked_input(argc - 1, argv + 1);
         if (cmd == "pcap") return tcplab_cli::cmd_pcap(argc - 1, argv + 1);
         if (cmd == "explain") return tcplab_cli::cmd_explain(argc - 1, argv + 1);
         if (cmd == "bench") return tcplab_cli::cmd_bench(argc - 1, argv + 1);

@@ -184,6 +184,20 @@ test('simulated time over the limit: exit 2 at /until_ms', () => {
     refused(['run'], file('until.json', doc), /: \/until_ms: expected at most 604800000 ms .*limit "simulated time"/);
 });
 
+test('tcplab lesson: deep nesting and overflowing numbers exit 2 with the byte; --check goes on', () => {
+    const lesson = JSON.parse(readFileSync(join(repoRoot, 'lessons/handshake-close.json'), 'utf8'));
+    lesson.scenario.notes = 'DEEP';
+    const deep = file('deep-lesson.json', raw(lesson, 'DEEP', `${'['.repeat(100000)}${']'.repeat(100000)}`));
+    refused(['lesson'], deep, /: byte \d+: .*limit "nesting depth"/);
+    lesson.scenario.notes = 'BIG';
+    const big = file('big-lesson.json', raw(lesson, 'BIG', '1e400'));
+    refused(['lesson', '--json'], big, /: byte \d+: .*1e400/);
+    const r = tcplab(['lesson', '--check', big, 'tests/cli/fixtures/handshake.json']);
+    assert.equal(r.status, 2, r.stderr);
+    assert.ok(r.stderr.startsWith(`${big}: byte `), r.stderr);
+    assert.doesNotMatch(r.stderr, /internal error/);
+});
+
 // ---- the command line itself ----------------------------------------------------------------
 
 test('a directory as input: exit 2 "<dir>: cannot read: it is a directory", for run and lesson', () => {
