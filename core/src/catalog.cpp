@@ -24,9 +24,10 @@ ordered_json catalog() {
     st["SYN_SENT"] = text("connect() sent a SYN and waits for the peer's SYN,ACK.",
                           "connect() 已发出 SYN，正在等待对端的 SYN,ACK。");
     st["SYN_RECEIVED"] = text(
-        "A SYN arrived and was answered with SYN,ACK; waiting for the final ACK (a half-open "
-        "connection in the SYN queue).",
-        "收到 SYN 并回复了 SYN,ACK，正在等待最后一个 ACK（位于半连接队列中的连接）。");
+        "A SYN arrived and was answered with SYN,ACK; waiting for the final ACK (on a listener, "
+        "a half-open connection in its SYN queue).",
+        "收到 SYN 并回复了 SYN,ACK，正在等待最后一个 "
+        "ACK（若由监听套接字产生，它就在半连接队列中）。");
     st["ESTABLISHED"] = text("The handshake is complete: both directions can carry data.",
                              "握手完成：双方向都可以传输数据。");
     st["FIN_WAIT_1"] = text("This side closed (sent FIN) and waits for it to be acknowledged.",
@@ -98,7 +99,7 @@ ordered_json catalog() {
              "没有任何套接字与这个报文段匹配，主机用 RST 回应（RFC 9293 §3.10.7.1）。");
     n["rst_bad_ack_syn_sent"] =
         text("In SYN_SENT, an ACK for something we never sent is answered with a RST.",
-             "在 SYN_SENT 状态收到确认了我们从未发送内容的 ACK，用 RST 回应。");
+             "在 SYN_SENT 状态收到的 ACK 确认的是自己从未发送过的序号，用 RST 回应。");
     n["simultaneous_open"] = text(
         "Both sides sent SYN at once: SYN_SENT receives a bare SYN and moves to SYN_RECEIVED "
         "(simultaneous open).",
@@ -163,8 +164,10 @@ ordered_json catalog() {
         text("RST because the accept queue is full (tcp_abort_on_overflow).",
              "因全连接队列已满而发送 RST（tcp_abort_on_overflow）。");
     n["rst_ack_to_listener"] = text(
-        "A bare ACK reached a listening socket that has no such connection: answered with a RST.",
-        "一个单独的 ACK 到达监听套接字，但并不存在对应的连接：用 RST 回应。");
+        "A segment with the ACK flag reached a listening socket that has no such connection: "
+        "answered with a RST (RFC 9293 §3.10.7.2).",
+        "一个带 ACK 标志的报文到达监听套接字，但并不存在对应的连接：用 RST 回应（RFC 9293 "
+        "§3.10.7.2）。");
     n["rst_syn_in_syn_received"] =
         text("A different SYN for a half-open connection: the request is dropped and a RST sent.",
              "半连接收到了另一个不同的 SYN：丢弃该请求并发送 RST。");

@@ -744,9 +744,12 @@ ojson evaluate(const json& q, const TraceIndex& ti, std::size_t scope_first, std
 
 std::string format_value(const ojson& v) {
     if (v.is_string()) return v.get<std::string>();
-    if (v.is_object() && v.contains("flags") && v.contains("seq"))
-        return v["flags"].get<std::string>() + " seq=" + v["seq"].dump() +
-               " ack=" + v["ack"].dump();
+    if (v.is_object() && v.contains("flags") && v.contains("seq")) {
+        // Without the ACK flag the acknowledgment field means nothing (RFC 9293 §3.1).
+        const std::string flags = v["flags"].get<std::string>();
+        return flags + " seq=" + v["seq"].dump() +
+               (parse_flag_set(flags).count("ACK") ? " ack=" + v["ack"].dump() : "");
+    }
     if (v.is_array()) {
         std::string out;
         for (const auto& x : v) out += (out.empty() ? "" : ", ") + format_value(x);
@@ -973,7 +976,7 @@ void check_answer_hidden(const json& quiz, const ojson& out, const ojson& answer
                          const std::optional<std::size_t>& evidence, const TraceIndex& ti,
                          const std::vector<StepRange>& ranges, std::size_t step,
                          const ojson& out_steps, const ojson& earlier_quizzes,
-                         const std::string& file, const std::string& p) {
+                         const ojson& lesson_texts, const std::string& file, const std::string& p) {
     const std::size_t shown = ranges[step - 1].last;
     const std::string before = out_steps[step].contains("id")
                                    ? "step \"" + out_steps[step]["id"].get<std::string>() + "\""
@@ -1038,6 +1041,10 @@ void check_answer_hidden(const json& quiz, const ojson& out, const ojson& answer
     if (prev.contains("title")) texts.push_back({child(sp, "title"), &prev["title"]});
     texts.push_back({child(sp, "text"), &prev["text"]});
     texts.push_back({child(p, "prompt"), &out["prompt"]});
+    // The lesson's title is in the page's header the whole time, and its summary is what the
+    // learner read to choose it.
+    for (auto it = lesson_texts.begin(); it != lesson_texts.end(); ++it)
+        texts.push_back({"/" + it.key(), &*it});
     // Quizzes asked at the same moment come one after another: their prompts and explanations
     // are still on screen.
     for (std::size_t i = 0; i < earlier_quizzes.size(); ++i) {
@@ -1152,8 +1159,8 @@ std::vector<StepRange> resolve_steps(const json& steps, const TraceIndex& ti,
 ojson resolve_quiz(const json& quiz, std::size_t qi, const TraceIndex& ti,
                    const std::vector<StepRange>& ranges,
                    const std::map<std::string, std::size_t>& step_ids, const ojson& out_steps,
-                   const ojson& earlier_quizzes, const std::map<std::string, ojson>& values_in,
-                   const std::string& file) {
+                   const ojson& earlier_quizzes, const ojson& lesson_texts,
+                   const std::map<std::string, ojson>& values_in, const std::string& file) {
     const std::string p = child("/quizzes", qi);
     if (!quiz.is_object()) fail(file, p, "expected a quiz object");
     const std::string id = require_string(quiz, "id", file, p, "a quiz id");
@@ -1236,6 +1243,9 @@ ojson resolve_quiz(const json& quiz, std::size_t qi, const TraceIndex& ti,
             if (!r["evidence"].is_null()) evidence = r["evidence"].get<std::size_t>();
             answer["kind"] = "fact";
             answer["value"] = computed;
+            // The player labels the seq/ack fields: relative to the ISNs, or as on the wire.
+            if (fact == "segment" && evidence)
+                out["absolute"] = q.value("absolute", false) || !ti.rel_of(ti.event(*evidence));
         }
     }
 
@@ -1366,7 +1376,7 @@ ojson resolve_quiz(const json& quiz, std::size_t qi, const TraceIndex& ti,
     out["prompt"] = resolve_text(quiz["prompt"], values, file, child(p, "prompt"));
     check_answerable(kind, answer, file, p);
     check_answer_hidden(quiz, out, answer, evidence, ti, ranges, step, out_steps, earlier_quizzes,
-                        file, p);
+                        lesson_texts, file, p);
     verify_checks(quiz, ti, scope_first, scope_last, file, p);
     out["answer"] = answer;
     out["evidence"] = evidence ? ojson(*evidence) : ojson(nullptr);
@@ -1545,13 +1555,16 @@ nlohmann::ordered_json resolve_lesson_with(const nlohmann::json& lesson_in, cons
         out_steps.push_back(s);
     }
 
+    ojson lesson_texts = ojson::object();
+    lesson_texts["title"] = resolve_text(lesson["title"], values, file, "/title");
+    lesson_texts["summary"] = resolve_text(lesson["summary"], values, file, "/summary");
     ojson out_quizzes = ojson::array();
     std::set<std::string> quiz_ids;
     if (lesson.contains("quizzes")) {
         const json& quizzes = lesson["quizzes"];
         for (std::size_t i = 0; i < quizzes.size(); ++i) {
             ojson q = resolve_quiz(quizzes[i], i, ti, ranges, step_ids, out_steps, out_quizzes,
-                                   values, file);
+                                   lesson_texts, values, file);
             if (!quiz_ids.insert(q["id"].get<std::string>()).second)
                 fail(file, child(child("/quizzes", i), "id"), "expected a unique quiz id");
             out_quizzes.push_back(q);
@@ -1560,8 +1573,8 @@ nlohmann::ordered_json resolve_lesson_with(const nlohmann::json& lesson_in, cons
 
     ojson meta = ojson::object();
     meta["id"] = lesson["id"];
-    meta["title"] = resolve_text(lesson["title"], values, file, "/title");
-    meta["summary"] = resolve_text(lesson["summary"], values, file, "/summary");
+    meta["title"] = lesson_texts["title"];
+    meta["summary"] = lesson_texts["summary"];
     meta["minutes"] = lesson["minutes"];
     meta["level"] = lesson["level"];
     meta["topics"] = ojson::parse(lesson.value("topics", json::array()).dump());

@@ -232,7 +232,7 @@ export class App {
         this.step = stopAt;
         this.pause();
         this.render();
-        if (!moved) this.quiz.flash(t('quiz.locked'));
+        if (!moved) this.quiz.flash('quiz.locked');
         return;
       }
     }
@@ -566,9 +566,15 @@ export class App {
   private showProof(index: number): void {
     if (!this.model || !this.lesson) return;
     const e = this.model.events[index];
+    const s = stepOfEvent(this.lesson.steps, index);
+    // The proof never jumps over a question still to be asked: its answer would be on screen.
+    if (s > this.step && this.pendingQuiz(this.step, s)) {
+      this.go(s);
+      this.quiz.flash('quiz.proofLater');
+      return;
+    }
     if (e?.kind === 'send') this.selected = e.seg.id;
     else if (e && (e.kind === 'deliver' || e.kind === 'drop' || e.kind === 'discard')) this.selected = e.seg_id;
-    const s = stepOfEvent(this.lesson.steps, index);
     if (s > this.step) this.go(s, false); else this.render();
     if (e?.kind === 'state') this.flashState(e.host);
     else this.showTab('inspector');

@@ -61,10 +61,19 @@ function argText(v: unknown): string {
 }
 
 /** `connect(s, server:80)`: the call as a programmer writes it. */
+/** Boolean call arguments of the scenario format and the C flag they stand for. */
+const CALL_FLAGS: Record<string, string> = { nosignal: 'MSG_NOSIGNAL' };
+
 export function callText(c: Pick<CallEvent, 'call' | 'sock' | 'args'>): string {
   const parts: string[] = [];
   if (c.sock !== undefined) parts.push(c.sock);
-  for (const v of Object.values(c.args ?? {})) parts.push(argText(v));
+  const flags: string[] = [];
+  for (const [k, v] of Object.entries(c.args ?? {})) {
+    // Flag arguments as a C programmer writes them: send(s, 100, MSG_NOSIGNAL).
+    if (typeof v === 'boolean') { if (v) flags.push(CALL_FLAGS[k] ?? k); continue; }
+    parts.push(argText(v));
+  }
+  if (flags.length) parts.push(flags.join(' | '));
   return `${c.call}(${parts.join(', ')})`;
 }
 

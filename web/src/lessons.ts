@@ -32,6 +32,8 @@ export interface Quiz {
   evidence?: number | null;
   unit?: Localized;
   tolerance?: number;
+  /** predict_segment: seq/ack as on the wire rather than relative to the ISNs */
+  absolute?: boolean;
   [k: string]: unknown;
 }
 

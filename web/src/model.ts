@@ -110,7 +110,7 @@ export function buildModel(trace: Trace): Model {
 
 export interface ConnState { host: string; conn: string; state: StateName; ev: StateEvent; index: number; firstIndex: number }
 export interface ActiveTimer { ev: TimerEvent; index: number }
-export interface ApiLine { index: number; call?: CallEvent; ret?: ReturnEvent; retIndex?: number; signal?: SignalEvent }
+export interface ApiLine { index: number; call?: CallEvent; ret?: ReturnEvent; retIndex?: number; signal?: SignalEvent; endedBy?: string }
 
 export interface Snapshot {
   index: number;
@@ -146,6 +146,13 @@ export function snapshotAt(m: Model, index: number): Snapshot {
         const k = connKey(e.host, e.conn);
         const prev = snap.conns.get(k);
         snap.conns.set(k, { host: e.host, conn: e.conn, state: e.to, ev: e, index: i, firstIndex: prev?.firstIndex ?? i });
+        if (e.to === 'CLOSED') {
+          // A closed socket has no queues, buffers or timers left (a listener's SYN and accept
+          // queues go with it), whether or not the trace cancels each timer itself.
+          snap.queues.delete(k);
+          snap.buffers.delete(k);
+          for (const t of [...snap.timers.keys()]) if (t.startsWith(`${e.host}|${e.conn}|`)) snap.timers.delete(t);
+        }
         break;
       }
       case 'buffers':
@@ -179,8 +186,14 @@ export function snapshotAt(m: Model, index: number): Snapshot {
       case 'action':
         snap.hostAction.set(e.host, e.action);
         if (e.action === 'crash' || e.action === 'reboot') {
-          // A crashed host loses its timers; the trace reports the state changes itself.
-          for (const k of [...snap.timers.keys()]) if (k.startsWith(`${e.host}|`)) snap.timers.delete(k);
+          // A crashed host loses its timers, queues and buffers, and its processes with their
+          // blocked calls; the trace reports the state changes itself.
+          for (const map of [snap.timers, snap.queues, snap.buffers] as Map<string, unknown>[]) {
+            for (const k of [...map.keys()]) if (k.startsWith(`${e.host}|`)) map.delete(k);
+          }
+          for (const [k, line] of [...pending]) {
+            if (k.startsWith(`${e.host}|`)) { line.endedBy = e.action; pending.delete(k); }
+          }
         }
         break;
       default:

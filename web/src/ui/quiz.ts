@@ -30,7 +30,8 @@ function valueText(v: unknown, stateName: (s: string) => string): string {
   if (typeof v === 'string' && (STATES as readonly string[]).includes(v)) return stateName(v);
   if (v && typeof v === 'object' && !Array.isArray(v)) {
     const o = v as Record<string, unknown>;
-    if ('flags' in o) return `${String(o.flags)} seq=${String(o.seq)} ack=${String(o.ack)}`;
+    // Without the ACK flag a segment has no acknowledgment number worth showing.
+    if ('flags' in o) return `${String(o.flags)} seq=${String(o.seq)}${String(o.flags).split(',').includes('ACK') ? ` ack=${String(o.ack)}` : ''}`;
     return JSON.stringify(v);
   }
   return String(v);
@@ -63,7 +64,8 @@ export class QuizView {
   /** quizzes answered on an earlier visit that the learner chose to try again */
   private retrying = new Set<string>();
   private answeredBefore: (id: string) => boolean = () => false;
-  private flashText = '';
+  /** the message key of the notice beside the open question (kept as a key: the language may change) */
+  private flashKey = '';
 
   constructor(private readonly root: HTMLElement, private readonly h: QuizHooks) {}
 
@@ -72,11 +74,11 @@ export class QuizView {
     return this.list[this.cur]?.id;
   }
 
-  /** Says why playback cannot go on, next to the open question, and puts the focus there. */
-  flash(text: string): void {
-    this.flashText = text;
+  /** Says (message key `key`) why playback cannot go on, next to the open question, and puts the focus there. */
+  flash(key: string): void {
+    this.flashKey = key;
     const n = this.root.querySelector('.quiz-card.open .quiz-status');
-    if (n) n.textContent = text;
+    if (n) n.textContent = this.h.t(key);
     this.root.querySelector<HTMLElement>('.quiz-card.open :is(input, select, button):not(:disabled)')?.focus();
   }
 
@@ -89,7 +91,7 @@ export class QuizView {
     this.answeredBefore = answered;
     if (same) return; // keep the learner's half-typed answer and the feedback
     this.list = qs;
-    this.flashText = '';
+    this.flashKey = '';
     const firstOpen = qs.findIndex((q) => !this.isAnswered(q.id));
     this.cur = firstOpen < 0 ? Math.max(0, qs.length - 1) : firstOpen;
     this.draw();
@@ -116,7 +118,7 @@ export class QuizView {
     this.outcomes.delete(q.id);
     this.retrying.add(q.id);
     this.cur = i;
-    this.flashText = '';
+    this.flashKey = '';
     this.draw();
     this.focusOpen();
   }
@@ -163,7 +165,7 @@ export class QuizView {
     const read = this.inputs(q, form);
     const submit = el('button', { type: 'submit', class: 'primary' }, t('quiz.submit'));
     const skip = el('button', { type: 'button', class: 'skip-answer' }, t('quiz.skip'));
-    const status = el('p', { class: 'quiz-status', role: 'status' }, this.flashText);
+    const status = el('p', { class: 'quiz-status', role: 'status' }, this.flashKey ? t(this.flashKey) : '');
     const feedback = el('div', { class: 'quiz-feedback', 'aria-live': 'polite' });
     form.append(el('div', { class: 'quiz-actions' }, submit, skip), status, feedback);
 
@@ -190,7 +192,7 @@ export class QuizView {
       const cont = el('button', { type: 'button', class: `primary continue${last ? '' : ' next-question'}` },
         last ? t('quiz.continue') : t('quiz.nextQuestion', { n: i + 2, total: this.list.length }));
       cont.addEventListener('click', () => {
-        if (!last) { this.cur = i + 1; this.flashText = ''; this.draw(); this.focusOpen(); return; }
+        if (!last) { this.cur = i + 1; this.flashKey = ''; this.draw(); this.focusOpen(); return; }
         this.h.onContinue();
       });
       acts.append(cont);
@@ -199,7 +201,7 @@ export class QuizView {
       submit.disabled = true;
       skip.disabled = true;
       status.textContent = '';
-      this.flashText = '';
+      this.flashKey = '';
       if (record) {
         this.outcomes.set(q.id, o);
         this.retrying.delete(q.id);
@@ -276,7 +278,9 @@ export class QuizView {
       }
       const seq = el('input', { type: 'number', inputmode: 'numeric', id: `q-${q.id}-seq`, name: 'seq' });
       const ack = el('input', { type: 'number', inputmode: 'numeric', id: `q-${q.id}-ack`, name: 'ack' });
-      form.append(fs, el('div', { class: 'num-row' }, el('label', { for: seq.id }, t('quiz.seq')), seq, el('label', { for: ack.id }, t('quiz.ack')), ack));
+      const abs = q.absolute === true;
+      form.append(fs, el('div', { class: 'num-row' }, el('label', { for: seq.id }, t(abs ? 'quiz.seqAbs' : 'quiz.seq')), seq, el('label', { for: ack.id }, t(abs ? 'quiz.ackAbs' : 'quiz.ack')), ack),
+        el('p', { class: 'quiz-hint' }, t('quiz.ackHint')));
       return () => ({
         value: {
           flags: [...fs.querySelectorAll<HTMLInputElement>('input:checked')].map((x) => x.value),

@@ -36,6 +36,8 @@ export function renderSockets(root: HTMLElement, m: Model, snap: Snapshot, stepF
           const failed = line.ret.errno !== undefined;
           li.append(el('code', { class: failed ? 'ret err' : 'ret' }, returnText(line.ret)));
           if (failed) li.append(el('span', { class: 'errno-text' }, ` ${errnoText(line.ret.errno!)}`));
+        } else if (line.endedBy) {
+          li.append(el('span', { class: 'blocked' }, ` … ${t('sock.ended', { action: t(`action.${line.endedBy}`) })}`));
         } else {
           li.append(el('span', { class: 'blocked' }, ` … ${t('sock.blocked')}`));
         }
