@@ -784,6 +784,12 @@ std::string interpolate(const std::string& text, const std::map<std::string, ojs
         }
         out += text.substr(pos, open - pos) + format_value(it->second);
         pos = close + 2;
+        // A number and its unit stay on one line ("60 s", "10 秒"): the space after an inserted
+        // number becomes a no-break space (U+00A0).
+        if (it->second.is_number() && pos < text.size() && text[pos] == ' ') {
+            out += "\xC2\xA0";
+            ++pos;
+        }
     }
 }
 
@@ -1017,7 +1023,11 @@ void check_answer_hidden(const json& quiz, const ojson& out, const ojson& answer
         const std::string correct = answer.value("choice", "");
         for (const auto& c : out["choices"])
             if (c["id"] == correct)
-                for (const char* lang : kLanguages) needles.push_back(c["text"][lang]);
+                for (const char* lang : kLanguages) {
+                    // A short label ("Yes", "A") is an ordinary word; a sentence is the answer.
+                    const std::string text = c["text"][lang];
+                    if (text.size() >= 12) needles.push_back(text);
+                }
     } else if (answer.contains("value")) {
         const ojson& v = answer["value"];
         if (v.is_number()) {

@@ -773,7 +773,8 @@ TEST_CASE("constants: real-world numbers with their source, quoted as {{name}}",
     l["steps"][2]["text"]["en"] = "Linux waits {{linux_tw_s}} s.";
     ordered_json r = tcplab::lesson::resolve_lesson_with(l, "tiny.json", json::object(),
                                                          fixed(handshake_trace()));
-    CHECK(r["steps"][2]["text"]["en"] == "Linux waits 60 s.");
+    // The unit stays with its number: a no-break space.
+    CHECK(r["steps"][2]["text"]["en"] == "Linux waits 60\xC2\xA0s.");
     l["constants"]["linux_tw_s"].erase("source");
     CHECK_THAT(error_of(l), Catch::StartsWith("tiny.json: /constants/linux_tw_s/source:"));
     l["constants"] = {{"answer_x", {{"value", "x"}, {"source", "s"}, {"unit", "s"}}}};

@@ -199,10 +199,12 @@ test('the glossary pairs the Chinese interview terms with the English ones', asy
   await open(page, '#lesson=example-handshake-close&step=1');
   await page.locator('#btn-glossary').click();
   const rows = page.locator('#glossary-body tr');
-  await expect(rows.filter({ hasText: '半连接队列' })).toContainText('SYN queue');
-  await expect(rows.filter({ hasText: '全连接队列' })).toContainText('accept queue');
-  await expect(rows.filter({ hasText: '四次挥手' })).toHaveCount(1);
-  await expect(rows.filter({ hasText: '2MSL' }).first()).toContainText('TIME_WAIT');
+  const term = (zh: string) => rows.filter({ has: page.locator('th', { hasText: new RegExp(`^${zh}$`) }) });
+  await expect(term('半连接队列')).toContainText('SYN queue');
+  await expect(term('全连接队列')).toContainText('accept queue');
+  await expect(term('四次挥手')).toHaveCount(1);
+  await expect(term('2MSL')).toContainText('TIME_WAIT');
+  for (const zh of ['TIME_WAIT 状态', 'CLOSE_WAIT 状态', '延迟确认', 'SYN cookie']) await expect(term(zh)).toHaveCount(1);
 });
 
 test('training mode: "New numbers" re-resolves the lesson with a seed kept in the link', async ({ page }) => {

@@ -15,6 +15,7 @@ interface RQuiz {
   choices?: { id: string; value?: unknown }[]; items?: { id: string }[];
   evidence?: number | null; tolerance?: number;
   prompt: Record<string, string>;
+  explain?: Record<string, string>;
 }
 interface RLesson { id: string; quizzes: RQuiz[]; steps: { first: number; last: number }[]; trace: { events: Record<string, unknown>[] } }
 
@@ -139,11 +140,14 @@ for (const lang of ['en', 'zh-CN'] as const) {
           await expect(counter).toContainText(String(step));
           await answer(page, q, false);
           await expect(open.locator('.verdict')).toHaveText(WORDS[lang].wrong);
-          await expect(open.locator('.explain')).not.toBeEmpty();
+          // A wrong answer does not show the right one: another try comes first.
+          await expect(open.locator('.answer')).toHaveCount(0);
+          await expect(open.locator('.explain')).toHaveCount(0);
           await open.locator('button.retry').click();
           await answer(page, q, true);
           const form = page.locator(`form.quiz-card[data-quiz="${qid}"]`);
           await expect(form.locator('.verdict')).toHaveText(WORDS[lang].right);
+          if (q.explain) await expect(form.locator('.explain')).not.toBeEmpty();
           await expect(form.locator('.quiz-prompt'), `${id}: the question stays in view with its answer`).toBeInViewport();
           await expect(form.locator('button.continue')).toBeInViewport();
           asked.add(qid);

@@ -88,7 +88,7 @@ export class App {
       t: (k, a) => t(k, a),
       stateName: (s) => this.stateName(s),
       onAnswer: (q, correct) => this.onQuizAnswer(q, correct),
-      onContinue: () => { this.next(); byId('ladder-scroll').focus({ preventScroll: true }); },
+      onContinue: () => { this.next(); byId('btn-next').focus({ preventScroll: true }); },
       onProof: (index) => this.showProof(index),
     });
     this.bindControls();
@@ -328,6 +328,11 @@ export class App {
     const stepTitle = byId('step-title');
     stepTitle.textContent = loc(step.title as Record<string, string> | undefined) || `${t('ctl.step', { n: this.step + 1, total: L.steps.length })} · ${fmtTime(m.events[now]?.t_us ?? 0)}`;
     const narr = byId('narration');
+    if (stepChanged) {
+      // A new step starts at its title, not where the previous one was scrolled to.
+      byId('narration-panel').scrollTop = 0;
+      narr.scrollTop = 0;
+    }
     // Rebuild (and so re-announce) the narration only when there is something new to say.
     const narrKey = `${L.id}|${L.seed ?? ''}|${this.step}|${getLang()}|${this.mode}`;
     const sameNarration = narr.dataset.key === narrKey;
@@ -476,6 +481,9 @@ export class App {
       const x = m.events[i]!;
       if (x.t_us !== e.t_us || x.host !== e.host) break;
       if (x.kind === 'state') break;
+      // Another segment arriving at the same moment (a request right behind the handshake's ACK)
+      // has its own answer: what follows it is not this transition's.
+      if (x.kind === 'deliver') break;
       if (x.kind === 'send' && x.conn === e.conn) { parts.push(t('tr.snd', { flags: x.seg.flags.join(',') })); break; }
     }
     return parts.join(' / ');
@@ -524,7 +532,10 @@ export class App {
     pick.onchange = () => {
       this.follow = pick.value === '' ? undefined : conns[Number(pick.value)];
       this.render();
+      // The arrow keys step the lesson again, instead of changing the connection.
+      pick.blur();
     };
+    if (this.follow) pick.value = String(conns.findIndex((c) => c.conn === this.follow!.conn && c.host === this.follow!.host));
   }
 
   private errnoText(e: string): string {
@@ -648,6 +659,7 @@ export class App {
     storage()?.setItem(LANG_KEY, l);
     this.applyStaticText();
     this.sd.relabel((k) => t(k), (s) => this.stateName(s));
+    this.fillConnPicker();
     this.renderLessonList();
     this.render();
     this.quiz.refresh();
@@ -746,6 +758,7 @@ export class App {
     const dialog = (btn: string, id: string): void => on(btn, () => (byId(id) as HTMLDialogElement).showModal());
     dialog('btn-lessons', 'lessons-dialog');
     dialog('btn-glossary', 'glossary-dialog');
+    on('btn-glossary-2', () => { (byId('lessons-dialog') as HTMLDialogElement).close(); (byId('glossary-dialog') as HTMLDialogElement).showModal(); });
     dialog('btn-progress', 'progress-dialog');
     dialog('btn-keys', 'keys-dialog');
     for (const b of document.querySelectorAll<HTMLButtonElement>('[data-close]')) b.addEventListener('click', () => (b.closest('dialog') as HTMLDialogElement).close());
@@ -781,7 +794,9 @@ export class App {
     const tag = target?.tagName ?? '';
     if (tag === 'INPUT' && (target as HTMLInputElement).type !== 'checkbox' && !((target as HTMLInputElement).type === 'range' && ev.key === ' ')) return; // a range slider handles its own keys
     if (tag === 'TEXTAREA' || tag === 'SELECT' || document.querySelector('dialog[open]')) return;
-    if (target?.closest('#quiz') && ['ArrowLeft', 'ArrowRight', ' '].includes(ev.key)) return;
+    // Inside a question, its own widgets keep their keys (radio buttons and checkboxes use the
+    // arrows, a button takes Space); from its buttons the arrows and a clicker still step.
+    if (target?.closest('#quiz') && (tag === 'INPUT' || ev.key === ' ')) return;
     const act = (f: () => void): void => { ev.preventDefault(); f(); };
     switch (ev.key) {
       case 'ArrowRight': case 'PageDown': act(() => { this.pause(); this.next(); }); break;

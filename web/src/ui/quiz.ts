@@ -54,7 +54,7 @@ export function answerText(q: Quiz, stateName: (s: string) => string): string {
 }
 
 /** What the learner last did with a quiz on this page. */
-interface Outcome { given?: Given; skipped: boolean; correct: boolean }
+interface Outcome { given?: Given; skipped: boolean; correct: boolean; revealed?: boolean }
 
 export class QuizView {
   private list: Quiz[] = [];
@@ -66,6 +66,8 @@ export class QuizView {
   private answeredBefore: (id: string) => boolean = () => false;
   /** the message key of the notice beside the open question (kept as a key: the language may change) */
   private flashKey = '';
+  /** an order list's order to restore when the open question is redrawn */
+  private draftOrder?: { quiz: string; order: string[] };
 
   constructor(private readonly root: HTMLElement, private readonly h: QuizHooks) {}
 
@@ -99,7 +101,24 @@ export class QuizView {
 
   /** Re-creates the forms, e.g. after a language switch; answers given so far stay. */
   refresh(): void {
+    // Keep what the learner has entered in the open question (a bilingual class switches
+    // language mid-question): the widgets' values by id, and an order list's order.
+    const open = this.root.querySelector<HTMLFormElement>('.quiz-card.open:not(.answered)');
+    const values = new Map<string, string | boolean>();
+    if (open) {
+      for (const n of open.querySelectorAll<HTMLInputElement | HTMLSelectElement>('input[id], select[id]')) {
+        values.set(n.id, n instanceof HTMLInputElement && (n.type === 'radio' || n.type === 'checkbox') ? n.checked : n.value);
+      }
+      const order = [...open.querySelectorAll<HTMLElement>('ol.order li[data-item]')].map((li) => li.dataset.item ?? '');
+      if (order.length) this.draftOrder = { quiz: open.dataset.quiz ?? '', order };
+    }
     this.draw();
+    for (const [id, v] of values) {
+      const n = this.root.querySelector<HTMLInputElement | HTMLSelectElement>(`#${CSS.escape(id)}`);
+      if (!n) continue;
+      if (typeof v === 'boolean') (n as HTMLInputElement).checked = v; else n.value = v;
+    }
+    this.draftOrder = undefined;
   }
 
   /** Forgets what was answered on this page, e.g. when another lesson (or seed) opens. */
@@ -177,19 +196,35 @@ export class QuizView {
       if (o.given) feedback.append(el('p', { class: 'given' }, t('quiz.given', { a: this.givenText(q, o.given) })));
       feedback.className = `quiz-feedback ${o.skipped ? 'shown' : o.correct ? 'ok' : 'bad'}`;
       if (!o.skipped) feedback.append(el('p', { class: 'verdict' }, o.correct ? `✓ ${t('quiz.correct')}` : `✗ ${t('quiz.wrong')}`));
-      feedback.append(el('p', { class: 'answer' }, t('quiz.answer', { a: answerText(q, this.h.stateName) })));
-      if (q.explain) feedback.append(el('p', { class: 'explain' }, loc(q.explain)));
+      // A wrong answer does not give the right one away: the learner (or a class) may try again
+      // first; "Show the answer" reveals it.
+      const reveal = o.correct || o.skipped || o.revealed === true;
+      if (reveal) {
+        feedback.append(el('p', { class: 'answer' }, t('quiz.answer', { a: answerText(q, this.h.stateName) })));
+        if (q.explain) feedback.append(el('p', { class: 'explain' }, loc(q.explain)));
+      }
       const acts = el('div', { class: 'quiz-actions' });
-      const again = el('button', { type: 'button', class: 'retry' }, t('quiz.retry'));
+      const again = el('button', { type: 'button', class: reveal ? 'retry' : 'retry primary' }, t('quiz.retry'));
       again.addEventListener('click', () => this.tryAgain(q, i));
       acts.append(again);
-      if (typeof q.evidence === 'number') {
+      if (!reveal) {
+        const show = el('button', { type: 'button', class: 'reveal' }, t('quiz.reveal'));
+        show.addEventListener('click', () => {
+          const shown = { ...o, revealed: true };
+          this.outcomes.set(q.id, shown);
+          finish(shown, false);
+          feedback.querySelector<HTMLElement>('.answer')?.scrollIntoView({ block: 'nearest' });
+          feedback.querySelector<HTMLElement>('button.continue')?.focus({ preventScroll: true });
+        });
+        acts.append(show);
+      }
+      if (reveal && typeof q.evidence === 'number') {
         const proof = el('button', { type: 'button', class: 'proof' }, t('quiz.proof'));
         proof.addEventListener('click', () => this.h.onProof(q.evidence as number));
         acts.append(proof);
       }
       const last = i === this.list.length - 1;
-      const cont = el('button', { type: 'button', class: `primary continue${last ? '' : ' next-question'}` },
+      const cont = el('button', { type: 'button', class: `${reveal ? 'primary ' : ''}continue${last ? '' : ' next-question'}` },
         last ? t('quiz.continue') : t('quiz.nextQuestion', { n: i + 2, total: this.list.length }));
       cont.addEventListener('click', () => {
         if (!last) { this.cur = i + 1; this.flashKey = ''; this.draw(); this.focusOpen(); return; }
@@ -207,7 +242,7 @@ export class QuizView {
         this.retrying.delete(q.id);
         this.h.onAnswer(q, o.correct);
         // The question stays in view above its answer; the next action gets the focus.
-        cont.focus({ preventScroll: true });
+        (reveal ? cont : again).focus({ preventScroll: true });
         form.scrollIntoView({ block: 'nearest' });
       }
     };
@@ -243,6 +278,8 @@ export class QuizView {
     if (q.kind === 'order' && q.items) {
       const ol = el('ol', { class: 'order' });
       const items = [...q.items];
+      const keep = this.draftOrder?.quiz === q.id ? this.draftOrder.order : undefined;
+      if (keep) items.sort((a, b) => keep.indexOf(a.id) - keep.indexOf(b.id));
       const draw = (focusIndex?: number, which?: 0 | 1): void => {
         clear(ol);
         items.forEach((c, i) => {
