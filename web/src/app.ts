@@ -14,7 +14,7 @@ import { renderInspector } from './ui/inspector';
 import { hostMark, ladderGeometry, renderLadder, renderLadderHeader, type LadderGeometry } from './ui/ladder';
 import { QuizView } from './ui/quiz';
 import { renderSockets } from './ui/sockets';
-import { StateDiagram, type Lit } from './ui/statediagram';
+import { StateDiagram, type Cause, type Lit } from './ui/statediagram';
 import { mountCapture } from './ui/capture-slot';
 import { renderCaptureNote, type NoteCatalog } from './capture';
 
@@ -385,8 +385,14 @@ export class App {
       if (!eps.has(h)) return;
       const ev: StateEvent | undefined = cs?.ev;
       let transition: Lit['transition'];
-      if (ev) transition = { from: ev.from, to: ev.to, label: this.transitionLabel(m, cs!.index), current: cs!.index >= step.first && cs!.index <= now };
-      lits.push({ host: h, hostIndex: hi, state: cs?.state as StateName | undefined, closedAtEnd: (cs?.state === 'CLOSED' && ev !== undefined && ev.from !== 'CLOSED'), transition });
+      if (ev) {
+        // The cause as the trace gives it: the diagram lights the figure's edge only when its label names it.
+        const c = ev.cause ?? '';
+        const seg = c.startsWith('seg:') ? m.segs.get(Number(c.slice(4))) : undefined;
+        const cause: Cause = seg ? { rcv: seg.send.seg.flags, seg: seg.id } : c.startsWith('timer:') ? { timer: c.slice(6) } : /^[a-z_]+$/.test(c) && !['crash', 'reboot', 'unplug', 'plug', 'syn_cookie', 'tw_reuse'].includes(c) ? { call: c } : { other: c };
+        transition = { from: ev.from, to: ev.to, label: this.transitionLabel(m, cs!.index), current: cs!.index >= step.first && cs!.index <= now, cause, raw: c };
+      }
+      lits.push({ host: h, hostIndex: hi, state: cs?.state as StateName | undefined, from: ev?.from, transition });
     });
     this.sd.update(lits);
     const sdText = byId('sd-text');

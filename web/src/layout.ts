@@ -156,6 +156,19 @@ export function segmentHitsRect(x1: number, y1: number, x2: number, y2: number, 
   return clip(-dx, x1 - r.x) && clip(dx, r.x + r.w - x1) && clip(-dy, y1 - r.y) && clip(dy, r.y + r.h - y1);
 }
 
+/** Shortest distance between the segment (x1, y1)–(x2, y2) and the rectangle `r` (0 if it passes through). */
+export function rectSegmentDistance(r: Rect, x1: number, y1: number, x2: number, y2: number): number {
+  if (segmentHitsRect(x1, y1, x2, y2, r)) return 0;
+  const toRect = (x: number, y: number): number => Math.hypot(Math.max(r.x - x, 0, x - (r.x + r.w)), Math.max(r.y - y, 0, y - (r.y + r.h)));
+  const toSeg = (x: number, y: number): number => {
+    const dx = x2 - x1, dy = y2 - y1;
+    const len2 = dx * dx + dy * dy;
+    const t = len2 === 0 ? 0 : Math.min(1, Math.max(0, ((x - x1) * dx + (y - y1) * dy) / len2));
+    return Math.hypot(x - (x1 + t * dx), y - (y1 + t * dy));
+  };
+  return Math.min(toRect(x1, y1), toRect(x2, y2), toSeg(r.x, r.y), toSeg(r.x + r.w, r.y), toSeg(r.x, r.y + r.h), toSeg(r.x + r.w, r.y + r.h));
+}
+
 interface Line { x1: number; y1: number; x2: number; y2: number; owner: unknown }
 
 export interface PlaceOptions {

@@ -1,15 +1,18 @@
 // The RFC 9293 §3.3.2 connection state diagram (Figure 5), in its usual layout.
 // Which states are lit and which transition was just taken come only from trace `state` events;
-// a transition the figure does not draw (a reset, a crash, a timeout) appears as a dashed arc.
+// a transition the figure does not draw (a reset, a crash, a timeout), or one the trace says had
+// another cause than the figure's label names, appears as a dashed arc with its own call-out.
 //
 // Drawn one SVG unit per CSS pixel and laid out again whenever the box changes size, so that
 // the type sizes in style.css are what a reader sees (projection mode and phones set their own).
-// The boxes keep the figure's arrangement, stretched to the space there is; host badges and
-// labels then go through a placement pass (layout.ts LabelPlacer): the transition just taken,
-// the ways out of the lit states, then the rest of the figure. A label that finds no room is
-// broken in two at its "/", or left out: its edge keeps it as a tooltip.
+// A box smaller than the figure's smallest readable size scrolls rather than shrinking the type
+// (a projector's back row still reads it). The boxes keep the figure's arrangement, stretched to
+// the space there is. Labels are then placed in a fixed order (the figure's core edges, host badges, the
+// transitions just taken, the optional edges), each only where it reads as its own arrow's: nearer
+// to that arrow than to any other, crossing none. A label with no such place is broken in two,
+// and failing that left out (its edge keeps it as a tooltip).
 import type { StateName } from '../types';
-import { LabelPlacer, overlaps, type Offset, type Rect } from '../layout';
+import { LabelPlacer, overlaps, rectSegmentDistance, segmentHitsRect, type Rect } from '../layout';
 import { clear, svg } from './dom';
 import { hostClass, hostMark, measureTexts } from './ladder';
 
@@ -32,41 +35,90 @@ export const NODES: Record<NodeId, [number, number]> = {
 };
 const LAST_ROW = 5;
 
-/** from, to, catalogue key of the figure's label, px between the two arrows of a pair, and the
- *  side of the arrow its label prefers (-1 left or above, 1 right or below). */
-type Edge = { from: NodeId; to: NodeId; key: string; off?: number; side?: -1 | 1 };
+/** What an edge's label says makes the transition happen: a call by name, a segment received
+ *  with the flags the label names, or a timer. Compared with the trace's own cause, so that a
+ *  lit edge never claims a cause the trace does not show. */
+export interface Trigger { calls?: readonly string[]; rcv?: readonly string[]; timer?: boolean }
+
+/** Where a line meets a box: its side (top, bottom, left, right) and the distance (px) from that
+ *  side's middle (to the right on top/bottom, downwards on left/right). */
+type Attach = readonly ['t' | 'b' | 'l' | 'r', number];
+
+/** A transition of the figure. `a`/`b`: where its line leaves and enters a box, when not on the
+ *  line between the two boxes' centres (a pair's two arrows side by side, arrows that leave by a
+ *  box's side as in the RFC's drawing). `side`: where its label would rather sit, -1 left of the
+ *  line (above a level one), +1 right (below). `core`: the open and close paths every lesson
+ *  walks; their labels are placed first. `note`: drawn only when taken (RFC 9293 leaves it out of
+ *  Figure 5, its note 2). */
+export interface Edge { from: NodeId; to: NodeId; key: string; a?: Attach; b?: Attach; side: -1 | 1; core: boolean; note?: boolean; via: Trigger }
+
 export const EDGES: Edge[] = [
-  { from: 'CLOSED', to: 'LISTEN', key: 'edge.passive_open', off: -7, side: -1 },
-  { from: 'LISTEN', to: 'CLOSED', key: 'edge.listen_close', off: 7, side: 1 },
-  { from: 'CLOSED', to: 'SYN_SENT', key: 'edge.active_open', off: -6, side: 1 },
-  { from: 'SYN_SENT', to: 'CLOSED', key: 'edge.syn_sent_close', off: 6, side: 1 },
-  { from: 'LISTEN', to: 'SYN_RECEIVED', key: 'edge.rcv_syn', off: -6, side: -1 },
-  { from: 'SYN_RECEIVED', to: 'LISTEN', key: 'edge.rcv_rst', off: 6, side: 1 },
-  { from: 'LISTEN', to: 'SYN_SENT', key: 'edge.listen_send', side: 1 },
-  { from: 'SYN_SENT', to: 'SYN_RECEIVED', key: 'edge.simultaneous', side: -1 },
-  { from: 'SYN_SENT', to: 'ESTABLISHED', key: 'edge.rcv_synack', side: 1 },
-  { from: 'SYN_RECEIVED', to: 'ESTABLISHED', key: 'edge.rcv_ack_of_syn', side: 1 },
-  { from: 'SYN_RECEIVED', to: 'FIN_WAIT_1', key: 'edge.close_snd_fin', side: -1 },
-  { from: 'ESTABLISHED', to: 'FIN_WAIT_1', key: 'edge.close_snd_fin', side: 1 },
-  { from: 'ESTABLISHED', to: 'CLOSE_WAIT', key: 'edge.rcv_fin', side: 1 },
-  { from: 'FIN_WAIT_1', to: 'FIN_WAIT_2', key: 'edge.rcv_ack_of_fin', side: -1 },
-  { from: 'FIN_WAIT_1', to: 'CLOSING', key: 'edge.rcv_fin', side: -1 },
-  { from: 'FIN_WAIT_1', to: 'TIME_WAIT', key: 'edge.rcv_finack', side: 1 },
-  { from: 'FIN_WAIT_2', to: 'TIME_WAIT', key: 'edge.rcv_fin', side: 1 },
-  { from: 'CLOSING', to: 'TIME_WAIT', key: 'edge.rcv_ack_of_fin', side: 1 },
-  { from: 'CLOSE_WAIT', to: 'LAST_ACK', key: 'edge.close_snd_fin', side: 1 },
-  { from: 'LAST_ACK', to: 'CLOSED_END', key: 'edge.rcv_ack_of_fin', side: 1 },
-  { from: 'TIME_WAIT', to: 'CLOSED_END', key: 'edge.two_msl', side: -1 },
+  { from: 'CLOSED', to: 'LISTEN', key: 'edge.passive_open', a: ['b', -7], b: ['t', -7], side: -1, core: true, via: { calls: ['listen'] } },
+  { from: 'LISTEN', to: 'CLOSED', key: 'edge.listen_close', a: ['t', 7], b: ['b', 7], side: 1, core: false, via: { calls: ['close'] } },
+  { from: 'CLOSED', to: 'SYN_SENT', key: 'edge.active_open', a: ['r', -5], b: ['t', 9], side: 1, core: true, via: { calls: ['connect'] } },
+  { from: 'SYN_SENT', to: 'CLOSED', key: 'edge.syn_sent_close', a: ['t', -9], b: ['r', 5], side: -1, core: false, via: { calls: ['close'], timer: true } },
+  { from: 'LISTEN', to: 'SYN_RECEIVED', key: 'edge.rcv_syn', a: ['l', -5], b: ['t', -9], side: -1, core: true, via: { rcv: ['SYN'] } },
+  { from: 'SYN_RECEIVED', to: 'LISTEN', key: 'edge.rcv_rst', a: ['t', 9], b: ['l', 5], side: 1, core: false, via: { rcv: ['RST'] } },
+  { from: 'LISTEN', to: 'SYN_SENT', key: 'edge.listen_send', a: ['r', 0], b: ['l', -6], side: -1, core: false, via: { calls: ['send'] } },
+  { from: 'SYN_SENT', to: 'SYN_RECEIVED', key: 'edge.simultaneous', a: ['l', 6], b: ['r', 6], side: 1, core: false, via: { rcv: ['SYN'] } },
+  { from: 'SYN_SENT', to: 'ESTABLISHED', key: 'edge.rcv_synack', side: 1, core: true, via: { rcv: ['SYN', 'ACK'] } },
+  { from: 'SYN_RECEIVED', to: 'ESTABLISHED', key: 'edge.rcv_ack_of_syn', side: -1, core: true, via: { rcv: ['ACK'] } },
+  { from: 'SYN_RECEIVED', to: 'FIN_WAIT_1', key: 'edge.close_snd_fin', side: 1, core: false, via: { calls: ['close'] } },
+  { from: 'ESTABLISHED', to: 'FIN_WAIT_1', key: 'edge.close_snd_fin', side: -1, core: true, via: { calls: ['close'] } },
+  { from: 'ESTABLISHED', to: 'CLOSE_WAIT', key: 'edge.rcv_fin', side: 1, core: true, via: { rcv: ['FIN'] } },
+  { from: 'FIN_WAIT_1', to: 'FIN_WAIT_2', key: 'edge.rcv_ack_of_fin', side: 1, core: true, via: { rcv: ['ACK'] } },
+  { from: 'FIN_WAIT_1', to: 'CLOSING', key: 'edge.rcv_fin', side: 1, core: true, via: { rcv: ['FIN'] } },
+  { from: 'FIN_WAIT_1', to: 'TIME_WAIT', key: 'edge.rcv_finack', side: 1, core: false, note: true, via: { rcv: ['FIN', 'ACK'] } },
+  { from: 'FIN_WAIT_2', to: 'TIME_WAIT', key: 'edge.rcv_fin', side: 1, core: true, via: { rcv: ['FIN'] } },
+  { from: 'CLOSING', to: 'TIME_WAIT', key: 'edge.rcv_ack_of_fin', side: 1, core: true, via: { rcv: ['ACK'] } },
+  { from: 'CLOSE_WAIT', to: 'LAST_ACK', key: 'edge.close_snd_fin', side: -1, core: true, via: { calls: ['close'] } },
+  { from: 'LAST_ACK', to: 'CLOSED_END', key: 'edge.rcv_ack_of_fin', side: -1, core: true, via: { rcv: ['ACK'] } },
+  { from: 'TIME_WAIT', to: 'CLOSED_END', key: 'edge.two_msl', side: -1, core: true, via: { timer: true } },
 ];
 
-export interface Lit { host: string; hostIndex: number; state?: StateName; closedAtEnd: boolean; transition?: { from: StateName; to: StateName; label: string; current: boolean } }
+/** The trace's cause of a state change: the call's name, the flags of the segment received, a
+ *  timer's name, or another code (crash, syn_cookie, …). */
+export type Cause = { call: string } | { rcv: readonly string[]; seg: number } | { timer: string } | { other: string };
+
+/** Whether an edge's label names what the trace says happened: the same call, a timer for a
+ *  timeout, or a segment carrying every flag the label names and no SYN or RST it does not. */
+export function triggerMatches(via: Trigger, cause: Cause | undefined): boolean {
+  if (!cause) return true;
+  if ('call' in cause) return via.calls?.includes(cause.call) ?? false;
+  if ('timer' in cause) return via.timer === true;
+  if ('rcv' in cause) {
+    if (!via.rcv) return false;
+    const has = new Set(cause.rcv);
+    if (!via.rcv.every((f) => has.has(f))) return false;
+    return ['SYN', 'RST'].every((f) => via.rcv!.includes(f) || !has.has(f));
+  }
+  return false;
+}
+
+/** The CLOSED box a state change into CLOSED ends in: the top one before a connection exists
+ *  (from LISTEN or SYN_SENT, or a socket that never left CLOSED), the bottom one after. */
+export function closedBox(from: StateName | undefined): NodeId {
+  return from === undefined || from === 'CLOSED' || from === 'LISTEN' || from === 'SYN_SENT' ? 'CLOSED' : 'CLOSED_END';
+}
+
+export interface Lit {
+  host: string;
+  hostIndex: number;
+  state?: StateName;
+  /** the state this host's connection came from, when it has moved at all */
+  from?: StateName;
+  transition?: { from: StateName; to: StateName; label: string; current: boolean; cause?: Cause; raw?: string };
+}
 
 type P = [number, number];
 
-interface Geometry { nw: number; nh: number; at: (id: NodeId) => P }
+/** A straight piece of a drawn line, with the edge (index) or arc it belongs to. */
+interface Piece { x1: number; y1: number; x2: number; y2: number; owner: number }
 
 /** Text boxes relative to the anchor point (text-anchor middle, baseline at 0). */
 type Metric = Rect;
+
+interface Form { lines: string[]; m: Metric[]; lineH: number; w: number; h: number }
 
 export class StateDiagram {
   readonly root: SVGSVGElement;
@@ -103,19 +155,19 @@ export class StateDiagram {
   private draw(): void {
     const root = this.root;
     clear(root);
-    let w = root.clientWidth, h = root.clientHeight;
-    if (w < 10 || h < 10) { this.size = { w, h }; return; }
+    const boxW = root.clientWidth, boxH = root.clientHeight;
+    this.size = { w: boxW, h: boxH };
+    if (boxW < 10 || boxH < 10) return;
 
     const lits = this.lits;
+    const nodeOf = (l: Lit): NodeId | undefined => (l.state === 'CLOSED' ? closedBox(l.from) : l.state);
     const perNode = new Map<NodeId, Lit[]>();
     for (const l of lits) {
-      if (!l.state) continue;
-      const id: NodeId = l.state === 'CLOSED' && l.closedAtEnd ? 'CLOSED_END' : l.state;
-      perNode.set(id, [...(perNode.get(id) ?? []), l]);
+      const id = nodeOf(l);
+      if (id) perNode.set(id, [...(perNode.get(id) ?? []), l]);
     }
     const ids = Object.keys(NODES) as NodeId[];
     const edgeText = EDGES.map((e) => this.t(e.key));
-    const halves = edgeText.map((s) => splitLabel(s));
     const extra = lits.filter((l) => l.transition?.current).map((l) => l.transition!.label);
     const badgeText = (l: Lit): string => `${hostMark(l.hostIndex)} ${l.host}`;
 
@@ -123,41 +175,38 @@ export class StateDiagram {
     const centred = 'middle' as const;
     const probe = measureTexts(root, [
       ...ids.map((id) => ({ cls: 'sd-node-label', text: this.nodeName(id), anchor: centred })),
-      ...edgeText.map((text) => ({ cls: 'sd-edge-label taken', text, anchor: centred })),
-      ...halves.flatMap(([a, b]) => [{ cls: 'sd-edge-label taken', text: a, anchor: centred }, { cls: 'sd-edge-label taken', text: b, anchor: centred }]),
       ...lits.map((l) => ({ cls: 'sd-badge-label', text: badgeText(l), anchor: centred })),
-      ...extra.map((text) => ({ cls: 'sd-callout-label', text, anchor: centred })),
+      ...lits.map((l) => ({ cls: 'sd-badge-label', text: hostMark(l.hostIndex), anchor: centred })),
     ]);
-    let k = 0;
-    const take = (n: number): Metric[] => { const out = probe.slice(k, k + n); k += n; return out; };
-    const nodeM = take(ids.length), edgeM = take(EDGES.length), halfM = take(2 * EDGES.length), badgeM = take(lits.length), extraM = take(extra.length);
+    const nodeM = probe.slice(0, ids.length);
+    const badgeM = probe.slice(ids.length, ids.length + lits.length);
+    const markM = probe.slice(ids.length + lits.length);
+    const forms = (text: string, cls: string): Form[] => formsOf(root, text, cls);
 
     const textH = Math.max(...nodeM.map((m) => m.h));
     const nw = Math.ceil(Math.max(...nodeM.map((m) => m.w)) + textH * 1.1);
     const nh = Math.ceil(textH + 10);
     const badgeH = Math.ceil(Math.max(textH * 0.9, ...badgeM.map((m) => m.h)) + 6);
-    // The smallest box that still shows every state's name: the panel scrolls below that size
-    // (a narrow phone, a projector with a quiz open) rather than the type shrinking.
-    const minW = 3 * nw + 2 * 10, minH = Math.ceil(nh + 8 + LAST_ROW * (nh + 6));
+    // The smallest box that still shows every state's name at its own type size: the panel
+    // scrolls below that size (a narrow phone, a projector with a question open) rather than the
+    // type shrinking under what a room can read.
+    const minW = 3 * nw + 40, minH = 6 * nh + 5 * 6 + 6;
     if (root.style.minWidth !== `${minW}px` || root.style.minHeight !== `${minH}px`) {
       root.style.minWidth = `${minW}px`;
       root.style.minHeight = `${minH}px`;
-      w = root.clientWidth; h = root.clientHeight;
     }
-    this.size = { w, h };
+    const w = Math.max(root.clientWidth, minW), h = Math.max(root.clientHeight, minH);
+    this.size = { w: root.clientWidth, h: root.clientHeight };
     root.setAttribute('viewBox', `0 0 ${w} ${h}`);
     root.setAttribute('preserveAspectRatio', 'xMinYMin meet');
     const mx = nw / 2 + 3;
-    // Room above the top row and below the bottom one for a badge, if there is room at all.
+    // Room above the top row and below the bottom one for a badge or a label, if there is room.
     const spare = h - minH;
     const room = Math.min(badgeH - 1, Math.max(0, spare / 4));
     const top = nh / 2 + 3 + room, bottom = h - nh / 2 - 3 - room;
-    const g: Geometry = {
-      nw, nh,
-      at: (id) => {
-        const [fx, row] = NODES[id];
-        return [mx + fx * Math.max(0, w - 2 * mx), top + (row / LAST_ROW) * Math.max(0, bottom - top)];
-      },
+    const at = (id: NodeId): P => {
+      const [fx, row] = NODES[id];
+      return [mx + fx * Math.max(0, w - 2 * mx), top + (row / LAST_ROW) * Math.max(0, bottom - top)];
     };
 
     const defs = svg('defs');
@@ -169,20 +218,21 @@ export class StateDiagram {
     const edgeLayer = svg('g', { class: 'sd-edges' });
     const dyn = svg('g', { class: 'sd-dyn' });
     const nodeLayer = svg('g', { class: 'sd-nodes' });
+    const labelLayer = svg('g', { class: 'sd-labels' });
     const badges = svg('g', { class: 'sd-badges' });
-    root.append(defs, edgeLayer, dyn, nodeLayer, badges);
+    root.append(defs, edgeLayer, dyn, nodeLayer, labelLayer, badges);
 
     const placer = new LabelPlacer({ x: 0, y: 0, w, h }, 3);
     const rects = new Map<NodeId, Rect>();
     const nodeRect = (id: NodeId): Rect => {
       let r = rects.get(id);
-      if (!r) { const [x, y] = g.at(id); r = { x: x - nw / 2, y: y - nh / 2, w: nw, h: nh }; rects.set(id, r); }
+      if (!r) { const [x, y] = at(id); r = { x: x - nw / 2, y: y - nh / 2, w: nw, h: nh }; rects.set(id, r); }
       return r;
     };
 
     // Boxes.
     ids.forEach((id, i) => {
-      const [x, y] = g.at(id);
+      const [x, y] = at(id);
       const ls = perNode.get(id);
       const cls = ls ? `sd-node lit ${ls.map((l) => `lit-${hostClass(l.hostIndex)}`).join(' ')}` : 'sd-node';
       const grp = svg('g', { class: cls, 'data-state': id });
@@ -193,57 +243,103 @@ export class StateDiagram {
       placer.block(nodeRect(id));
     });
 
-    // Taken transitions: the figure's edge, or a dashed arc for one it does not draw.
+    // Every drawn line as straight pieces: the figure's edges, then the arcs.
+    const pieces: Piece[] = [];
+    const edgeLines = EDGES.map((e): [P, P] => {
+      const a = at(e.from), b = at(e.to);
+      return [e.a ? attach(a, e.a, nw, nh) : border(a, b, nw, nh), e.b ? attach(b, e.b, nw, nh) : border(b, a, nw, nh)];
+    });
+
+    // Transitions just taken: the figure's edge when its label names the trace's cause, else a
+    // dashed arc of its own.
     const taken = new Map<number, Lit>();
-    const arcs: { l: Lit; p: P; c: P; q: P; m: Metric }[] = [];
-    let ei = 0;
+    const arcs: { l: Lit; p: P; c: P; q: P; owner: number }[] = [];
     for (const l of lits) {
       const tr = l.transition;
       if (!tr || !tr.current) continue;
-      const m = extraM[ei++]!;
-      const toId: NodeId = tr.to === 'CLOSED' && tr.from !== 'LISTEN' && tr.from !== 'SYN_SENT' ? 'CLOSED_END' : tr.to;
+      const toId: NodeId = tr.to === 'CLOSED' ? closedBox(tr.from) : tr.to;
       const fromId: NodeId = tr.from;
-      const idx = EDGES.findIndex((e) => e.from === fromId && (e.to === toId || (toId === 'CLOSED_END' && e.to === 'CLOSED')));
-      if (idx >= 0) { if (!taken.has(idx)) taken.set(idx, l); continue; }
-      const a = g.at(fromId), b = g.at(toId);
+      const idx = EDGES.findIndex((e) => e.from === fromId && e.to === toId);
+      if (idx >= 0 && triggerMatches(EDGES[idx]!.via, tr.cause)) { if (!taken.has(idx)) taken.set(idx, l); continue; }
+      const a = at(fromId), b = at(toId);
       const p = border(a, b, nw, nh), q = border(b, a, nw, nh);
-      const bend = fromId === toId ? Math.max(40, nh * 1.6) : 0.25;
+      // Beside the figure's own edge when there is one, so the two never look like one line.
+      const bend = fromId === toId ? Math.max(40, nh * 1.6) : idx >= 0 ? 0.18 : 0.25;
       const c: P = fromId === toId ? [p[0] + bend, p[1] - bend] : [(p[0] + q[0]) / 2 + (q[1] - p[1]) * bend, (p[1] + q[1]) / 2 - (q[0] - p[0]) * bend];
-      dyn.append(svg('path', { d: `M ${p[0]} ${p[1]} Q ${c[0]} ${c[1]} ${q[0]} ${q[1]}`, class: `sd-extra ${hostClass(l.hostIndex)}`, 'marker-end': `url(#arrow-${hostClass(l.hostIndex)})` }));
-      const arc = { l, p, c, q, m };
-      // The curve as a few straight pieces, for labels to keep off.
+      const owner = EDGES.length + arcs.length;
+      const path = svg('path', {
+        d: `M ${p[0]} ${p[1]} Q ${c[0]} ${c[1]} ${q[0]} ${q[1]}`, class: `sd-extra ${hostClass(l.hostIndex)}`,
+        'marker-end': `url(#arrow-${hostClass(l.hostIndex)})`, 'data-host': l.host, 'data-from': fromId, 'data-to': toId,
+      });
+      dyn.append(path);
       let prev = p;
-      for (let i = 1; i <= 6; i++) {
-        const t = i / 6, u = 1 - t;
-        const pt: P = [u * u * p[0] + 2 * u * t * c[0] + t * t * q[0], u * u * p[1] + 2 * u * t * c[1] + t * t * q[1]];
-        placer.line(prev[0], prev[1], pt[0], pt[1], arc);
+      for (let i = 1; i <= 8; i++) {
+        const pt = quad(p, c, q, i / 8);
+        pieces.push({ x1: prev[0], y1: prev[1], x2: pt[0], y2: pt[1], owner });
         prev = pt;
       }
-      arcs.push(arc);
+      arcs.push({ l, p, c, q, owner });
     }
+    // The figure's edges (one RFC 9293 leaves out only when taken), pieces of lines like the arcs.
+    const drawn = EDGES.map((e, i) => !e.note || taken.has(i));
+    edgeLines.forEach(([[x1, y1], [x2, y2]], i) => { if (drawn[i]) pieces.push({ x1, y1, x2, y2, owner: i }); });
+    for (const pc of pieces) placer.line(pc.x1, pc.y1, pc.x2, pc.y2, pc.owner);
 
-    // Edges, their labels waiting for a place.
-    const litIds = new Set(perNode.keys());
-    const edgeJobs: { i: number; prio: number; grp: SVGGElement; p: P; q: P }[] = [];
-    EDGES.forEach((e, i) => {
-      const [x1, y1, x2, y2] = edgePoints(g, e);
+    // Edges.
+    const groups = EDGES.map((e, i) => {
+      if (!drawn[i]) return undefined;
+      const [[x1, y1], [x2, y2]] = edgeLines[i]!;
       const by = taken.get(i);
-      const grp = svg('g', { class: `sd-edge${by ? ` taken ${hostClass(by.hostIndex)}` : ''}`, 'data-from': e.from, 'data-to': e.to });
+      const grp = svg('g', { class: `sd-edge${by ? ` taken ${hostClass(by.hostIndex)}` : ''}`, 'data-from': e.from, 'data-to': e.to, 'data-key': e.key, 'data-edge': i });
+      if (e.core) grp.dataset.core = '1';
+      if (by) { grp.dataset.host = by.host; grp.dataset.cause = by.transition?.raw ?? ''; }
       grp.append(svg('title', {}, edgeText[i]!));
       grp.append(svg('line', { x1, y1, x2, y2, 'marker-end': `url(#arrow-${by ? hostClass(by.hostIndex) : 'plain'})` }));
       // A wider, invisible line to point at: an unlabelled edge still says its label on hover.
       grp.append(svg('path', { d: `M ${x1} ${y1} L ${x2} ${y2}`, class: 'sd-hit' }));
       edgeLayer.append(grp);
-      placer.line(x1, y1, x2, y2, i);
-      const from: NodeId = e.from;
-      const prio = by ? 0 : litIds.has(from) || (from === 'CLOSED' && litIds.has('CLOSED_END')) ? 1 : litIds.has(e.to) ? 2 : 3;
-      edgeJobs.push({ i, prio, grp, p: [x1, y1], q: [x2, y2] });
+      return grp;
     });
 
-    // Host badges sit on their box's top or bottom edge, clear of its name, else beside it; first,
-    // since they say who is where.
-    const drawBadge = (l: Lit, m: Metric, bw: number, at: P, text = badgeText(l)): void => {
-      const grp = svg('g', { class: `sd-badge ${hostClass(l.hostIndex)}`, transform: `translate(${at[0]} ${at[1]})` });
+    /** Whether a label box at `r` reads as `owner`'s: it crosses no line, and its own line is
+     *  nearer than any other by a clear margin. */
+    const reads = (r: Rect, owner: number): boolean => {
+      let own = Infinity, other = Infinity;
+      for (const pc of pieces) {
+        const d = rectSegmentDistance(r, pc.x1, pc.y1, pc.x2, pc.y2);
+        if (pc.owner === owner) own = Math.min(own, d); else other = Math.min(other, d);
+        if (d <= 0.5) return false;
+      }
+      return own <= Math.max(14, r.h) && other >= own + 5;
+    };
+
+    /** Places one edge label beside its line (any of its forms, preferred side first). */
+    const placeEdgeLabel = (i: number): boolean => {
+      const e = EDGES[i]!;
+      const [p, q] = edgeLines[i]!;
+      for (const f of forms(edgeText[i]!, 'sd-edge-label taken')) {
+        for (const [x, y] of clampAll({ x: 0, y: 0, w: f.w, h: f.h }, edgeCandidates(p, q, f.w, f.h, e.side), w, h)) {
+          const r = { x, y, w: f.w, h: f.h };
+          if (!placer.fits(r) || !reads(r, i)) continue;
+          placer.block(r);
+          const by = taken.get(i);
+          const text = svg('text', { class: `sd-edge-label${by ? ' taken' : ''}`, 'text-anchor': 'middle', 'data-key': e.key });
+          writeLines(text, f, r);
+          groups[i]?.append(text);
+          return true;
+        }
+      }
+      return false;
+    };
+
+    // 1. The core edges' labels, always in the same order: they stay put from step to step.
+    EDGES.forEach((e, i) => { if (e.core && drawn[i]) placeEdgeLabel(i); });
+    // 2. The optional edges that were just taken.
+    for (const i of taken.keys()) if (!EDGES[i]!.core) placeEdgeLabel(i);
+
+    // 3. Host badges, on their box's top or bottom edge, clear of its name, else beside it.
+    const drawBadge = (l: Lit, m: Metric, bw: number, pos: P, text = badgeText(l)): void => {
+      const grp = svg('g', { class: `sd-badge ${hostClass(l.hostIndex)}`, transform: `translate(${pos[0]} ${pos[1]})`, 'data-host': l.host });
       grp.append(
         svg('title', {}, `${l.host}: ${l.state ?? ''}`),
         svg('rect', { x: 0, y: 0, width: bw, height: badgeH, rx: badgeH / 2 }),
@@ -257,7 +353,6 @@ export class StateDiagram {
       // A badge may overlap its own box's border, not its name.
       const own = { x: r.x + (r.w - nm.w) / 2 - 2, y: r.y + (r.h - textH) / 2, w: nm.w + 4, h: textH };
       const items = ls.map((l) => { const m = badgeM[lits.indexOf(l)]!; return { l, m, bw: Math.ceil(m.w + badgeH * 0.9) }; });
-      const markM = measureTexts(root, ls.map((l) => ({ cls: 'sd-badge-label', text: hostMark(l.hostIndex), anchor: centred })));
       const total = items.reduce((sum, it) => sum + it.bw, 0) + 4 * (items.length - 1);
       // All of a box's badges in one row on its top edge (or bottom edge), left, right or centred.
       const xs = [r.x - 6, r.x + r.w - total + 6, r.x + (r.w - total) / 2].map((x) => Math.min(Math.max(x, 1), w - total - 1));
@@ -271,105 +366,104 @@ export class StateDiagram {
         done = true;
       }
       if (done) continue;
-      // No room for a row: one by one, on an edge or beside the box.
+      // No room for a row: one by one, on an edge, over the box's border beside its name, or beside the box.
       items.forEach((it, i) => {
         const { bw } = it;
         const cands: P[] = [];
         for (const x of [r.x - 6, r.x + r.w - bw + 6, r.x + (r.w - bw) / 2]) cands.push([x, r.y - badgeH + 3], [x, r.y + r.h - 3]);
         const midY = r.y + (r.h - badgeH) / 2;
+        const inset = Math.max(0, own.x - r.x - 3);
+        for (const dy of [0, -(badgeH - 4), badgeH - 4]) cands.push([r.x - bw + inset, midY + dy], [r.x + r.w - inset, midY + dy]);
         for (const dy of [0, -(badgeH + 2), badgeH + 2]) cands.push([r.x - bw - 4, midY + dy], [r.x + r.w + 4, midY + dy]);
         // A second tier above or below the first.
         for (const x of [r.x - 6, r.x + r.w - bw + 6]) cands.push([x, r.y - 2 * badgeH + 1], [x, r.y + r.h + badgeH - 1]);
         cands.push([r.x - 6 + i * 12, r.y - badgeH - 2], [r.x - 6 + i * 12, r.y + r.h + 2]);
         const chosen = placeBadge(placer, { x: 0, y: 0, w: bw, h: badgeH }, clampAll({ x: 0, y: 0, w: bw, h: badgeH }, cands, w, h), own, r);
         if (chosen) { drawBadge(it.l, it.m, bw, chosen); return; }
-        // Too tight for the name (a small screen, a projector with a quiz open): the host's mark
-        // alone, on the box's border; the lines under the figure pair the mark with the name.
+        // Nowhere for the name: the host's mark alone on the box's border (the name is its tooltip).
         const d = badgeH, mark = hostMark(it.l.hostIndex);
         const corners: P[] = [[r.x - d + 4, midY], [r.x + r.w - 4, midY], [r.x - d / 2, r.y - d / 2], [r.x + r.w - d / 2, r.y - d / 2], [r.x - d / 2, r.y + r.h - d / 2], [r.x + r.w - d / 2, r.y + r.h - d / 2], [r.x - d - 2, midY], [r.x + r.w + 2, midY]];
         const small = placeBadge(placer, { x: 0, y: 0, w: d, h: d }, clampAll({ x: 0, y: 0, w: d, h: d }, corners, w, h), own, r);
-        if (small) drawBadge(it.l, markM[i]!, d, small, mark);
+        if (small) drawBadge(it.l, markM[lits.indexOf(it.l)]!, d, small, mark);
       });
     }
 
-    // Call-outs for the arcs the figure does not have: near the middle of the arc, on one line or
-    // broken after its "/".
+    // 4. Call-outs for the arcs: the trace's own words for the transition, beside its arc.
     for (const a of arcs) {
-      const mid: P = [(a.p[0] + 2 * a.c[0] + a.q[0]) / 4, (a.p[1] + 2 * a.c[1] + a.q[1]) / 4];
       const label = a.l.transition!.label;
-      const [first, second] = splitLabel(label);
-      const forms: { lines: string[]; m: Metric[] }[] = [{ lines: [label], m: [a.m] }];
-      if (second) forms.push({ lines: [first, second], m: measureTexts(root, [first, second].map((text) => ({ cls: 'sd-callout-label', text, anchor: centred }))) });
+      const mid = quad(a.p, a.c, a.q, 0.5);
       let placed = false;
-      for (const f of forms) {
+      for (const f of forms(label, 'sd-callout-label')) {
         if (placed) break;
-        const lineH = Math.max(...f.m.map((x) => x.h));
-        const pad = Math.ceil(lineH * 0.5);
-        const bw = Math.max(...f.m.map((x) => x.w)) + 2 * pad, bh = lineH * f.lines.length + 6;
-        const cands: Offset[] = [];
-        // Around points along the arc, in half-box steps (the gaps between rows are narrow),
-        // nearest to the arc's middle first.
+        const pad = Math.ceil(f.lineH * 0.5);
+        const bw = f.w + 2 * pad, bh = f.h + 6;
+        const cands: P[] = [];
         const steps = [0, -0.5, 0.5, -1, 1, -1.5, 1.5, -2, 2];
-        for (const t of [0.5, 0.3, 0.7, 0.15, 0.85]) {
-          const u = 1 - t;
-          const at: P = [u * u * a.p[0] + 2 * u * t * a.c[0] + t * t * a.q[0], u * u * a.p[1] + 2 * u * t * a.c[1] + t * t * a.q[1]];
-          for (const sy of steps) for (const sx of steps) cands.push([at[0] - bw / 2 + sx * bw / 2, at[1] - bh / 2 + sy * bh]);
+        for (const t of [0.5, 0.35, 0.65, 0.2, 0.8]) {
+          const pt = quad(a.p, a.c, a.q, t);
+          for (const sy of steps) for (const sx of steps) cands.push([pt[0] - bw / 2 + sx * bw / 2, pt[1] - bh / 2 + sy * bh]);
         }
-        cands.sort((a, b) => Math.hypot(a[0] + bw / 2 - mid[0], a[1] + bh / 2 - mid[1]) - Math.hypot(b[0] + bw / 2 - mid[0], b[1] + bh / 2 - mid[1]));
+        cands.sort((u, v) => Math.hypot(u[0] + bw / 2 - mid[0], u[1] + bh / 2 - mid[1]) - Math.hypot(v[0] + bw / 2 - mid[0], v[1] + bh / 2 - mid[1]));
         const box = { x: 0, y: 0, w: bw, h: bh };
-        const o = placer.place(box, clampAll(box, cands, w, h), { owner: a, lines: 'prefer' });
-        if (!o) continue;
-        placed = true;
-        const grp = svg('g', { class: `sd-callout ${hostClass(a.l.hostIndex)}`, transform: `translate(${o[0]} ${o[1]})` });
-        grp.append(svg('rect', { x: 0, y: 0, width: bw, height: bh, rx: 6 }));
-        const text = svg('text', { class: 'sd-callout-label', 'text-anchor': 'middle' });
-        f.lines.forEach((line, i) => text.append(svg('tspan', { x: bw / 2, y: 3 + i * lineH + (lineH - f.m[i]!.h) / 2 - f.m[i]!.y }, line)));
-        grp.append(text);
-        badges.append(grp);
+        for (const strict of [true, false]) {
+          if (placed) break;
+          for (const [x, y] of clampAll(box, cands, w, h)) {
+            const r = { x, y, w: bw, h: bh };
+            if (!placer.fits(r)) continue;
+            // Its own arc nearest; failing that, at least off every other line.
+            if (strict ? !reads(r, a.owner) : pieces.some((pc) => pc.owner !== a.owner && segmentHitsRect(pc.x1, pc.y1, pc.x2, pc.y2, r))) continue;
+            placer.block(r);
+            placed = true;
+            const grp = svg('g', { class: `sd-callout ${hostClass(a.l.hostIndex)}`, transform: `translate(${x} ${y})`, 'data-host': a.l.host, 'data-cause': a.l.transition!.raw ?? '' });
+            grp.append(svg('rect', { x: 0, y: 0, width: bw, height: bh, rx: 6 }));
+            const text = svg('text', { class: 'sd-callout-label', 'text-anchor': 'middle' });
+            writeLines(text, f, { x: 0, y: 3, w: bw, h: f.h });
+            grp.append(text);
+            badges.append(grp);
+            break;
+          }
+        }
       }
     }
 
-    // Edge labels by priority: one line, else two, else only the tooltip. The transition just
-    // taken and the ways out of the lit states are always labelled; the rest of the figure only
-    // where a label sits clear of every other line, so that no label reads as another arrow's.
-    edgeJobs.sort((a, b) => a.prio - b.prio || a.i - b.i);
-    for (const job of edgeJobs) {
-      const e = EDGES[job.i]!;
-      const one = edgeM[job.i]!, [ha, hb] = [halfM[2 * job.i]!, halfM[2 * job.i + 1]!];
-      const cls = `sd-edge-label${job.prio === 0 ? ' taken' : job.prio === 1 ? ' next' : ''}`;
-      const forms: { lines: string[]; m: Metric[] }[] = [{ lines: [edgeText[job.i]!], m: [one] }];
-      const [a, b] = halves[job.i]!;
-      if (b) forms.push({ lines: [a, b], m: [ha, hb] });
-      const sized = forms.map((f) => {
-        const lineH = Math.max(...f.m.map((x) => x.h));
-        return { ...f, lineH, bw: Math.max(...f.m.map((x) => x.w)), bh: lineH * f.lines.length };
-      });
-      // Clear of other lines in either form first; crossing one only for the labels that must show.
-      const passes: ('require' | undefined)[] = job.prio <= 1 ? ['require', undefined] : ['require'];
-      let done = false;
-      for (const lines of passes) for (const f of sized) {
-        if (done) break;
-        const { lineH, bw, bh } = f;
-        const box = { x: 0, y: 0, w: bw, h: bh };
-        const o = placer.place(box, clampAll(box, edgeCandidates(job.p, job.q, bw, bh, e.side ?? 1), w, h), lines ? { owner: job.i, lines } : {});
-        if (!o) continue;
-        done = true;
-        const text = svg('text', { class: cls, 'text-anchor': 'middle', 'data-key': e.key });
-        f.lines.forEach((line, li) => {
-          const m = f.m[li]!;
-          text.append(svg('tspan', { x: o[0] + bw / 2, y: o[1] + li * lineH + (lineH - m.h) / 2 - m.y }, line));
-        });
-        job.grp.append(text);
-      }
-    }
+    // 5. The optional edges, where room is left.
+    EDGES.forEach((e, i) => { if (!e.core && !taken.has(i) && drawn[i]) placeEdgeLabel(i); });
   }
 }
 
-/** Splits "rcv SYN / snd SYN,ACK" after its slash, for a label on two lines. */
-function splitLabel(s: string): [string, string] {
-  const i = s.indexOf(' / ');
-  if (i < 0) return [s, ''];
-  return [s.slice(0, i + 2).trim(), s.slice(i + 3).trim()];
+/** A label's text as one line, broken after its "/", or broken at the space nearest its middle. */
+function formsOf(root: SVGSVGElement, text: string, cls: string): Form[] {
+  const variants: string[][] = [[text]];
+  const slash = text.indexOf(' / ');
+  if (slash >= 0) variants.push([text.slice(0, slash + 2).trim(), text.slice(slash + 3).trim()]);
+  else {
+    const spaces = [...text.matchAll(/ /g)].map((m) => m.index!);
+    if (spaces.length) {
+      const mid = spaces.reduce((best, i) => (Math.abs(i - text.length / 2) < Math.abs(best - text.length / 2) ? i : best));
+      variants.push([text.slice(0, mid), text.slice(mid + 1)]);
+    }
+  }
+  const ms = measureTexts(root, variants.flat().map((s) => ({ cls, text: s, anchor: 'middle' as const })));
+  let k = 0;
+  return variants.map((lines) => {
+    const m = ms.slice(k, k + lines.length);
+    k += lines.length;
+    const lineH = Math.max(...m.map((x) => x.h));
+    return { lines, m, lineH, w: Math.max(...m.map((x) => x.w)), h: lineH * lines.length };
+  });
+}
+
+/** Fills a centred text element with one tspan per line inside the box `r`. */
+function writeLines(text: SVGElement, f: Form, r: Rect): void {
+  f.lines.forEach((line, li) => {
+    const m = f.m[li]!;
+    text.append(svg('tspan', { x: r.x + r.w / 2, y: r.y + li * f.lineH + (f.lineH - m.h) / 2 - m.y }, line));
+  });
+}
+
+function quad(p: P, c: P, q: P, t: number): P {
+  const u = 1 - t;
+  return [u * u * p[0] + 2 * u * t * c[0] + t * t * q[0], u * u * p[1] + 2 * u * t * c[1] + t * t * q[1]];
 }
 
 function border(from: P, to: P, nw: number, nh: number): P {
@@ -381,37 +475,52 @@ function border(from: P, to: P, nw: number, nh: number): P {
   return [from[0] + dx * s, from[1] + dy * s];
 }
 
-function edgePoints(g: Geometry, e: Edge): [number, number, number, number] {
-  const a = g.at(e.from), b = g.at(e.to);
-  const len = Math.hypot(b[0] - a[0], b[1] - a[1]) || 1;
-  const nx = -(b[1] - a[1]) / len, ny = (b[0] - a[0]) / len;
-  const o = e.off ?? 0;
-  const a2: P = [a[0] + nx * o, a[1] + ny * o];
-  const b2: P = [b[0] + nx * o, b[1] + ny * o];
-  const p = border(a2, b2, g.nw, g.nh), q = border(b2, a2, g.nw, g.nh);
-  return [p[0], p[1], q[0], q[1]];
+/** The normal of the line a → b that points right (or down, for a level line): side +1, the
+ *  same for both directions. */
+function sideNormal(a: P, b: P): P {
+  const dx = b[0] - a[0], dy = b[1] - a[1];
+  const len = Math.hypot(dx, dy) || 1;
+  let nx = -dy / len, ny = dx / len;
+  if (nx < -1e-6 || (Math.abs(nx) <= 1e-6 && ny < 0)) { nx = -nx; ny = -ny; }
+  return [nx, ny];
+}
+
+/** A point just outside a box's side (clear of its border by the arrowhead's margin). */
+function attach(c: P, [side, along]: Attach, nw: number, nh: number): P {
+  switch (side) {
+    case 't': return [c[0] + along, c[1] - nh / 2 - 3];
+    case 'b': return [c[0] + along, c[1] + nh / 2 + 3];
+    case 'l': return [c[0] - nw / 2 - 3, c[1] + along];
+    case 'r': return [c[0] + nw / 2 + 3, c[1] + along];
+  }
 }
 
 /** Top-left corners for a w × h label beside the segment p → q: its middle first, then along it;
- *  the preferred side first (left/above for -1), clear of the line by the box's own extent. */
-function edgeCandidates(p: P, q: P, w: number, h: number, side: -1 | 1): Offset[] {
+ *  the preferred side first, clear of the line by the box's own extent. */
+function edgeCandidates(p: P, q: P, w: number, h: number, side: -1 | 1): P[] {
   const dx = q[0] - p[0], dy = q[1] - p[1];
-  const len = Math.hypot(dx, dy) || 1;
-  // The normal that points right (or down for a horizontal edge) is side 1.
-  let nx = -dy / len, ny = dx / len;
-  if (nx < -1e-6 || (Math.abs(nx) <= 1e-6 && ny < 0)) { nx = -nx; ny = -ny; }
+  const [nx, ny] = sideNormal(p, q);
   const clear = Math.abs(nx) * w / 2 + Math.abs(ny) * h / 2 + 4;
-  const out: Offset[] = [];
-  for (const f of [0.5, 0.38, 0.62, 0.26, 0.74, 0.15, 0.85]) {
-    const cx = p[0] + dx * f, cy = p[1] + dy * f;
-    for (const s of [side, -side]) out.push([cx + s * nx * clear - w / 2, cy + s * ny * clear - h / 2]);
+  const out: P[] = [];
+  // Moved off the line straight out from it, or level with it (sideways or up/down): between two
+  // rows of boxes a label beside a shallow line fits only level with it.
+  const dirs: P[] = [[nx, ny]];
+  if (Math.abs(nx) > 0.15 && Math.abs(ny) > 0.15) dirs.push([Math.sign(nx), 0], [0, Math.sign(ny)]);
+  for (const s of [side, -side]) {
+    for (const f of [0.5, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8]) {
+      const cx = p[0] + dx * f, cy = p[1] + dy * f;
+      for (const [ux, uy] of dirs) {
+        const k = clear / Math.abs(ux * nx + uy * ny);
+        for (const more of [0, 3]) out.push([cx + s * ux * (k + more) - w / 2, cy + s * uy * (k + more) - h / 2]);
+      }
+    }
   }
   return out;
 }
 
 /** Each candidate, then the same one slid back inside the drawing if it stuck out. */
-function clampAll(b: Rect, cands: Offset[], w: number, h: number): Offset[] {
-  const out: Offset[] = [];
+function clampAll(b: Rect, cands: P[], w: number, h: number): P[] {
+  const out: P[] = [];
   for (const [x, y] of cands) {
     out.push([x, y]);
     const cx = Math.min(Math.max(x, 1), w - b.w - 1), cy = Math.min(Math.max(y, 1), h - b.h - 1);
@@ -421,19 +530,14 @@ function clampAll(b: Rect, cands: Offset[], w: number, h: number): Offset[] {
 }
 
 /** A badge may cover its own box's border but not its name, nor anything else placed. */
-function placeBadge(placer: LabelPlacer, box: Rect, cands: readonly Offset[], ownName: Rect, ownBox: Rect): P | undefined {
-  for (const [x, y] of cands) {
-    const r = { x, y, w: box.w, h: box.h };
-    if (!placer.inside(r)) continue;
-    if (r.x < ownName.x + ownName.w && ownName.x < r.x + r.w && r.y < ownName.y + ownName.h && ownName.y < r.y + r.h) continue;
-    // Test against everything but the own box: lift it out while checking.
-    if (placer.fits(r, ownBox) && !placer.crossesLine(r)) { placer.block(r); return [x, y]; }
-  }
-  for (const [x, y] of cands) {
-    const r = { x, y, w: box.w, h: box.h };
-    if (!placer.inside(r)) continue;
-    if (r.x < ownName.x + ownName.w && ownName.x < r.x + r.w && r.y < ownName.y + ownName.h && ownName.y < r.y + r.h) continue;
-    if (placer.fits(r, ownBox)) { placer.block(r); return [x, y]; }
+function placeBadge(placer: LabelPlacer, box: Rect, cands: readonly P[], ownName: Rect, ownBox: Rect): P | undefined {
+  for (const clearOfLines of [true, false]) {
+    for (const [x, y] of cands) {
+      const r = { x, y, w: box.w, h: box.h };
+      if (!placer.inside(r) || overlaps(r, ownName)) continue;
+      // Tested against everything but the own box.
+      if (placer.fits(r, ownBox) && (!clearOfLines || !placer.crossesLine(r))) { placer.block(r); return [x, y]; }
+    }
   }
   return undefined;
 }
