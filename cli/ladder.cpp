@@ -1,5 +1,8 @@
 #include "ladder.hpp"
 
+#include "tcplab/catalog.hpp"
+#include "tcplab/explain.hpp"
+
 #include <algorithm>
 #include <cstdio>
 #include <map>
@@ -136,6 +139,17 @@ private:
 }  // namespace
 
 void print_ladder(const ordered_json& trace, std::ostream& out, const LadderOptions& opt) {
+    // Notes in words: the engine's catalogue (as the player shows them), or the capture notes'.
+    const ordered_json notes = tcplab::catalog()["notes"];
+    const std::string lang = opt.lang == "zh-CN" ? "zh-CN" : "en";
+    auto note_text = [&](const ordered_json& ev) {
+        const std::string code = ev.value("code", "");
+        const ordered_json args = ev.value("args", ordered_json::object());
+        if (code.rfind("cap_", 0) == 0) return tcplab::render_capture_note(code, args, lang);
+        if (auto it = notes.find(code); it != notes.end() && it->contains(lang))
+            return tcplab::fill_note_template((*it)[lang].get<std::string>(), args);
+        return code + (args.empty() ? "" : " " + args.dump());  // a code the catalogue lacks
+    };
     std::vector<std::string> hosts;
     for (auto& [name, _] : trace["hosts"].items()) hosts.push_back(name);
     Canvas cv(hosts, opt.column);
@@ -251,9 +265,7 @@ void print_ladder(const ordered_json& trace, std::ostream& out, const LadderOpti
                  host + ": discards segment " + std::to_string(ev["seg_id"].get<long long>()) +
                      " (" + ev.value("reason", "") + ")");
         } else if (kind == "note") {
-            std::string text = host + ": " + ev.value("code", "");
-            if (ev.contains("args") && !ev["args"].empty()) text += " " + ev["args"].dump();
-            emit(t, row, text);
+            emit(t, row, (host.empty() ? "" : host + ": ") + note_text(ev));
         } else if (kind == "queue") {
             emit(t, row,
                  host + ": " + ev.value("listener", "") + " syn queue " +

@@ -8,12 +8,14 @@
 #include <cstddef>
 #include <functional>
 #include <ostream>
+#include <string>
 
 namespace tcplab_cli {
 
 struct LadderOptions {
-    bool absolute = false;  // absolute sequence numbers instead of relative ones
-    int column = 34;        // width of one host's column
+    bool absolute = false;    // absolute sequence numbers instead of relative ones
+    std::string lang = "en";  // language of the notes' words: en or zh-CN
+    int column = 34;          // width of one host's column
     // Called before event `index` is drawn, e.g. to print a lesson step's narration there.
     std::function<void(std::size_t index, std::ostream& out)> before_event;
 };

@@ -63,6 +63,12 @@ int64_t to_us(uint64_t ts, bool pow2, unsigned exp, int64_t offset_s) {
     return clamp_us(us + offset_s * 1000000);
 }
 
+// FNV-1a, 64 bits on every target (wasm too), continued from `h`.
+uint64_t fnv1a(const uint8_t* p, size_t n, uint64_t h = 1469598103934665603ull) {
+    for (size_t i = 0; i < n; ++i) h = (h ^ p[i]) * 1099511628211ull;
+    return h;
+}
+
 class Decoder {
 public:
     Decoder(CaptureInfo& info, const std::function<void(const CapturedSegment&)>& cb)
@@ -71,6 +77,7 @@ public:
     void packet(int linktype, const uint8_t* p, uint32_t caplen, uint32_t origlen, int64_t ts_us,
                 uint32_t iface, uint64_t offset) {
         ++info_.packets;
+        if (!info_.first_ts_us) info_.first_ts_us = ts_us;
         if (iface < info_.interfaces.size()) ++info_.interfaces[iface].packets;
         CapturedSegment s;
         s.frame = info_.packets;
@@ -143,6 +150,8 @@ private:
             uint8_t proto = p[9];
             if (proto != 6) return skip(proto == 17 ? "udp" : proto == 1 ? "icmp" : "other_ip");
             s.ip_version = 4;
+            s.ip_id = be16(p + 4);
+            s.digest = fnv1a(p, ihl);
             std::memcpy(s.src.data(), p + 12, 4);
             std::memcpy(s.dst.data(), p + 16, 4);
             // total == 0 happens with TCP segmentation offload: fall back to what was captured.
@@ -155,6 +164,7 @@ private:
             uint32_t plen = be16(p + 4);
             uint8_t nh = p[6];
             s.ip_version = 6;
+            s.digest = fnv1a(p, 40);
             std::memcpy(s.src.data(), p + 8, 16);
             std::memcpy(s.dst.data(), p + 24, 16);
             uint32_t off = 40;
@@ -199,6 +209,7 @@ private:
         s.flags = p[13];
         s.win = be16(p + 14);
         if (doff < 20) return skip("short");
+        s.digest = fnv1a(p, doff < n ? doff : n, s.digest);
         int64_t payload = l4len - doff;
         s.len = payload > 0 ? uint32_t(payload) : 0;
         // Options: parse what was captured (RFC 9293 §3.1; RFC 7323; RFC 2018).
@@ -669,7 +680,7 @@ InterfaceSelection select_capture_interfaces(const Capture& cap, const std::stri
         for (uint32_t i = 0; i < ifs.size(); ++i)
             list += (i ? ", " : "") + std::to_string(i) +
                     (ifs[i].name.empty() ? "" : " \"" + ifs[i].name + "\"");
-        throw InputError(file + ": : the capture has no interface \"" + choice +
+        throw InputError(file + ": the capture has no interface \"" + choice +
                          "\" (its interfaces: " + (list.empty() ? "none" : list) + ")");
     }
     if (tcp_points.size() <= 1) {

@@ -1,17 +1,21 @@
 // Replays captured TCP connections through the state machine as an observer.
 //
-// The observer sees each segment once, at the capture point, and assumes it reached the other
-// end at the same moment (true for a loopback capture; for a capture on one host the far end's
-// transitions happen up to one one-way delay later). Transitions follow RFC 9293 §3.10.7 (segment
-// arrives) in the order the RFC checks a segment: RST, SYN, ACK, FIN. A sender's own transitions
-// (SYN -> SYN_SENT, SYN+ACK -> SYN_RECEIVED, FIN -> FIN_WAIT_1 / LAST_ACK, RST -> CLOSED) are
-// taken at the moment its segment is seen. Where Linux differs from the RFC the note says so.
+// The observer sees each segment once, at the capture point, somewhere on the path between its
+// two ends. The handshake tells how far each end is from that point; each segment then becomes
+// two events on the true timeline: it left its sender (seen time minus the sender's distance)
+// and reached its receiver (seen time plus the receiver's), never earlier than the segments it
+// answers reached its sender (causality beats the estimated distances). Transitions follow
+// RFC 9293 §3.10.7 (segment arrives) in the order the RFC checks a segment: RST, SYN, ACK, FIN. A
+// sender's own transitions (SYN -> SYN_SENT, SYN+ACK -> SYN_RECEIVED, FIN -> FIN_WAIT_1 /
+// LAST_ACK, RST -> CLOSED) happen when its segment leaves. Where Linux differs from the RFC the
+// note says so.
 #include "tcplab/explain.hpp"
 #include "tcplab/run.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <queue>
@@ -29,12 +33,17 @@ bool le(uint32_t a, uint32_t b) { return int32_t(a - b) <= 0; }
 constexpr int64_t kTimeWaitUs = 60'000'000;  // Linux TCP_TIMEWAIT_LEN (include/net/tcp.h)
 constexpr int64_t kSynRtoUs = 1'000'000;     // Linux TCP_TIMEOUT_INIT, RFC 6298 §2.1
 constexpr int64_t kRtoMinUs = 200'000;       // Linux TCP_RTO_MIN
+// Two copies of one packet (same interface, IP ID and header bytes) this close together are one
+// packet the capture tool recorded twice (e.g. dumpcap on several interfaces including lo), not
+// a retransmission: TCP never re-sends within microseconds, and a re-sent segment has a new IP ID.
+constexpr int64_t kDuplicateWindowUs = 100;
 
 struct Sent {  // a segment carrying sequence space, for retransmission spacing
     uint32_t seq, end;
     int64_t last_us;
-    int64_t prev_gap_us = 0;
+    int64_t prev_gap_us = 0;  // the wait before the last timeout copy (0: none to compare with)
     int copies = 1;
+    int timeouts = 0;  // copies sent by the retransmission timer (a loss probe is not one)
 };
 
 struct End {
@@ -51,7 +60,10 @@ struct End {
     uint32_t fin_seq = 0;
     bool zero_win = false;
     uint16_t last_win = 0;
-    int wscale = -1;
+    // What this end's SYN said (RFC 7323 §2.2; RFC 2018 §2): -2 no SYN seen, -1 no option.
+    int syn_wscale = -2;
+    int syn_sack = -2;
+    bool base_known = false;  // `base` set from the peer's ACK before this end sent anything
     bool last_ack_valid = false;
     uint32_t last_ack = 0;
     int dups = 0;
@@ -106,16 +118,20 @@ Key key_of(const CapturedSegment& s, bool* forward) {
 
 class Explainer {
 public:
-    Explainer(const Capture& cap, const ExplainOptions& opt, InterfaceSelection sel)
-        : cap_(cap), opt_(opt), sel_(std::move(sel)) {}
+    // `cap` holds the segments of the capture point explained (explain_capture selects them).
+    Explainer(Capture cap, const ExplainOptions& opt, InterfaceSelection sel)
+        : cap_(std::move(cap)), opt_(opt), sel_(std::move(sel)) {
+        drop_duplicates_and_sort();
+    }
 
     ordered_json run() {
         name_hosts();
         estimate_paths();
         infer_losses();
         find_answered_by_reset();
-        // Every segment becomes two events on the true timeline: sent (seen time minus the
-        // sender's distance to the capture point) and arrived (seen time plus the receiver's).
+        compute_timeline();
+        // Every segment becomes two events on the true timeline: sent and arrived
+        // (compute_timeline).
         struct Ev {
             int64_t t;
             uint32_t idx;
@@ -125,12 +141,10 @@ public:
         evs.reserve(cap_.segments.size() * 2);
         int64_t first = INT64_MAX, last = INT64_MIN;
         for (uint32_t i = 0; i < cap_.segments.size(); ++i) {
-            const auto& s = cap_.segments[i];
-            auto [ds, da] = distances(s);
-            evs.push_back({s.ts_us - ds, i, false});
-            evs.push_back({s.ts_us + da, i, true});
-            first = std::min(first, s.ts_us - ds);
-            last = std::max(last, s.ts_us + da);
+            evs.push_back({send_t_[i], i, false});
+            evs.push_back({arr_t_[i], i, true});
+            first = std::min(first, send_t_[i]);
+            last = std::max(last, arr_t_[i]);
         }
         std::sort(evs.begin(), evs.end(), [](const Ev& a, const Ev& b) {
             return a.t != b.t ? a.t < b.t : a.idx != b.idx ? a.idx < b.idx : a.arrive < b.arrive;
@@ -151,10 +165,14 @@ public:
     }
 
 private:
-    const Capture& cap_;
+    Capture cap_;
     const ExplainOptions& opt_;
     const InterfaceSelection sel_;  // the capture point explained
     int64_t start_us_ = 0, end_us_ = 0;
+    // Frames that repeat an earlier frame (drop_duplicates_and_sort): (copy, original).
+    std::vector<std::pair<uint64_t, uint64_t>> duplicates_;
+    // Per segment: when it left its sender and when it reached its receiver (absolute µs).
+    std::vector<int64_t> send_t_, arr_t_;
     ordered_json events_ = ordered_json::array();
     ordered_json hosts_ = ordered_json::object();
     std::map<std::string, std::string> host_of_;  // identity -> host name
@@ -163,14 +181,25 @@ private:
         std::string client;     // "ip:port" of the SYN's sender
         int64_t to_client = 0;  // capture point <-> client, us
         int64_t to_server = 0;  // capture point <-> server, us
+        bool loopback = false;  // both ends on the capture point's host
+        bool measured = false;  // from a handshake (else both distances are a guess of 0)
     };
     std::unordered_map<Key, Path, KeyHash> paths_;
     // Segments that the receiver behaved as if it never got (see infer_losses).
-    enum Loss : uint8_t { kNotLost = 0, kUnacked = 1, kAckIgnored = 2, kUnanswered = 3 };
+    enum Loss : uint8_t {
+        kNotLost = 0,
+        kUnacked = 1,
+        kAckIgnored = 2,
+        kUnanswered = 3,
+        kAckStillIgnored = 4  // the last ACK of a SYN+ACK after several ignored ones
+    };
     std::vector<uint8_t> lost_;
     // Segments whose receiver's next segment on the connection is a bare RST with SEQ = their
     // ACK: the answer of a host with no connection (RFC 9293 §3.10.7.1).
     std::vector<bool> reset_answer_;
+    // Bare RSTs <SEQ=SEG.ACK> sent at once after a segment carrying an ACK: how TCP answers an ACK
+    // it does not accept (RFC 9293 §3.10.7.1-3), whether or not the sender keeps the connection.
+    std::vector<bool> rst_answers_;
     struct SegState {
         Conn* conn = nullptr;
         int xi = 0;
@@ -193,6 +222,41 @@ private:
 
     int64_t rel(int64_t abs_us) const { return abs_us - start_us_; }
     bool wanted(const Conn& c) const { return opt_.connection < 0 || opt_.connection == c.id; }
+
+    // One packet recorded twice is explained once: a copy with the same interface, IP ID and
+    // header bytes (whose TCP checksum covers the payload) within kDuplicateWindowUs of an
+    // earlier one. Then the segments are taken in the order they were seen: a file written from
+    // several capture buffers is not always in time order (Wireshark's "Strict time order").
+    void drop_duplicates_and_sort() {
+        auto& v = cap_.segments;
+        std::stable_sort(v.begin(), v.end(),
+                         [](const auto& a, const auto& b) { return a.ts_us < b.ts_us; });
+        std::vector<CapturedSegment> kept;
+        kept.reserve(v.size());
+        std::deque<size_t> window;  // kept copies of the last kDuplicateWindowUs, in time order
+        std::unordered_map<uint64_t, std::vector<size_t>> by_digest;  // ... by digest
+        for (auto& s : v) {
+            while (!window.empty() && s.ts_us - kept[window.front()].ts_us > kDuplicateWindowUs) {
+                auto it = by_digest.find(kept[window.front()].digest);
+                std::erase(it->second, window.front());
+                if (it->second.empty()) by_digest.erase(it);
+                window.pop_front();
+            }
+            if (auto it = by_digest.find(s.digest); it != by_digest.end() && s.digest != 0) {
+                auto same = std::find_if(it->second.begin(), it->second.end(), [&](size_t k) {
+                    return kept[k].iface == s.iface && kept[k].ip_id == s.ip_id;
+                });
+                if (same != it->second.end()) {
+                    duplicates_.emplace_back(s.frame, kept[*same].frame);
+                    continue;
+                }
+            }
+            window.push_back(kept.size());
+            by_digest[s.digest].push_back(kept.size());
+            kept.push_back(std::move(s));
+        }
+        v = std::move(kept);
+    }
 
     // The capture point sits somewhere on the path: a SYN seen at t0, its SYN+ACK at t1 and the
     // client's ACK at t2 put it (t1 - t0) / 2 from the server and (t2 - t1) / 2 from the client
@@ -230,6 +294,7 @@ private:
             Path p;
             p.client = h.client;
             const bool loopback = k.a == k.b;  // both ends on one host: seen = sent = arrived
+            p.loopback = loopback;
             if (loopback) {
                 // distances stay 0
             } else if (h.peer_syn >= 0) {
@@ -238,11 +303,13 @@ private:
                     h.synack - h.syn < 10'000'000 && h.client_synack - h.peer_syn < 10'000'000) {
                     p.to_server = (h.synack - h.syn) / 2;
                     p.to_client = (h.client_synack - h.peer_syn) / 2;
+                    p.measured = true;
                 }
             } else if (h.syn >= 0 && h.synack >= h.syn && h.ack >= h.synack &&
                        h.ack - h.syn < 10'000'000) {
                 p.to_server = (h.synack - h.syn) / 2;
                 p.to_client = (h.ack - h.synack) / 2;
+                p.measured = true;
             }
             // Below 1 ms a "delay" is mostly kernel and application processing time, whose
             // jitter would put an ACK before the data it acknowledges: take it as 0.
@@ -251,6 +318,103 @@ private:
             paths_[k] = p;
         }
     }
+    // Whether the segment's receiver is at the capture point: both ends are (loopback), or the
+    // handshake put the capture point at the receiver's end and away from the sender's. A
+    // capture whose round trips are all under 1 ms cannot tell which end it is at.
+    bool receiver_at_capture_point(const CapturedSegment& s) const {
+        auto it = paths_.find(key_of(s, nullptr));
+        if (it == paths_.end()) return false;
+        const Path& p = it->second;
+        if (p.loopback) return true;
+        auto [ds, da] = distances(s);
+        return p.measured && da == 0 && ds > 0;
+    }
+
+    // When each segment left its sender and reached its receiver. The distances give seen time
+    // minus the sender's distance and plus the receiver's; but the split of a round trip is an
+    // estimate (halves of the handshake's round trips, with jitter), so causality is enforced on
+    // top of it: a segment that answers another leaves its sender no earlier than the other one
+    // arrived there (and no later than it was seen). A segment answers
+    //  - the peer's segments whose sequence space its ACK acknowledges for the first time (the
+    //    earliest copy that was not lost): data, SYN and FIN are acknowledged after they arrive;
+    //  - for a duplicate ACK (no data, same ACK and window as the sender's previous one), the
+    //    peer's latest segment: a TCP repeats an ACK only when something arrives (an
+    //    unacceptable segment, RFC 9293 §3.10.7.4; a RST or SYN to challenge, RFC 5961;
+    //    out-of-order data, RFC 5681 §4.2; a keepalive probe);
+    //  - for a bare RST answering a segment (find_answered_by_reset), that segment.
+    // A sender's segments leave in the order they were seen.
+    void compute_timeline() {
+        const auto& segs = cap_.segments;
+        send_t_.assign(segs.size(), 0);
+        arr_t_.assign(segs.size(), 0);
+        struct Pending {
+            uint32_t seq, end;
+            size_t idx;
+        };
+        struct Dir {
+            std::deque<Pending> unacked;  // this direction's sequence space not yet acknowledged
+            bool acked = false;
+            uint32_t last_ack = 0;
+            uint16_t last_win = 0;
+            long last = -1;  // this direction's latest segment
+            int64_t last_send = INT64_MIN;
+            bool sent = false;
+            uint32_t nxt = 0;  // the end of the sequence space sent so far
+        };
+        std::unordered_map<Key, std::array<Dir, 2>, KeyHash> dirs;
+        for (size_t i = 0; i < segs.size(); ++i) {
+            const auto& s = segs[i];
+            bool fwd;
+            auto& two = dirs[key_of(s, &fwd)];
+            Dir& x = two[fwd ? 0 : 1];
+            Dir& y = two[fwd ? 1 : 0];
+            const bool syn = s.flags & kSyn, fin = s.flags & kFin, rst = s.flags & kRst,
+                       ack = s.flags & kAck;
+            const uint32_t seglen = s.len + (syn ? 1 : 0) + (fin ? 1 : 0);
+            auto [ds, da] = distances(s);
+            int64_t snd = s.ts_us - ds, arr = s.ts_us + da;
+            int64_t cause = INT64_MIN;
+            auto answers = [&](size_t j) {
+                if (lost_[j] == kNotLost) cause = std::max(cause, arr_t_[j]);
+            };
+            if (ack && !rst && !(x.acked && le(s.ack, x.last_ack)))
+                while (!y.unacked.empty() && le(y.unacked.front().end, s.ack)) {
+                    answers(y.unacked.front().idx);
+                    y.unacked.pop_front();
+                }
+            // (A keepalive probe, one below the next sequence number, answers nothing.)
+            const bool pure = seglen == 0 && !rst && !(x.sent && s.seq + 1 == x.nxt);
+            if (pure && ack && x.acked && s.ack == x.last_ack && s.win == x.last_win &&
+                y.last > x.last)
+                answers(size_t(y.last));
+            if (rst && !ack && y.last >= 0 && reset_answer_[size_t(y.last)])
+                answers(size_t(y.last));
+            if (cause > snd) snd = std::min(cause, s.ts_us);
+            snd = std::max(snd, x.last_send);
+            x.last_send = snd;
+            send_t_[i] = snd;
+            arr_t_[i] = std::max(arr, snd);
+            if (seglen > 0 && !rst) {
+                const uint32_t end = s.seq + seglen;
+                if (!x.sent || lt(x.nxt, end)) {
+                    x.unacked.push_back({s.seq, end, i});  // new sequence space
+                } else {                                   // sent again: the copy that got through
+                    auto same = std::find_if(x.unacked.begin(), x.unacked.end(),
+                                             [&](const Pending& p) { return p.seq == s.seq; });
+                    if (same != x.unacked.end() && lost_[same->idx] != kNotLost) same->idx = i;
+                }
+            }
+            if (!x.sent || lt(x.nxt, s.seq + seglen)) x.nxt = s.seq + seglen;
+            x.sent = true;
+            if (ack && !rst) {
+                x.acked = true;
+                x.last_ack = s.ack;
+                x.last_win = s.win;
+            }
+            x.last = long(i);
+        }
+    }
+
     // (how long before it was seen the segment was sent, how long after it arrives)
     std::pair<int64_t, int64_t> distances(const CapturedSegment& s) const {
         auto it = paths_.find(key_of(s, nullptr));
@@ -272,9 +436,11 @@ private:
     void infer_losses() {
         lost_.assign(cap_.segments.size(), kNotLost);
         struct Dir {
-            bool seen = false, ack_known = false, ctrl_seen = false, ctrl_ignored = false;
+            bool seen = false, ack_known = false, ctrl_seen = false;
             bool bare_syn = false;  // sent a SYN without ACK
             uint32_t snd_nxt = 0, max_ack = 0, ctrl_seq = 0, ctrl_end = 0;
+            bool ctrl_synack = false;  // the last SYN+ACK or FIN sent was a SYN+ACK
+            int ignored_run = 0;       // answers to it ignored in a row
             std::unordered_map<uint32_t, size_t> by_seq;
             std::vector<size_t> pure_acks;
         };
@@ -284,6 +450,9 @@ private:
             int ka_dir = 0;
         };
         std::unordered_map<Key, T, KeyHash> ts;
+        // Per listening endpoint, the last SYN+ACK it sent for a new connection: the accept
+        // queue had room then (Linux drops SYNs while it is full, tcp_conn_request).
+        std::unordered_map<std::string, size_t> room;
         for (size_t i = 0; i < cap_.segments.size(); ++i) {
             const auto& s = cap_.segments[i];
             bool fwd;
@@ -323,16 +492,20 @@ private:
             }
             if ((syn && ack) || fin) {
                 const uint32_t cend = s.seq + seglen;
-                if (x.ctrl_seen && x.ctrl_seq == s.seq)
+                const bool again = x.ctrl_seen && x.ctrl_seq == s.seq;
+                bool ignored = false;
+                if (again)
                     for (size_t j : y.pure_acks)
                         if (le(cend, cap_.segments[j].ack)) {
                             lost_[j] = kAckIgnored;
-                            x.ctrl_ignored = true;
+                            ignored = true;
                         }
-                if (!(x.ctrl_seen && x.ctrl_seq == s.seq)) x.ctrl_ignored = false;
+                x.ignored_run = again && ignored ? x.ignored_run + 1 : 0;
+                if (syn && !x.ctrl_seen) room[endpoint_string(s.ip_version, s.src, s.sport)] = i;
                 x.ctrl_seen = true;
                 x.ctrl_seq = s.seq;
                 x.ctrl_end = cend;
+                x.ctrl_synack = syn && ack;
                 y.pure_acks.clear();
             } else if (seglen > 0) {
                 y.pure_acks.clear();
@@ -347,13 +520,21 @@ private:
                 x.ack_known = true;
             }
         }
-        // At the end of the capture: a side that kept ignoring the answers to its re-sent SYN+ACK
-        // or FIN presumably ignored the last answer too (nothing shows otherwise).
+        // The last answers of a capture are taken as delivered: nothing after them shows
+        // otherwise. One exception: a listener that ignored the ACK of its SYN+ACK several times
+        // in a row has a full accept queue (Linux tcp_check_req, listen_overflow), which stays
+        // full until the application calls accept(); its last answer is taken as ignored too.
+        // (An ACK of a FIN is only ever lost by chance: never assumed.)
+        // Unless the listener answered a new connection's SYN after it: the queue had room.
         for (auto& [k, t] : ts)
             for (int d = 0; d < 2; ++d)
-                if (t.d[d].ctrl_ignored)
-                    for (size_t j : t.d[1 - d].pure_acks)
-                        if (le(t.d[d].ctrl_end, cap_.segments[j].ack)) lost_[j] = kAckIgnored;
+                if (t.d[d].ctrl_synack && t.d[d].ignored_run >= 2)
+                    for (size_t j : t.d[1 - d].pure_acks) {
+                        const auto& a = cap_.segments[j];
+                        auto r = room.find(endpoint_string(a.ip_version, a.dst, a.dport));
+                        if (le(t.d[d].ctrl_end, a.ack) && (r == room.end() || r->second < j))
+                            lost_[j] = kAckStillIgnored;
+                    }
     }
 
     // A bare RST whose SEQ is the ACK of the last segment its sender received, sent as soon as
@@ -362,6 +543,7 @@ private:
     // answer, and the real TCP would go on), it had lost the connection before that segment.
     void find_answered_by_reset() {
         reset_answer_.assign(cap_.segments.size(), false);
+        rst_answers_.assign(cap_.segments.size(), false);
         struct D {
             long last = -1;                // the last segment sent in this direction
             std::vector<size_t> answered;  // segments this direction answered with a bare RST
@@ -382,6 +564,7 @@ private:
                     // sender, plus a little processing time.
                     const bool at_once = s.ts_us - p.ts_us <= 2 * distances(s).first + 10'000;
                     if ((p.flags & kAck) && !(p.flags & kRst) && p.ack == s.seq && at_once) {
+                        rst_answers_[i] = true;
                         reset_answer_[size_t(y.last)] = true;
                         x.answered.push_back(size_t(y.last));
                     }
@@ -459,8 +642,9 @@ private:
     }
     template <class Args>
     void note(const Conn& c, int64_t t, const End* who, const std::string& code, Args&& make_args) {
-        ++note_counts_[code];
-        if (!opt_.events || !wanted(c)) return;
+        if (!wanted(c)) return;
+        ++note_counts_[code];  // the notes of the connections explained
+        if (!opt_.events) return;
         ordered_json args = make_args();
         if (who && !args.contains("host")) args["host"] = who->host;
         ordered_json e = {{"t_us", t}, {"kind", "note"}};
@@ -574,6 +758,9 @@ private:
         const std::string src = endpoint_string(s.ip_version, s.src, s.sport);
         const bool syn = s.flags & kSyn, ackf = s.flags & kAck, fin = s.flags & kFin,
                    rst = s.flags & kRst;
+        // What this SYN means for an earlier connection on the same 4-tuple, said after the
+        // segment itself (it is the cause).
+        std::vector<std::function<void()>> after_send;
         if (cp && syn && !ackf) {
             int xi = cp->e[0].addr == src ? 0 : 1;
             End& x = cp->e[xi];
@@ -589,23 +776,32 @@ private:
                                     : cp->e[1].state == "TIME_WAIT" ? &cp->e[1]
                                                                     : nullptr;
                     std::string twhost = tw ? tw->host : "";
-                    cp->done = true;
-                    // The old incarnation's TIME_WAIT ends here (RFC 6191 / Linux
-                    // tcp_timewait_state_process).
-                    for (int i = 0; i < 2; ++i)
-                        if (cp->e[i].state == "TIME_WAIT")
-                            state(*cp, cp->e[i], t, "CLOSED", "seg:" + std::to_string(seg_id_ + 1));
+                    Conn* prev = cp;
+                    prev->done = true;
                     cp = &open(s, k, t);
-                    note(*cp, t, nullptr, "cap_new_incarnation", [&] {
-                        return ordered_json{{"conn", old}};
-                    });
-                    if (tw)
-                        note(*cp, t, nullptr, "cap_syn_in_time_wait", [&] {
+                    Conn* next = cp;
+                    const std::string cause = "seg:" + std::to_string(seg_id_ + 1);
+                    after_send.push_back([this, prev, next, t, old, twhost, cause] {
+                        note(*next, t, nullptr, "cap_new_incarnation", [&] {
+                            return ordered_json{{"conn", old}};
+                        });
+                        if (twhost.empty()) return;
+                        // The old incarnation's TIME_WAIT ends here (RFC 6191 / Linux
+                        // tcp_timewait_state_process).
+                        note(*next, t, nullptr, "cap_syn_in_time_wait", [&] {
                             return ordered_json{{"host", twhost}};
                         });
+                        for (int i = 0; i < 2; ++i)
+                            if (prev->e[i].state == "TIME_WAIT")
+                                state(*prev, prev->e[i], t, "CLOSED", cause);
+                    });
                 } else {
-                    note(*cp, t, nullptr, "cap_syn_in_synchronized", [&] {
-                        return ordered_json{{"conn", x.conn}};
+                    Conn* on = cp;
+                    const std::string conn = x.conn;
+                    after_send.push_back([this, on, t, conn] {
+                        note(*on, t, nullptr, "cap_syn_in_synchronized", [&] {
+                            return ordered_json{{"conn", conn}};
+                        });
                     });
                 }
             }
@@ -627,15 +823,46 @@ private:
             if (syn) {
                 x.iss_known = true;
                 x.iss = x.base = s.seq;
-            } else if (!x.iss_known)
+            } else if (!x.iss_known && !x.base_known)
                 x.base = s.seq - 1;
             if (!x.iss_known || !syn) x.snd_nxt = s.seq;
             if (syn) x.snd_nxt = s.seq;
+        }
+        // Numbers relative to an end that has not sent anything yet (a capture that starts in
+        // the middle): its base comes from this ACK, as its own first segment would give it, so
+        // the same numbering holds both ways (Wireshark does the same).
+        if (ackf && !y.seen && !y.iss_known && !y.base_known) {
+            y.base = s.ack - 1;
+            y.base_known = true;
+        }
+        if (syn) {
+            x.syn_wscale = s.opts.wscale >= 0 ? std::min(s.opts.wscale, 14) : -1;
+            x.syn_sack = s.opts.sack_ok ? 1 : -1;
         }
         if (syn && !x.iss_known) {
             x.iss_known = true;
             x.iss = x.base = s.seq;
             x.snd_nxt = s.seq;
+        }
+
+        // The sender's side first (what kind of copy this is), then the segment, then the rest.
+        bool retrans = false, keepalive = false, probe = false;
+        // In a simultaneous open the SYN+ACK repeats the SYN's number (RFC 9293 Figure 8).
+        const bool simultaneous_synack =
+            syn && ackf && x.state == "SYN_SENT" && x.iss_known && s.seq == x.iss && s.len == 0;
+        if (seglen > 0 && lt(s.seq, x.snd_nxt) && !simultaneous_synack) {
+            if (!syn && !fin && s.len <= 1 && s.seq == x.snd_nxt - 1)
+                keepalive = true;
+            else if (y.zero_win && s.len <= 1)
+                probe = true;
+            else
+                retrans = true;
+        } else if (seglen == 0 && !rst && !syn && s.seq == x.snd_nxt - 1 && x.seen && s.len == 0 &&
+                   c.established_once && t - x.last_us > 1'000'000) {
+            keepalive = true;
+        } else if (seglen > 0 && y.zero_win && !syn && !fin && s.len <= 1 &&
+                   !lt(x.snd_nxt, s.seq)) {
+            probe = true;
         }
 
         // The segment itself.
@@ -654,31 +881,21 @@ private:
             ordered_json r = {{"seq", uint32_t(s.seq - x.base)}};
             if (ackf) r["ack"] = uint32_t(s.ack - y.base);
             e["rel"] = r;
+            // Scaled by the shift both SYNs agreed on (RFC 7323 §2.2-2.3; never on a SYN).
+            if (int shift = window_shift(x, y, syn); shift >= 0)
+                e["window"] = uint64_t(s.win) << shift;
+            if (retrans) e["retransmission"] = true;
             e["frame"] = s.frame;
+            e["seen_us"] = rel(s.ts_us);
             e["capture_conn"] = c.id;
             push(std::move(e));
         }
+        for (auto& f : after_send) f();
 
         // --- the sender's side ---
-        bool retrans = false, keepalive = false, probe = false;
-        // In a simultaneous open the SYN+ACK repeats the SYN's number (RFC 9293 Figure 8).
-        const bool simultaneous_synack =
-            syn && ackf && x.state == "SYN_SENT" && x.iss_known && s.seq == x.iss && s.len == 0;
-        if (seglen > 0 && lt(s.seq, x.snd_nxt) && !simultaneous_synack) {
-            if (!syn && !fin && s.len <= 1 && s.seq == x.snd_nxt - 1)
-                keepalive = true;
-            else if (y.zero_win && s.len <= 1)
-                probe = true;
-            else
-                retrans = true;
-        } else if (seglen > 0 && lt(x.snd_nxt, s.seq) && x.iss_known) {
+        if (seglen > 0 && lt(x.snd_nxt, s.seq) && x.iss_known && !rst) {
             note(c, t, &x, "cap_gap",
                  {{"seq", uint32_t(s.seq - x.base)}, {"expected", uint32_t(x.snd_nxt - x.base)}});
-        } else if (seglen == 0 && !rst && !syn && s.seq == x.snd_nxt - 1 && x.seen && s.len == 0 &&
-                   c.established_once && t - x.last_us > 1'000'000) {
-            keepalive = true;
-        } else if (seglen > 0 && y.zero_win && !syn && !fin && s.len <= 1) {
-            probe = true;
         }
         if (keepalive) {
             note(c, t, &x, "cap_keepalive",
@@ -703,13 +920,13 @@ private:
         } else if (s.win > 0 && x.zero_win && !rst) {
             x.zero_win = false;
             note(c, t, &x, "cap_window_open", [&] {
-                return ordered_json{{"win", uint64_t(s.win) << std::max(0, x.wscale)}};
+                return ordered_json{
+                    {"win", uint64_t(s.win) << std::max(0, window_shift(x, y, syn))}};
             });
         }
-        if (syn && s.opts.wscale >= 0) x.wscale = s.opts.wscale;
 
         if (rst) {
-            sender_rst(c, x, y, s, t, cause);
+            sender_rst(c, x, y, s, t, cause, rst_answers_[idx]);
         } else if (syn && !ackf) {
             if (x.state == "CLOSED" || x.state == "LISTEN") {
                 // A socket that sends a SYN called connect(): it was not the listener assumed
@@ -779,45 +996,39 @@ private:
                    rst = s.flags & kRst;
         const std::string cause = "seg:" + std::to_string(id);
         if (lost_[idx] != kNotLost) {
-            if (opt_.events && wanted(c)) {
-                if (distances(s).second == 0) {
-                    // Seen where the receiver is: it arrived, and the receiver threw it away.
-                    push({{"t_us", t}, {"kind", "deliver"}, {"host", y.host}, {"seg_id", id}});
-                    push({{"t_us", t},
-                          {"kind", "discard"},
-                          {"host", y.host},
-                          {"seg_id", id},
-                          {"reason", "ignored"},
-                          {"inferred", true}});
-                } else {
-                    push({{"t_us", t},
-                          {"kind", "drop"},
-                          {"seg_id", id},
-                          {"reason", "loss"},
-                          {"inferred", true}});
-                }
-            }
-            static const char* why[] = {"", "retransmitted", "ack_ignored", "unanswered"};
-            note(c, t, &y, "cap_inferred_loss", [&] {
-                return ordered_json{{"why", why[lost_[idx]]}, {"from", x.host}};
-            });
+            lost(c, x, y, s, t, id, Loss(lost_[idx]));
             return;
         }
         if (opt_.events && wanted(c))
             push({{"t_us", t}, {"kind", "deliver"}, {"host", y.host}, {"seg_id", id}});
+        // (In SYN_SENT a SYN+ACK with an unacceptable ACK gets the same RST from the live
+        // connection, RFC 9293 §3.10.7.3: that is not a vanished end.)
+        const bool bad_ack_in_syn_sent =
+            y.state == "SYN_SENT" && y.iss_known && (s.flags & kAck) && s.ack != y.iss + 1;
         if (reset_answer_[idx] && y.state != "CLOSED" && y.state != "LISTEN" &&
-            y.state != "TIME_WAIT" && y.state != "SYN_SENT") {
+            y.state != "TIME_WAIT" && !bad_ack_in_syn_sent) {
+            // The receiver answers with a bare RST <SEQ=SEG.ACK>: it has no such connection
+            // (RFC 9293 §3.10.7.1; Linux tcp_v4_send_reset), so its end was gone before this
+            // segment arrived, though nothing on the wire closed it.
             if (y.state == "FIN_WAIT_2") {
                 // An orphaned FIN_WAIT_2 ends when tcp_fin_timeout runs out (Linux, 60 s by
                 // default; RFC 9293 has no such timer): it closed before this segment arrived.
                 note(c, t, &y, "cap_fin_wait_2_gone");
                 state(c, y, t, "CLOSED", "timer:fin_wait_2", true);
+            } else if (y.state == "SYN_SENT") {
+                // close() in SYN_SENT deletes the connection and sends nothing (RFC 9293
+                // §3.10.4; Linux tcp_close -> tcp_set_state(TCP_CLOSE)), and so does a connect()
+                // that gives up: the SYN+ACK finds no socket.
+                note(c, t, &y, "cap_gone_in_syn_sent");
+                timer(c, y, t, "syn_retransmit", "cancel");
+                state(c, y, t, "CLOSED", "close", true);
             } else {
                 // Nothing on the wire closed it: the host lost its state (a crash or reboot,
                 // or the connection was aborted without a RST reaching the capture point).
                 note(c, t, &y, "cap_conn_gone", [&] { return ordered_json{{"state", y.state}}; });
                 state(c, y, t, "CLOSED", "crash", true);
             }
+            return;  // the segment reached no connection: only the RST answers it
         }
         // --- the receiver's side (RFC 9293 §3.10.7: RST, SYN, ACK, FIN in that order) ---
         if (rst) {
@@ -854,6 +1065,57 @@ private:
         }
     }
 
+    // A segment its receiver behaved as if it never got (infer_losses). Beyond the capture point
+    // it is an inferred drop: lost in the network, or thrown away by the receiver, which a
+    // capture elsewhere cannot tell apart. At the receiver's own interface (loopback, or a
+    // handshake that puts the capture point there) it did arrive: an inferred discard.
+    void lost(Conn& c, End& x, End& y, const CapturedSegment& s, int64_t t, uint64_t id, Loss why) {
+        const bool here = receiver_at_capture_point(s);
+        if (opt_.events && wanted(c)) {
+            if (here) {
+                push({{"t_us", t}, {"kind", "deliver"}, {"host", y.host}, {"seg_id", id}});
+                push({{"t_us", t},
+                      {"kind", "discard"},
+                      {"host", y.host},
+                      {"seg_id", id},
+                      {"reason", "ignored"},
+                      {"inferred", true}});
+            } else {
+                push({{"t_us", t},
+                      {"kind", "drop"},
+                      {"seg_id", id},
+                      {"reason", "loss"},
+                      {"inferred", true}});
+            }
+        }
+        static const char* names[] = {"", "retransmitted", "ack_ignored", "unanswered",
+                                      "ack_still_ignored"};
+        // What it was, for the note: Linux drops a SYN while the accept queue is full
+        // (tcp_conn_request) and ignores the ACK of its SYN+ACK then (tcp_check_req,
+        // listen_overflow); nothing like that applies to other segments.
+        const bool bare_syn = (s.flags & (kSyn | kAck)) == kSyn;
+        const bool ack_of_synack = why == kAckIgnored && y.state == "SYN_RECEIVED";
+        std::string code = here ? "cap_inferred_discard" : "cap_inferred_loss";
+        if (why == kUnanswered)
+            code += "_probe";
+        else if (why == kAckStillIgnored)
+            code += "_synack_ack_assumed";
+        else if (why == kAckIgnored)
+            code += ack_of_synack ? "_synack_ack" : "_ack";
+        else if (bare_syn)
+            code += "_syn";
+        note(c, t, &y, code, [&] { return ordered_json{{"why", names[why]}, {"from", x.host}}; });
+    }
+
+    // The shift that applies to the windows x advertises (RFC 7323 §2.2-2.3): its own SYN's
+    // window scale when both SYNs carried the option, 0 when both SYNs were seen and one did not,
+    // and never on a SYN. -1: unknown (a SYN is not in the capture).
+    static int window_shift(const End& x, const End& y, bool syn) {
+        if (syn) return 0;
+        if (x.syn_wscale == -2 || y.syn_wscale == -2) return -1;
+        return x.syn_wscale >= 0 && y.syn_wscale >= 0 ? x.syn_wscale : 0;
+    }
+
     void retransmission(Conn& c, End& x, End& y, const CapturedSegment& s, int64_t t, bool syn,
                         bool fin) {
         Sent* orig = nullptr;
@@ -863,29 +1125,53 @@ private:
                 break;
             }
         int64_t gap = orig ? t - orig->last_us : -1;
-        int n = orig ? orig->copies : 1;
         std::string what = syn                 ? (s.flags & kAck ? "SYN+ACK" : "SYN")
                            : fin && s.len == 0 ? "FIN"
                                                : "data";
         const char* tname =
             syn ? (s.flags & kAck ? "synack_retransmit" : "syn_retransmit") : "retransmit";
+        const uint32_t end = s.seq + s.len + (syn ? 1 : 0) + (fin ? 1 : 0);
+        auto ms = [](int64_t us) { return std::round(double(us) / 100) / 10; };
         if (!syn && y.dups >= 3 && y.last_ack == s.seq && (!orig || orig->copies == 1)) {
             note(c, t, &x, "cap_fast_retransmit",
                  {{"seq", uint32_t(s.seq - x.base)}, {"dups", y.dups}});
+        } else if (!syn && orig && orig->copies == 1 && end == x.snd_nxt && c.rtt_us >= 0 &&
+                   x.syn_sack != -1 && y.syn_sack != -1 &&
+                   gap <= 2 * c.rtt_us + kRtoMinUs + std::max<int64_t>(20'000, c.rtt_us / 2)) {
+            // Linux RACK-TLP (RFC 8985 §7; tcp_schedule_loss_probe, tcp_send_loss_probe): with
+            // SACK, the first timeout of the newest segment is a probe, sent after about two
+            // round trips (plus TCP_RTO_MIN for a delayed ACK when one segment is in flight, and
+            // never later than the retransmission timer). It does not back off: the
+            // retransmission timer, restarted when the probe leaves, fires one RTO later.
+            timer(c, x, t, "retransmit", "fire", -1, true);
+            note(c, t, &x, "cap_tail_loss_probe",
+                 {{"seq", uint32_t(s.seq - x.base)},
+                  {"gap_ms", ms(gap)},
+                  {"rtt_ms", std::round(double(c.rtt_us) / 10) / 100}});
+            orig->prev_gap_us = 0;  // the next copy's wait is an RTO, not a backoff of this one
+            orig->last_us = t;
+            ++orig->copies;
+            return;
         } else {
+            const int n = orig ? orig->timeouts + 1 : 1;
             timer(c, x, t, tname, "fire", -1, true);
             note(c, t, &x, "cap_retransmission",
                  {{"what", what},
                   {"seq", uint32_t(s.seq - x.base)},
                   {"n", n},
-                  {"gap_ms", gap >= 0 ? std::round(double(gap) / 100) / 10 : -1.0}});
+                  {"gap_ms", gap >= 0 ? ms(gap) : -1.0}});
             if (orig && orig->prev_gap_us > 0 && gap > 0) {
+                // RFC 6298 §5.5: the timer backs off, doubling. Linux 6.5+ keeps the first
+                // tcp_syn_linear_timeouts (4) SYN timeouts at the initial RTO.
                 double ratio = double(gap) / double(orig->prev_gap_us);
-                ordered_json a = {{"prev_ms", std::round(double(orig->prev_gap_us) / 100) / 10},
-                                  {"gap_ms", std::round(double(gap) / 100) / 10}};
-                note(c, t, &x,
-                     ratio > 1.6 && ratio < 2.5 ? "cap_backoff_doubled" : "cap_backoff_unusual", a);
+                ordered_json a = {{"prev_ms", ms(orig->prev_gap_us)}, {"gap_ms", ms(gap)}};
+                const char* code = ratio > 1.6 && ratio < 2.5 ? "cap_backoff_doubled"
+                                   : what == "SYN" && ratio > 0.8 && ratio < 1.25
+                                       ? "cap_backoff_linear_syn"
+                                       : "cap_backoff_unusual";
+                note(c, t, &x, code, a);
             }
+            if (orig) ++orig->timeouts;
         }
         if (orig) {
             orig->prev_gap_us = gap;
@@ -895,12 +1181,21 @@ private:
     }
 
     void sender_rst(Conn& c, End& x, End& y, const CapturedSegment& s, int64_t t,
-                    const std::string& cause) {
-        // Linux resets a live connection with RST+ACK (tcp_send_active_reset); a bare RST from
-        // a synchronized endpoint did not come from its TCP (injected, spoofed or a middlebox).
-        if (!(s.flags & kAck) && x.seen &&
-            (x.state == "ESTABLISHED" || x.state == "CLOSE_WAIT" || x.state == "FIN_WAIT_1" ||
-             x.state == "FIN_WAIT_2" || x.state == "CLOSING" || x.state == "LAST_ACK")) {
+                    const std::string& cause, bool answer) {
+        const bool synchronized = x.state == "ESTABLISHED" || x.state == "CLOSE_WAIT" ||
+                                  x.state == "FIN_WAIT_1" || x.state == "FIN_WAIT_2" ||
+                                  x.state == "CLOSING" || x.state == "LAST_ACK";
+        if (!(s.flags & kAck) && x.seen && synchronized) {
+            if (answer) {
+                // <SEQ=SEG.ACK><CTL=RST> right after a segment: how TCP refuses an ACK it does
+                // not accept (RFC 9293 §3.10.7.1-3). Its sender goes on with the connection, so
+                // it did not accept that segment's ACK: it is at another point of the
+                // connection than the capture suggests (e.g. in SYN_SENT with another ISN).
+                note(c, t, &x, "cap_rst_answer");
+                return;
+            }
+            // Linux resets a live connection with RST+ACK (tcp_send_active_reset); a bare RST
+            // that answers nothing did not come from its TCP (injected, spoofed or a middlebox).
             note(c, t, &x, "cap_rst_foreign");
             return;
         }
@@ -956,7 +1251,7 @@ private:
         // ignore. Y's RCV.NXT is what X has sent so far (X.snd_nxt before this RST; a RST takes no
         // space).
         uint32_t rcv_nxt = x.snd_nxt;
-        uint64_t wnd = uint64_t(y.last_win) << std::max(0, y.wscale);
+        uint64_t wnd = uint64_t(y.last_win) << std::max(0, window_shift(y, x, false));
         if (wnd == 0) wnd = 1;
         bool exact = s.seq == rcv_nxt;
         bool in_window = le(rcv_nxt, s.seq) && uint64_t(uint32_t(s.seq - rcv_nxt)) < wnd;
@@ -1134,6 +1429,9 @@ private:
         cap["skipped"] = sk;
         if (cap_.info.truncated_at) cap["truncated_at"] = *cap_.info.truncated_at;
         cap["start_us"] = start_us_;
+        // Wireshark's time 0: the file's first packet. (Listings give each frame's time from it.)
+        cap["first_packet_us"] = cap_.info.first_ts_us ? *cap_.info.first_ts_us : start_us_;
+        cap["duplicates"] = duplicates_.size();
         cap["interfaces"] = interfaces_json(cap_.info);
         cap["interface"] = {{"ids", sel_.ids}, {"how", sel_.how}};
         ordered_json list = ordered_json::array();
@@ -1177,6 +1475,14 @@ private:
             if (cap_.info.truncated_at)
                 headnote("cap_truncated", {{"offset", *cap_.info.truncated_at}});
             if (auto n = interface_note(); !n.first.empty()) headnote(n.first, std::move(n.second));
+            if (!duplicates_.empty()) {
+                std::string pairs;
+                for (size_t i = 0; i < duplicates_.size() && i < 5; ++i)
+                    pairs += (i ? ", " : "") + ("#" + std::to_string(duplicates_[i].first)) +
+                             " = #" + std::to_string(duplicates_[i].second);
+                if (duplicates_.size() > 5) pairs += ", …";
+                headnote("cap_duplicate_frames", {{"count", duplicates_.size()}, {"pairs", pairs}});
+            }
             for (auto& e : events_) head.push_back(std::move(e));
             // Notes emitted at the end may carry earlier times: keep the array in time order
             // (stable).
@@ -1202,7 +1508,7 @@ ordered_json explain_capture(const Capture& cap, const ExplainOptions& opt) {
     part.info = cap.info;
     for (const auto& s : cap.segments)
         if (s.iface < keep.size() && keep[s.iface]) part.segments.push_back(s);
-    return Explainer(part, opt, std::move(sel)).run();
+    return Explainer(std::move(part), opt, std::move(sel)).run();
 }
 
 ordered_json explain_capture(std::span<const uint8_t> bytes, const ExplainOptions& opt) {

@@ -65,6 +65,22 @@ const nlohmann::ordered_json& capture_note_catalog() {
             "再也没有发送别的：它那一端（处于 {state}）早已不存在。没有任何报文段关闭过它，所以 "
             "{host} "
             "丢失了连接状态：它崩溃或重启过。");
+        add("cap_gone_in_syn_sent",
+            "{host} answers the SYN+ACK with a bare RST whose sequence number is the SYN+ACK's "
+            "ACK: the answer of a host that has no such connection (RFC 9293 §3.10.7.1). Its "
+            "connect() had been abandoned in SYN_SENT, by close() (which sends nothing there, RFC "
+            "9293 §3.10.4) or by giving up, before the SYN+ACK arrived: {host}'s end went to "
+            "CLOSED silently.",
+            "{host} 用一个不带 ACK 的 RST 回应 SYN+ACK，其序号正是 SYN+ACK 的确认号：这是没有这个"
+            "连接的主机的回答（RFC 9293 §3.10.7.1）。它的 connect() 在 SYN_SENT 中已被放弃——调用了 "
+            "close()（此时不发送任何报文段，RFC 9293 §3.10.4）或放弃了重试——在 SYN+ACK "
+            "到达之前，{host} 这一端已悄悄进入 CLOSED。");
+        add("cap_duplicate_frames",
+            "{count} frames are exact copies of a frame captured microseconds earlier on the same "
+            "interface (the same IP ID and bytes; {pairs}): the capture tool recorded one packet "
+            "twice. Each such packet is explained once.",
+            "有 {count} 帧与同一接口上几微秒前抓到的一帧完全相同（IP ID 和字节都相同；{pairs}"
+            "）：抓包工具把同一个包记录了两次。这样的包只解释一次。");
         add("cap_mid_connection",
             "The capture starts in the middle of connection {client} ↔ {server}: no SYN was seen, "
             "so both ends are assumed ESTABLISHED and the roles are a guess.",
@@ -100,10 +116,10 @@ const nlohmann::ordered_json& capture_note_catalog() {
             "{host} 收到 SYN+ACK，进入 ESTABLISHED：connect() 返回 0（此处观察到的握手往返时间 "
             "{rtt_ms} 毫秒）。");
         add("cap_handshake_done",
-            "The third ACK reached {host}: the handshake is complete, the connection moves to the "
-            "accept queue and accept() can return it.",
-            "第三个 ACK 到达 {host}：握手完成，连接进入全连接（accept）队列，accept() "
-            "可以返回它了。");
+            "{host} receives the ACK of its SYN+ACK: the handshake is complete, and the connection "
+            "moves from the SYN queue to the accept queue, where accept() can take it.",
+            "{host} 收到了对其 SYN+ACK 的确认：握手完成，连接从半连接队列移入全连接（accept）"
+            "队列，accept() 可以取走它了。");
         add("cap_refused",
             "{host} answers the SYN with RST: nothing listens on port {port}; connect() on {peer} "
             "fails with ECONNREFUSED (RFC 9293 §3.10.7.1).",
@@ -177,6 +193,16 @@ const nlohmann::ordered_json& capture_note_catalog() {
             "copy: its retransmission timer fired.",
             "{host} 重传了{what}（seq {seq}，第 {n} 次），距上一次发送 {gap_ms} "
             "毫秒：它的重传定时器超时了。");
+        add("cap_tail_loss_probe",
+            "{host} sends its newest segment (seq {seq}) again {gap_ms} ms after it went out, "
+            "with nothing acknowledged: a tail loss probe (RACK-TLP, RFC 8985 §7). Linux sends it "
+            "about two round trips after the segment (here {rtt_ms} ms each), plus 200 ms for a "
+            "delayed ACK when one segment is in flight; the probe does not back off, and the "
+            "retransmission timer restarts when it leaves.",
+            "{host} 在发出最新的报文段（seq {seq}）{gap_ms} 毫秒后又发了一次，期间没有任何确认："
+            "这是尾部丢失探测（RACK-TLP，RFC 8985 §7）。Linux 在大约两个往返时间后发送它（这里每个"
+            "往返 {rtt_ms} 毫秒），只有一个报文段在途时再加上为延迟确认留出的 200 毫秒；探测不做"
+            "退避，重传定时器在它发出时重新开始计时。");
         add("cap_backoff_doubled",
             "The wait doubled ({prev_ms} ms → {gap_ms} ms): exponential backoff as RFC 6298 §5.5 "
             "and Linux (tcp_timer.c) do.",
@@ -184,9 +210,15 @@ const nlohmann::ordered_json& capture_note_catalog() {
             "Linux（tcp_timer.c）的指数退避。");
         add("cap_backoff_unusual",
             "The wait went from {prev_ms} ms to {gap_ms} ms: not the doubling of RFC 6298 §5.5 "
-            "(Linux SYN retries may be linear first: tcp_syn_linear_timeouts).",
-            "等待时间从 {prev_ms} 毫秒变为 {gap_ms} 毫秒：不是 RFC 6298 §5.5 的翻倍（Linux 的 SYN "
-            "重传可能先线性：tcp_syn_linear_timeouts）。");
+            "(the timer was restarted by something else, or a copy is missing from the capture).",
+            "等待时间从 {prev_ms} 毫秒变为 {gap_ms} 毫秒：不是 RFC 6298 §5.5 "
+            "的翻倍（定时器被别的事件重新启动了，或者抓包里缺了一份副本）。");
+        add("cap_backoff_linear_syn",
+            "The wait stayed at {gap_ms} ms (before: {prev_ms} ms): Linux 6.5 and later keep the "
+            "first tcp_syn_linear_timeouts (4 by default) SYN timeouts at the initial RTO instead "
+            "of doubling them.",
+            "等待时间保持在 {gap_ms} 毫秒（之前为 {prev_ms} 毫秒）：Linux 6.5 及以后版本的前 "
+            "tcp_syn_linear_timeouts 次（默认 4 次）SYN 超时保持初始 RTO，不翻倍。");
         add("cap_fast_retransmit",
             "{host} retransmits seq {seq} after {dups} duplicate ACKs, without waiting for the "
             "timer: fast retransmit (RFC 5681 §3.2).",
@@ -240,13 +272,87 @@ const nlohmann::ordered_json& capture_note_catalog() {
             "it when its sequence number (or timestamp) is newer (RFC 6191).",
             "新的 SYN 到达时，{host} 还在这组端口上处于 "
             "TIME_WAIT：如果它的序号（或时间戳）更新，Linux 会接受（RFC 6191）。");
+        // A segment the receiver behaved as if it never got, seen before the receiver (a drop)
+        // or at the receiver's own interface (a discard); one text per kind of segment.
         add("cap_inferred_loss",
-            "{host} behaves as if this segment from {from} never arrived ({why}): it was lost "
-            "after the capture point, or {host} threw it away (for an ACK of a SYN+ACK: Linux "
-            "ignores it while the accept queue is full).",
-            "{host} 的表现说明来自 {from} "
-            "的这个报文段没有到达（{why}）：它在抓包点之后丢失了，或者被 {host} 丢弃了（如果是对 "
-            "SYN+ACK 的 ACK：Linux 在全连接队列满时会忽略它）。");
+            "{host} behaves as if this segment from {from} never arrived: {from} sends the same "
+            "bytes again, with nothing acknowledging them in between. It was lost after the "
+            "capture point.",
+            "{host} 的表现说明来自 {from} 的这个报文段没有到达：{from} "
+            "之后又发送了同样的字节，期间没有任何确认。它在抓包点之后丢失了。");
+        add("cap_inferred_loss_syn",
+            "{host} behaves as if this SYN from {from} never arrived: {from} sends it again, "
+            "unanswered. It was lost after the capture point, or {host} dropped it (Linux drops "
+            "a SYN silently while the listener's accept queue is full, tcp_conn_request).",
+            "{host} 的表现说明来自 {from} 的这个 SYN 没有到达：{from} 又发送了一次，没有回应。"
+            "它在抓包点之后丢失了，或者被 {host} 丢弃了（监听套接字的全连接队列满时，Linux "
+            "会悄悄丢弃 SYN，tcp_conn_request）。");
+        add("cap_inferred_loss_ack",
+            "{host} sends its FIN again after this ACK from {from}: the ACK never reached {host}. "
+            "It was lost after the capture point.",
+            "{host} 在来自 {from} 的这个 ACK 之后又发送了 FIN：这个 ACK 没有到达 {host}"
+            "。它在抓包点之后丢失了。");
+        add("cap_inferred_loss_synack_ack",
+            "{host} sends its SYN+ACK again after this ACK from {from}: the ACK did not complete "
+            "the handshake. It was lost after the capture point, or {host} ignored it (Linux "
+            "ignores the ACK of a SYN+ACK while the accept queue is full, tcp_check_req).",
+            "{host} 在来自 {from} 的这个 ACK 之后又发送了 SYN+ACK：这个 ACK 没有完成握手。"
+            "它在抓包点之后丢失了，或者被 {host} 忽略了（全连接队列满时，Linux 会忽略对 SYN+ACK "
+            "的确认，tcp_check_req）。");
+        add("cap_inferred_loss_synack_ack_assumed",
+            "{host} ignored the earlier ACKs of its SYN+ACK, re-sending the SYN+ACK each time: "
+            "its accept queue is full (Linux tcp_check_req), and stays full until the "
+            "application calls accept(). Nothing after this last ACK from {from} shows that it "
+            "got through, so it is taken as ignored too (or lost after the capture point).",
+            "{host} 忽略了之前对其 SYN+ACK 的几个确认，每次都重发 SYN+ACK：它的全连接队列满了"
+            "（Linux tcp_check_req），在应用程序调用 accept() 之前会一直满着。来自 {from} "
+            "的这最后一个 ACK "
+            "之后没有任何迹象表明它被接受了，所以也当作被忽略（或在抓包点之后丢失）。");
+        add("cap_inferred_discard_synack_ack_assumed",
+            "This last ACK from {from} reached {host} (it is in {host}'s own capture). {host} "
+            "ignored the earlier ACKs of its SYN+ACK, re-sending the SYN+ACK each time: its accept "
+            "queue is full (Linux tcp_check_req), and stays full until the application calls "
+            "accept(); nothing after this ACK shows that it got in, so it is taken as ignored too.",
+            "来自 {from} 的这最后一个 ACK 到达了 {host}（它在 {host} 自己的抓包里）。{host} "
+            "忽略了之前对其 SYN+ACK 的几个确认，每次都重发 SYN+ACK：它的全连接队列满了"
+            "（Linux tcp_check_req），在应用程序调用 accept() 之前会一直满着；这个 ACK "
+            "之后没有任何迹象表明连接进入了队列，所以也当作被忽略。");
+        add("cap_inferred_loss_probe",
+            "Nothing answers this keepalive probe from {from}: it never reached a live {host} "
+            "(lost after the capture point, or {host} is gone).",
+            "这个来自 {from} 的保活探测没有得到任何回应：它没有到达一个仍在运行的 {host}"
+            "（在抓包点之后丢失了，或者 {host} 已经不在了）。");
+        add("cap_inferred_discard",
+            "This segment from {from} reached {host} (it is in {host}'s own capture), but {host} "
+            "behaves as if it had not: {from} sends the same bytes again with nothing "
+            "acknowledging them. {host} threw it away.",
+            "来自 {from} 的这个报文段到达了 {host}（它在 {host} 自己的抓包里），但 {host} "
+            "的表现就像没有收到：{from} 又发送了同样的字节，期间没有任何确认。{host} 丢弃了它。");
+        add("cap_inferred_discard_syn",
+            "This SYN from {from} reached {host} (it is in {host}'s own capture) but got no "
+            "answer: {host} dropped it. Linux drops a SYN silently while the listener's accept "
+            "queue is full (tcp_conn_request).",
+            "来自 {from} 的这个 SYN 到达了 {host}（它在 {host} "
+            "自己的抓包里），但没有得到回应：{host} "
+            "丢弃了它。监听套接字的全连接队列满时，Linux 会悄悄丢弃 SYN（tcp_conn_request）。");
+        add("cap_inferred_discard_ack",
+            "This ACK from {from} reached {host} (it is in {host}'s own capture), but {host} sends "
+            "its FIN again: it threw the ACK away.",
+            "来自 {from} 的这个 ACK 到达了 {host}（它在 {host} 自己的抓包里），但 {host} 又发送了 "
+            "FIN：它丢弃了这个 ACK。");
+        add("cap_inferred_discard_synack_ack",
+            "This ACK from {from} reached {host} (it is in {host}'s own capture), but {host} sends "
+            "its SYN+ACK again: it ignored the ACK. Linux does that while the listener's accept "
+            "queue is full (tcp_check_req, tcp_abort_on_overflow = 0): the connection stays in "
+            "the SYN queue.",
+            "来自 {from} 的这个 ACK 到达了 {host}（它在 {host} 自己的抓包里），但 {host} 又发送了 "
+            "SYN+ACK：它忽略了这个 ACK。监听套接字的全连接队列满时 Linux 就会这样做"
+            "（tcp_check_req，tcp_abort_on_overflow = 0）：连接留在半连接队列中。");
+        add("cap_inferred_discard_probe",
+            "This keepalive probe from {from} reached {host} (it is in {host}'s own capture), but "
+            "{host} did not answer it.",
+            "来自 {from} 的这个保活探测到达了 {host}（它在 {host} 自己的抓包里），但 {host} "
+            "没有回应。");
         add("cap_rst_foreign",
             "This RST carries {host}'s addresses but no ACK bit, while {host} is synchronized: "
             "Linux resets its own connections with RST+ACK, so it was injected or forged (the "
@@ -254,6 +360,17 @@ const nlohmann::ordered_json& capture_note_catalog() {
             "这个 RST 带着 {host} 的地址，却没有 ACK 标志，而 {host} 处于同步状态：Linux "
             "复位自己的连接时使用 RST+ACK，所以它是被注入或伪造的（{host} "
             "上的连接不会因此改变）。");
+        add("cap_rst_answer",
+            "{host} answers the segment it just received with a bare RST whose sequence number is "
+            "that segment's ACK: how TCP refuses an ACK it does not accept (RFC 9293 §3.10.7). "
+            "{host} goes on with the connection afterwards, so it was not where the capture "
+            "suggests (for instance still in SYN_SENT with another initial sequence number); its "
+            "connection is not reset by sending this.",
+            "{host} 用一个不带 ACK 的 RST 回应刚收到的报文段，其序号正是那个报文段的确认号：这是 "
+            "TCP "
+            "拒绝一个它不接受的 ACK 的方式（RFC 9293 §3.10.7）。{host} "
+            "之后仍在继续这个连接，所以它并不处于抓包所显示的状态（例如仍在 SYN_SENT，"
+            "使用另一个初始序号）；发送它并不会复位它的连接。");
         add("cap_rst_time_wait_ignored",
             "{host} ignores the RST in TIME_WAIT (RFC 1337 fix F1, Linux tcp_rfc1337 = 1): "
             "TIME_WAIT runs to its end.",
@@ -286,7 +403,11 @@ std::string render_capture_note(const std::string& code, const nlohmann::json& a
     const auto& cat = capture_note_catalog();
     auto it = cat.find(code);
     if (it == cat.end()) return code;
-    std::string t = (*it).value(lang == "zh-CN" ? "zh-CN" : "en", std::string(code));
+    return fill_note_template((*it).value(lang == "zh-CN" ? "zh-CN" : "en", std::string(code)),
+                              args);
+}
+
+std::string fill_note_template(const std::string& t, const nlohmann::json& args) {
     std::string out;
     for (size_t i = 0; i < t.size(); ++i) {
         if (t[i] == '{' && i + 1 < t.size() && t[i + 1] == '{') {

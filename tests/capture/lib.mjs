@@ -2,8 +2,9 @@
 // binary, tshark with the fields they read, the packets a capture point sees, which lessons are
 // lossless, the analysis flags Wireshark raises on correct traffic, and the states a capture can
 // show. Nothing here skips: a missing binary, tool or data folder is an error.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -25,6 +26,33 @@ export function tcplabOk(...args) {
   const r = tcplab(...args);
   if (r.status !== 0) throw new Error(`tcplab ${args.join(' ')}: exit ${r.status}: ${r.stderr}`);
   return r.stdout;
+}
+
+/** The same without blocking: resolves to stdout (a Buffer), rejects with stderr. */
+export function tcplabAsync(...args) {
+  return new Promise((resolve, reject) => {
+    execFile(BIN, args, { encoding: 'buffer', maxBuffer: 1 << 28, cwd: ROOT }, (e, stdout, stderr) => {
+      if (e) reject(new Error(`tcplab ${args.join(' ')}: exit ${e.code}: ${stderr}`));
+      else resolve(stdout);
+    });
+  });
+}
+
+/**
+ * Runs fn(item) for every item with a few of them in flight at once (the tests mostly wait for
+ * tcplab and tshark processes), and resolves to the results in the items' order.
+ */
+export async function pool(items, fn, width = Math.max(2, availableParallelism() + 1)) {
+  const out = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i], i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(width, items.length) }, worker));
+  return out;
 }
 
 /** The lesson files (lessons/<id>.json, without index and schema). */
@@ -57,17 +85,56 @@ export function lossy(trace, lesson) {
   return null;
 }
 
-/** The segments a capture at `host` holds, in file order: its sends and what was delivered to it. */
+/**
+ * The segments a capture at `host` holds, in file order: its sends and what was delivered to it.
+ * What it tried to send while its own cable was unplugged never reaches its capture point (Linux
+ * drops it before the packet taps, docs/CAPTURES.md).
+ */
 export function packetsAt(trace, host) {
-  const segs = new Map();
+  return capturedAt(trace, host).map((e) => e.seg);
+}
+
+/** The same as send events ({seg, t_us, host, ...}, the sender's event for each packet). */
+export function capturedAt(trace, host) {
+  const sends = new Map();
   const out = [];
+  let unplugged = false;
   for (const e of trace.events) {
-    if (e.kind === 'send') {
-      segs.set(e.seg.id, e.seg);
-      if (e.host === host) out.push(e.seg);
-    } else if (e.kind === 'deliver' && e.host === host) out.push(segs.get(e.seg_id));
+    if (e.kind === 'action' && e.host === host) {
+      if (e.action === 'unplug') unplugged = true;
+      else if (['plug', 'crash', 'reboot'].includes(e.action)) unplugged = false;
+    } else if (e.kind === 'send') {
+      sends.set(e.seg.id, e);
+      if (e.host === host && !unplugged) out.push(e);
+    } else if (e.kind === 'deliver' && e.host === host) out.push(sends.get(e.seg_id));
   }
   return out;
+}
+
+/**
+ * The export's default capture point, by the rule docs/CAPTURES.md states: a host that accepted
+ * more than one connection (answered bare SYNs of several 4-tuples with SYN+ACK), the one that
+ * accepted the most (the first to accept on a tie); otherwise the host that sent the first bare
+ * SYN; otherwise the first host.
+ */
+export function defaultCapturePoint(trace) {
+  const syns = new Set();
+  const accepted = new Map();
+  let client;
+  for (const e of trace.events) {
+    if (e.kind !== 'send' || !e.host) continue;
+    const f = e.seg.flags.join(',');
+    if (f === 'SYN') {
+      client ??= e.host;
+      syns.add(`${e.seg.src}>${e.seg.dst}`);
+    } else if (f === 'SYN,ACK' && syns.has(`${e.seg.dst}>${e.seg.src}`)) {
+      if (!accepted.has(e.host)) accepted.set(e.host, new Set());
+      accepted.get(e.host).add(`${e.seg.src}|${e.seg.dst}`);
+    }
+  }
+  let server;
+  for (const [h, set] of accepted) if (set.size > 1 && (!server || set.size > accepted.get(server).size)) server = h;
+  return server ?? client ?? Object.keys(trace.hosts)[0];
 }
 
 export const segSig = (s) => `${s.src}>${s.dst} [${s.flags.join(',')}] seq=${s.seq} ack=${s.ack} len=${s.len}`;
@@ -90,10 +157,27 @@ export const TSHARK_FIELDS = ['frame.number', 'tcp.flags', 'tcp.seq_raw', 'tcp.a
  * 5000 as RSL) cannot call our zeros malformed.
  */
 export function tshark(file, ports = []) {
+  return tsharkRows(execFileSync('tshark', tsharkArgs(file, ports), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 1 << 28 }));
+}
+
+/** The same without blocking. */
+export function tsharkAsync(file, ports = []) {
+  return new Promise((resolve, reject) => {
+    execFile('tshark', tsharkArgs(file, ports), { encoding: 'utf8', maxBuffer: 1 << 28 }, (e, stdout) => {
+      if (e) reject(new Error(`tshark -r ${file}: ${e.message}`));
+      else resolve(tsharkRows(stdout));
+    });
+  });
+}
+
+function tsharkArgs(file, ports) {
   const decodeAs = [...new Set(ports)].slice(0, 40).flatMap((p) => ['-d', `tcp.port==${p},data`]);
-  const out = execFileSync('tshark', ['-r', file, '-n', ...decodeAs, '-o', 'tcp.check_checksum:TRUE', '-o', 'ip.check_checksum:TRUE',
+  return ['-r', file, '-n', ...decodeAs, '-o', 'tcp.check_checksum:TRUE', '-o', 'ip.check_checksum:TRUE',
     '-o', 'tcp.relative_sequence_numbers:FALSE', '-T', 'fields', '-E', 'separator=\t', '-E', 'occurrence=a', '-E', `aggregator=${AGG}`,
-    ...TSHARK_FIELDS.flatMap((f) => ['-e', f])], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 1 << 28 });
+    ...TSHARK_FIELDS.flatMap((f) => ['-e', f])];
+}
+
+function tsharkRows(out) {
   return out.split('\n').filter(Boolean).map((l) => {
     const v = l.split('\t');
     return Object.fromEntries(TSHARK_FIELDS.map((f, i) => [f, v[i] ?? '']));
@@ -236,3 +320,32 @@ export function knowableStates(events, only) {
 }
 
 export const tuplesOf = (pkts) => new Set(pkts.map(tupleOf));
+
+/**
+ * Each connection end's last state as far as a capture at `host` can tell, per "local>remote":
+ * the capture host's end up to its last segment sent or received on the connection; the peer's
+ * end up to the last segment it sent that the capture holds, or the last segment from the capture
+ * host that reached it (delivered or thrown away there). Later changes (TIME_WAIT running out, a
+ * crash with nothing more on the wire) and segments the capture does not hold say nothing.
+ * `captured`: the send events of the packets in the capture (capturedAt), or null for a trace
+ * explained from that capture (all its segments are in it).
+ */
+export function lastKnownStates(events, captured) {
+  const ids = captured ? new Set(captured.map((e) => e.seg.id)) : null;
+  const sends = new Map();
+  const cut = new Map();
+  const bump = (conn, t) => cut.set(conn, Math.max(cut.get(conn) ?? -1, t));
+  for (const e of events) {
+    if (e.kind === 'send') sends.set(e.seg.id, e);
+    const id = e.kind === 'send' ? e.seg.id : e.seg_id;
+    if (ids && !ids.has(id)) continue;
+    const s = sends.get(id);
+    if (!s) continue;
+    if (e.kind === 'send') bump(`${s.seg.src}>${s.seg.dst}`, e.t_us);
+    else if (e.kind === 'deliver' || e.kind === 'discard') bump(`${s.seg.dst}>${s.seg.src}`, e.t_us);
+  }
+  const out = {};
+  for (const e of events)
+    if (e.kind === 'state' && !e.conn.endsWith('>*') && e.t_us <= (cut.get(e.conn) ?? -1)) out[e.conn] = e.to;
+  return out;
+}

@@ -8,8 +8,11 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <cstdlib>
 #include <map>
 #include <regex>
+#include <set>
 #include <sstream>
 
 using namespace capture_test;
@@ -263,7 +266,9 @@ TEST_CASE("explain: every note code has an English and a Chinese text", "[captur
     }
     // Every note an explanation writes is in the catalogue, and renders without a placeholder left.
     for (const char* f :
-         {"normal.pcap", "refused.pcap", "reset-unread.pcap", "half-close.pcap", "linger0.pcap"}) {
+         {"normal.pcap", "refused.pcap", "reset-unread.pcap", "half-close.pcap", "linger0.pcap",
+          "close-in-syn-sent.pcap", "loss-client.pcap", "delay-20ms-client.pcap",
+          "mid-connection.pcap", "duplicate-frames.pcap"}) {
         auto tr = explain_file(data_dir() / f);
         for (const auto& e : tr["events"])
             if (e["kind"] == "note") {
@@ -275,4 +280,295 @@ TEST_CASE("explain: every note code has an English and a Chinese text", "[captur
                 }
             }
     }
+}
+
+// ---- what an engineer checked against real captures (tests/capture/data, docs/CAPTURES.md) ----
+
+namespace {
+
+const ordered_json* event_of_frame(const ordered_json& tr, uint64_t frame) {
+    for (const auto& e : tr["events"])
+        if (e["kind"] == "send" && e["frame"] == frame) return &e;
+    return nullptr;
+}
+// The events that refer to segment `id` (its send, deliver, drop, discard), in order.
+std::vector<ordered_json> fate_of(const ordered_json& tr, uint64_t id) {
+    std::vector<ordered_json> v;
+    for (const auto& e : tr["events"])
+        if ((e["kind"] == "send" && e["seg"]["id"] == id) ||
+            (e.contains("seg_id") && e["seg_id"] == id))
+            v.push_back(e);
+    return v;
+}
+int note_count(const ordered_json& tr, const std::string& code) {
+    int n = 0;
+    for (const auto& e : tr["events"])
+        if (e["kind"] == "note" && e["code"] == code) ++n;
+    return n;
+}
+// Notes attached to the send of frame `frame` (emitted with it, same time, same host).
+std::vector<std::string> notes_with_frame(const ordered_json& tr, uint64_t frame) {
+    std::vector<std::string> v;
+    const auto& ev = tr["events"];
+    for (size_t i = 0; i < ev.size(); ++i) {
+        if (!(ev[i]["kind"] == "send" && ev[i]["frame"] == frame)) continue;
+        for (size_t j = i + 1;
+             j < ev.size() && ev[j]["t_us"] == ev[i]["t_us"] && ev[j]["kind"] != "send" &&
+             ev[j]["kind"] != "deliver" && ev[j]["kind"] != "drop";
+             ++j)
+            if (ev[j]["kind"] == "note") v.push_back(ev[j]["code"]);
+    }
+    return v;
+}
+bool contains(const std::vector<std::string>& v, const std::string& s) {
+    return std::find(v.begin(), v.end(), s) != v.end();
+}
+
+}  // namespace
+
+TEST_CASE(
+    "explain: in a capture, a bare RST <SEQ=SEG.ACK> after close() in SYN_SENT is an end that is "
+    "gone",
+    "[capture][explain]") {
+    // A non-blocking connect(), close() 50 ms later, the SYN+ACK delayed to ~106 ms: the
+    // client's kernel answers it as a host without the connection (RFC 9293 §3.10.7.1), and ss
+    // shows no client socket afterwards (close-in-syn-sent.ss.txt; the oracle's "client - NONE").
+    for (const auto& path : {data_dir() / "close-in-syn-sent.pcap",
+                             oracle_dir() / "close-in-syn-sent" / "capture.pcap"}) {
+        INFO(path);
+        auto tr = explain_file(path);
+        const auto& c = tr["capture"]["connections"][0];
+        CHECK(c["final"]["client"] == "CLOSED");
+        CHECK(c["final"]["server"] == "CLOSED");
+        CHECK(note_count(tr, "cap_gone_in_syn_sent") == 1);
+        CHECK(note_count(tr, "cap_rst_foreign") == 0);
+        CHECK(note_count(tr, "cap_established_client") == 0);
+        // The client never was ESTABLISHED: SYN_SENT -> CLOSED, inferred, before its RST left.
+        std::vector<std::string> client_states;
+        int64_t closed_at = -1, rst_at = -1;
+        for (const auto& e : tr["events"]) {
+            if (e["kind"] == "state" && e["host"] == "client") {
+                client_states.push_back(e["to"]);
+                if (e["to"] == "CLOSED") {
+                    closed_at = e["t_us"];
+                    CHECK(e.value("inferred", false));
+                }
+            }
+            if (e["kind"] == "send" && e["seg"]["flags"] == ordered_json::array({"RST"}))
+                rst_at = e["t_us"];
+        }
+        CHECK(client_states == std::vector<std::string>{"SYN_SENT", "CLOSED"});
+        CHECK(closed_at >= 0);
+        CHECK(closed_at <= rst_at);
+    }
+    // A forged RST is still one: it answers nothing (rst-in-window injects two).
+    auto forged = explain_file(oracle_dir() / "rst-in-window" / "capture.pcap");
+    CHECK(note_count(forged, "cap_rst_foreign") == 2);
+    CHECK(note_count(forged, "cap_conn_gone") == 0);
+}
+
+TEST_CASE(
+    "explain: a copy lost beyond the capture point is an inferred drop, and copies are marked",
+    "[capture][explain]") {
+    // loss-client.pcap: at the client, the path to the server down for ~3.4 s, a round trip
+    // under 1 ms; loss-server.pcap is the server's own capture of the same connection, where only
+    // the last copy of the 200 bytes arrived.
+    auto tr = explain_file(data_dir() / "loss-client.pcap");
+    auto srv = tcplab::read_capture(read_bytes(data_dir() / "loss-server.pcap"), "loss-server");
+    std::set<uint32_t> arrived_ts;  // TSval of every segment the server's interface saw
+    for (const auto& s : srv.segments) arrived_ts.insert(s.opts.ts_val);
+    auto cli = tcplab::read_capture(read_bytes(data_dir() / "loss-client.pcap"), "loss-client");
+    int drops = 0, copies = 0;
+    for (const auto& s : cli.segments) {
+        INFO("frame " << s.frame);
+        const auto* send = event_of_frame(tr, s.frame);
+        REQUIRE(send);
+        const auto fate = fate_of(tr, (*send)["seg"]["id"]);
+        REQUIRE(fate.size() >= 2);
+        const bool reached = arrived_ts.count(s.opts.ts_val) > 0;
+        if (s.sport == 51284 && !reached) {
+            // Never reached the server: a drop in the network, never deliver + discard.
+            CHECK(fate[1]["kind"] == "drop");
+            CHECK(fate[1]["reason"] == "loss");
+            CHECK(fate[1].value("inferred", false));
+            CHECK(fate.size() == 2);
+            ++drops;
+        } else {
+            CHECK(fate[1]["kind"] == "deliver");
+        }
+        if (s.sport == 51284 && s.seq == cli.segments[5].seq && s.frame > 6) {
+            CHECK(send->value("retransmission", false));  // as `tcplab run` marks them
+            ++copies;
+        } else {
+            CHECK(!send->contains("retransmission"));
+        }
+    }
+    CHECK(drops == 5);
+    CHECK(copies == 5);
+    CHECK(tr["capture"]["connections"][0]["final"]["client"] == "TIME_WAIT");  // loss.ss.txt
+    CHECK(tr["capture"]["connections"][0]["final"]["server"] == "CLOSED");
+}
+
+TEST_CASE("explain: Linux's tail loss probe in a capture, then timeouts that double",
+          "[capture][explain]") {
+    // Copies 207, 208, 442, 830, 1664 ms apart: the first is a probe after about two round trips
+    // plus 200 ms (RFC 8985 §7), the next one RTO later (the probe does not back off), then the
+    // retransmission timer doubles (RFC 6298 §5.5).
+    auto tr = explain_file(data_dir() / "loss-client.pcap");
+    CHECK(notes_with_frame(tr, 7) == std::vector<std::string>{"cap_tail_loss_probe"});
+    CHECK(notes_with_frame(tr, 8) == std::vector<std::string>{"cap_retransmission"});
+    for (uint64_t f : {9, 10, 11}) {
+        INFO("frame " << f);
+        CHECK(notes_with_frame(tr, f) ==
+              std::vector<std::string>{"cap_retransmission", "cap_backoff_doubled"});
+    }
+    CHECK(note_count(tr, "cap_backoff_unusual") == 0);
+    CHECK(note_count(tr, "cap_backoff_linear_syn") == 0);
+    // The attempts count the timeouts (1 to 4), not the probe.
+    std::vector<int> attempts;
+    for (const auto& e : tr["events"])
+        if (e["kind"] == "note" && e["code"] == "cap_retransmission")
+            attempts.push_back(e["args"]["n"]);
+    CHECK(attempts == std::vector<int>{1, 2, 3, 4});
+    // The Linux oracle's data-retransmit: the same with a 10 ms round trip.
+    auto oracle = explain_file(oracle_dir() / "data-retransmit" / "capture.pcap");
+    CHECK(note_count(oracle, "cap_tail_loss_probe") == 1);
+    CHECK(note_count(oracle, "cap_backoff_unusual") == 0);
+    // SYNs are another story: Linux 6.5+ keeps the first SYN timeouts linear.
+    auto syn = explain_file(oracle_dir() / "syn-retries-linear4" / "capture.pcap");
+    CHECK(note_count(syn, "cap_tail_loss_probe") == 0);
+    CHECK(note_count(syn, "cap_backoff_linear_syn") >= 2);
+    CHECK(note_count(syn, "cap_backoff_unusual") == 0);
+}
+
+TEST_CASE(
+    "explain: frames at their capture time, and a segment leaves after what it answers arrived",
+    "[capture][explain]") {
+    // delay-20ms-client.pcap: at the client, 20 ms each way to the server (with jitter: the
+    // handshake's round trip is not every round trip). delay-20ms-server.pcap: the same
+    // connection at the server's own interface.
+    auto tr = explain_file(data_dir() / "delay-20ms-client.pcap");
+    auto cli = tcplab::read_capture(read_bytes(data_dir() / "delay-20ms-client.pcap"), "c");
+    auto srv = tcplab::read_capture(read_bytes(data_dir() / "delay-20ms-server.pcap"), "s");
+    const int64_t start = tr["capture"]["start_us"];
+    CHECK(tr["capture"]["first_packet_us"] == cli.segments[0].ts_us);
+    std::map<uint64_t, int64_t> sent, arrived;  // segment id -> trace time
+    std::map<uint64_t, const ordered_json*> by_id;
+    for (const auto& e : tr["events"]) {
+        if (e["kind"] == "send") {
+            sent[e["seg"]["id"]] = e["t_us"];
+            by_id[e["seg"]["id"]] = &e;
+        }
+        if (e["kind"] == "deliver") arrived[e["seg_id"]] = e["t_us"];
+    }
+    for (const auto& s : cli.segments) {
+        INFO("frame " << s.frame);
+        const auto* e = event_of_frame(tr, s.frame);
+        REQUIRE(e);
+        CHECK((*e)["seen_us"].get<int64_t>() + start == s.ts_us);  // the capture's own time
+        // The server's end, inferred from the client's capture, within 1 ms of its own capture.
+        const auto& o = srv.segments[size_t(s.frame - 1)];
+        REQUIRE((o.seq == s.seq && o.flags == s.flags));
+        const uint64_t id = (*e)["seg"]["id"];
+        const int64_t at_server = s.sport == 8040 ? sent[id] : arrived[id];
+        CHECK(std::llabs(at_server + start - o.ts_us) < 1000);
+    }
+    // Causality: every segment leaves after the peer's segments it acknowledges arrived.
+    for (const auto& [id, e] : by_id) {
+        if (!contains((*e)["seg"]["flags"].get<std::vector<std::string>>(), "ACK")) continue;
+        for (const auto& [pid, p] : by_id) {
+            if ((*p)["seg"]["src"] != (*e)["seg"]["dst"] || pid > id) continue;
+            const uint32_t end =
+                uint32_t((*p)["seg"]["seq"].get<uint32_t>() + (*p)["seg"]["len"].get<uint32_t>() +
+                         ((*p)["seg"]["flags"].dump().find("SYN") != std::string::npos) +
+                         ((*p)["seg"]["flags"].dump().find("FIN") != std::string::npos));
+            if (end == (*p)["seg"]["seq"].get<uint32_t>()) continue;  // no sequence space
+            if (int32_t((*e)["seg"]["ack"].get<uint32_t>() - end) < 0) continue;  // not acked
+            INFO("segment " << id << " acknowledges segment " << pid);
+            CHECK(sent[id] >= arrived[pid]);
+        }
+    }
+    // A challenge ACK leaves after the RST it answers arrived (rst-in-window, frames 6 and 7).
+    auto rst = explain_file(oracle_dir() / "rst-in-window" / "capture.pcap");
+    const auto* r = event_of_frame(rst, 6);
+    const auto* ch = event_of_frame(rst, 7);
+    REQUIRE((r && ch));
+    int64_t rst_arrives = -1;
+    for (const auto& e : rst["events"])
+        if (e["kind"] == "deliver" && e["seg_id"] == (*r)["seg"]["id"]) rst_arrives = e["t_us"];
+    CHECK((*ch)["t_us"].get<int64_t>() >= rst_arrives);
+}
+
+TEST_CASE(
+    "explain: windows scaled as the SYNs agreed, and numbers relative both ways in a capture that "
+    "starts mid-connection",
+    "[capture][explain]") {
+    auto tr = explain_file(data_dir() / "delay-20ms-client.pcap");
+    const auto* syn = event_of_frame(tr, 1);
+    const auto* ack = event_of_frame(tr, 3);
+    REQUIRE((syn && ack));
+    CHECK((*syn)["window"] == 64240);  // never scaled on a SYN (RFC 7323 §2.2)
+    CHECK((*ack)["seg"]["win"] == 63);
+    CHECK((*ack)["window"] == 63 << 10);  // WS=1024 in both SYNs: Wireshark's Win=64512
+    // A capture that starts mid-connection: no SYN, no scale, and every number counted from
+    // the first one seen in each direction (ack=1, not an absolute number).
+    auto mid = explain_file(data_dir() / "mid-connection.pcap");
+    for (const auto& e : mid["events"])
+        if (e["kind"] == "send") {
+            INFO(e.dump());
+            CHECK(!e.contains("window"));
+            CHECK(e["rel"]["seq"].get<uint32_t>() < 100);
+            CHECK(e["rel"]["ack"].get<uint32_t>() < 100);
+        }
+    // ss -tan between the last ACK of the clients' FINs and the server's RSTs
+    // (mid-connection.ss.txt): the server in CLOSE-WAIT, each client in FIN-WAIT-2.
+    int64_t first_rst = INT64_MAX;
+    for (const auto& e : mid["events"])
+        if (e["kind"] == "send" && e["seg"]["flags"].dump().find("RST") != std::string::npos)
+            first_rst = std::min(first_rst, e["t_us"].get<int64_t>());
+    int checked = 0;
+    for (const auto& c : mid["capture"]["connections"]) {
+        int64_t changed;
+        CHECK(state_at(mid, c["id"], c["client"], first_rst - 1, &changed) == "FIN_WAIT_2");
+        CHECK(state_at(mid, c["id"], c["server"], first_rst - 1, &changed) == "CLOSE_WAIT");
+        ++checked;
+    }
+    CHECK(checked == 3);
+}
+
+TEST_CASE("explain: one packet the capture recorded twice is explained once, and the trace says so",
+          "[capture][explain]") {
+    // duplicate-frames.pcap: a capture tool that kept lo's outgoing and incoming copy of each
+    // packet (same IP ID and bytes, microseconds apart); make-captures.sh records it.
+    auto tr = explain_file(data_dir() / "duplicate-frames.pcap");
+    CHECK(tr["capture"]["tcp_packets"] == 22);
+    CHECK(tr["capture"]["duplicates"] == 11);
+    CHECK(note_count(tr, "cap_duplicate_frames") == 1);
+    int sends = 0;
+    for (const auto& e : tr["events"]) sends += e["kind"] == "send";
+    CHECK(sends == 11);
+    for (const auto& code : {"cap_retransmission", "cap_dup_ack", "cap_keepalive",
+                             "cap_fast_retransmit", "cap_tail_loss_probe"})
+        CHECK(note_count(tr, code) == 0);
+    CHECK(tr["capture"]["connections"][0]["final"]["client"] == "TIME_WAIT");
+    CHECK(tr["capture"]["connections"][0]["final"]["server"] == "CLOSED");
+    // Two interfaces that saw the same packet are two capture points, not a duplicate.
+    auto both = explain_file(data_dir() / "two-interfaces.pcapng");
+    CHECK(both["capture"]["duplicates"] == 0);
+}
+
+TEST_CASE("explain: in a capture, the handshake's last step is worded for any ACK of the SYN+ACK",
+          "[capture][explain]") {
+    for (const char* lang : {"en", "zh-CN"}) {
+        auto text = tcplab::render_capture_note("cap_handshake_done", {{"host", "server"}}, lang);
+        CHECK(text.find("third") == std::string::npos);
+        CHECK(text.find("第三") == std::string::npos);
+    }
+    // The loss notes say what applies to the segment: nothing about accept queues for data.
+    auto en =
+        tcplab::render_capture_note("cap_inferred_loss", {{"host", "s"}, {"from", "c"}}, "en");
+    CHECK(en.find("accept queue") == std::string::npos);
+    auto probe = tcplab::render_capture_note("cap_inferred_loss_probe",
+                                             {{"host", "s"}, {"from", "c"}}, "en");
+    CHECK(probe.find("SYN") == std::string::npos);
 }

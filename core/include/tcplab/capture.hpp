@@ -67,6 +67,10 @@ struct CapturedSegment {
     uint32_t len = 0;        // payload length from the IP header (not limited by the snap length)
     bool truncated = false;  // the record holds fewer bytes than the packet had
     TcpOptionsSeen opts;
+    // For telling one packet captured twice from two packets (not part of the JSON forms):
+    int32_t ip_id = -1;   // IPv4 Identification field, -1 for IPv6
+    uint64_t digest = 0;  // FNV-1a of the captured IP and TCP headers (the TCP checksum in
+                          // them covers the payload)
 };
 
 // One interface of the file (pcapng: an Interface Description Block, numbered across sections as
@@ -87,6 +91,9 @@ struct CaptureInfo {
     uint64_t tcp_packets = 0;
     std::map<std::string, uint64_t> skipped;  // reason code -> count (see capture_skip_reasons())
     std::optional<uint64_t> truncated_at;     // byte offset of an incomplete last record
+    // Timestamp of the file's first packet of any kind (Wireshark's time 0), microseconds since
+    // the Unix epoch; unset for a file without packets.
+    std::optional<int64_t> first_ts_us;
 };
 
 struct Capture {

@@ -44,5 +44,9 @@ const nlohmann::ordered_json& capture_note_catalog();
 // A note's text in "en" or "zh-CN" with its args filled in.
 std::string render_capture_note(const std::string& code, const nlohmann::json& args,
                                 const std::string& lang);
+// A note template (this catalogue's or the engine's, catalog()["notes"]) with `args` filled in:
+// "{name}" is the arg's value (strings as they are, other values as JSON), "{{" and "}}" are
+// braces; a placeholder without an arg stays as it is.
+std::string fill_note_template(const std::string& text, const nlohmann::json& args);
 
 }  // namespace tcplab
