@@ -26,23 +26,17 @@ std::vector<uint8_t> bytes_of(const val& array) {
     return v;
 }
 
+// JSON text read with the engine's one bounded parser, so a mistake gets the message `tcplab run`
+// and `tcplab pcap` give ("<what>: byte N: invalid JSON (...)").
 nlohmann::json parse_options(const std::string& text, const std::string& what) {
     if (text.empty()) return nlohmann::json::object();
-    try {
-        auto j = nlohmann::json::parse(text);
-        if (!j.is_object()) throw tcplab::InputError(what + ": : expected a JSON object");
-        return j;
-    } catch (const nlohmann::json::parse_error& e) {
-        throw tcplab::InputError(what + ": byte " + std::to_string(e.byte) + ": invalid JSON");
-    }
+    auto j = tcplab::parse_json(text, what);
+    if (!j.is_object()) throw tcplab::InputError(what + ": (root): expected a JSON object");
+    return j;
 }
 
 nlohmann::json parse_doc(const std::string& text, const std::string& file) {
-    try {
-        return nlohmann::json::parse(text);
-    } catch (const nlohmann::json::parse_error& e) {
-        throw tcplab::InputError(file + ": byte " + std::to_string(e.byte) + ": invalid JSON");
-    }
+    return tcplab::parse_json(text, file);
 }
 
 // explainCapture(bytes, '{"file": "x.pcap", "connection": 2, "events": true, "tcp_rfc1337":

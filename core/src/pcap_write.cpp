@@ -9,6 +9,7 @@
 #include <cstring>
 #include <map>
 #include <optional>
+#include <set>
 
 namespace tcplab {
 namespace {
@@ -338,10 +339,15 @@ const char* remark(const std::string& lang, bool drop) {
               : "This segment arrived but the receiving host threw it away (reason: ";
 }
 
+// Packets at the capture points, in trace order. `unplugged_sends` counts, per captured host, the
+// segments it sent while its own cable was unplugged: Linux drops those before the capture point
+// (with the carrier down the device's queue is deactivated, dev_deactivate, so nothing reaches
+// the packet taps of dev_queue_xmit_nit), so they are not in that host's capture.
 std::vector<Packet> collect(const json& trace, const PcapOptions& opt,
-                            std::vector<std::string>& iface_names) {
+                            std::vector<std::string>& iface_names,
+                            std::map<std::string, size_t>& unplugged_sends) {
     Checker ck(opt.file);
-    if (!trace.is_object()) ck.fail("", "expected a trace object");
+    if (!trace.is_object()) ck.fail("(root)", "expected a trace object");
     auto ev = trace.find("events");
     if (ev == trace.end() || !ev->is_array()) ck.fail("/events", "expected an array of events");
     const json hosts = trace.value("hosts", json::object());
@@ -355,6 +361,7 @@ std::vector<Packet> collect(const json& trace, const PcapOptions& opt,
     std::map<uint64_t, Seg> segs;
     std::map<uint64_t, size_t> seg_event;  // seg id -> packet index of its send, for drop remarks
     std::map<std::string, uint16_t> ip_id;
+    std::set<std::string> unplugged;  // hosts whose cable is out now
     std::vector<Packet> out;
     std::string pending_comment;
     size_t next_step = 0;
@@ -391,8 +398,18 @@ std::vector<Packet> collect(const json& trace, const PcapOptions& opt,
             std::string host = e.value("host", "");
             frames[id] = frame(s, ip_id[host]++);
             segs[id] = s;
-            if (auto it = iface.find(host); it != iface.end())
-                seg_event[id] = emit(it->second, id, true);
+            if (auto it = iface.find(host); it != iface.end()) {
+                if (unplugged.count(host))
+                    ++unplugged_sends[host];
+                else
+                    seg_event[id] = emit(it->second, id, true);
+            }
+        } else if (kind == "action") {
+            const std::string what = e.value("action", ""), host = e.value("host", "");
+            if (what == "unplug")
+                unplugged.insert(host);
+            else if (what == "plug" || what == "crash" || what == "reboot")
+                unplugged.erase(host);
         } else if (kind == "deliver") {
             uint64_t id = ck.uint(e, "seg_id", ptr, uint64_t(1) << 53);
             if (!frames.count(id))
@@ -514,7 +531,7 @@ std::string localized(const json& v, const std::string& lang) {
 std::vector<std::string> capture_hosts(const json& trace, const std::vector<std::string>& at_in,
                                        const std::string& file) {
     Checker ck(file);
-    if (!trace.is_object()) ck.fail("", "expected a trace object");
+    if (!trace.is_object()) ck.fail("(root)", "expected a trace object");
     const json hosts = trace.value("hosts", json::object());
     if (!hosts.is_object()) ck.fail("/hosts", "expected an object");
     std::vector<std::string> at = at_in;
@@ -523,16 +540,49 @@ std::vector<std::string> capture_hosts(const json& trace, const std::vector<std:
         for (auto& [name, _] : hosts.items()) at.push_back(name);
     }
     if (at.empty()) {
+        // The default capture point: where the lesson happens. A host that accepted more than
+        // one connection (answered SYNs of several 4-tuples with SYN+ACK) is a server whose
+        // story is about its connections piling up (backlog, SYN flood, TIME_WAIT, CLOSE_WAIT)
+        // and the one interface that sees all of them: the one that accepted the most (the
+        // first to accept on a tie). Otherwise the client, the host that sent the first SYN
+        // without ACK, as Wireshark users expect; without any SYN, the first host.
+        std::string client;
+        std::map<std::string, std::set<std::string>> accepted;  // host -> 4-tuples
+        std::vector<std::string> order;                         // hosts in order of acceptance
+        std::set<std::string> syn_from;                         // "src>dst" of bare SYNs
         if (auto ev = trace.find("events"); ev != trace.end() && ev->is_array())
-            for (const auto& e : *ev)
-                if (e.is_object() && e.value("kind", "") == "send" && e.contains("seg") &&
-                    e["seg"].is_object() &&
-                    e["seg"].value("flags", json::array()) == json::array({"SYN"}) &&
-                    e.contains("host") && e["host"].is_string() && e["host"] != "") {
-                    at.push_back(e["host"].get<std::string>());
-                    break;
+            for (const auto& e : *ev) {
+                if (!e.is_object() || e.value("kind", "") != "send" || !e.contains("seg") ||
+                    !e["seg"].is_object() || !e.contains("host") || !e["host"].is_string() ||
+                    e["host"] == "")
+                    continue;
+                const json& sg = e["seg"];
+                const json flags = sg.value("flags", json::array());
+                if (!sg.contains("src") || !sg.contains("dst") || !sg["src"].is_string() ||
+                    !sg["dst"].is_string())
+                    continue;
+                const std::string src = sg["src"], dst = sg["dst"], host = e["host"];
+                if (flags == json::array({"SYN"})) {
+                    if (client.empty()) client = host;
+                    syn_from.insert(src + ">" + dst);
+                } else if (flags == json::array({"SYN", "ACK"}) &&
+                           syn_from.count(dst + ">" + src)) {
+                    auto& set = accepted[host];
+                    if (set.empty()) order.push_back(host);
+                    set.insert(src + "|" + dst);
                 }
-        if (at.empty() && !hosts.empty()) at.push_back(hosts.begin().key());
+            }
+        std::string server;
+        for (const auto& h : order)
+            if (accepted[h].size() > 1 &&
+                (server.empty() || accepted[h].size() > accepted[server].size()))
+                server = h;
+        if (!server.empty())
+            at.push_back(server);
+        else if (!client.empty())
+            at.push_back(client);
+        else if (!hosts.empty())
+            at.push_back(hosts.begin().key());
         if (at.empty()) ck.fail("/hosts", "expected at least one host");
     }
     std::vector<std::string> out;
@@ -543,9 +593,32 @@ std::vector<std::string> capture_hosts(const json& trace, const std::vector<std:
     return out;
 }
 
+// What the capture lacks because a host's cable was out, for the section header's comment.
+std::string unplugged_comment(const json& hosts, const std::map<std::string, size_t>& sends,
+                              const std::string& lang) {
+    const bool zh = lang == "zh-CN";
+    std::string out;
+    for (const auto& [host, n] : sends) {
+        if (n == 0) continue;
+        const std::string label = host_label(hosts, host, zh);
+        out += "\n";
+        out +=
+            zh ? label + zh_gap(hosts, host) + "在网线拔掉期间试图发送的 " + std::to_string(n) +
+                     " 个报文段不在这个抓包中：载波断开时，Linux "
+                     "在抓包点之前就把它们丢弃了（发送队列已停用），只有 ss 之类的工具能看到它们。"
+               : std::to_string(n) + (n == 1 ? " segment " : " segments ") + label +
+                     " tried to send while its cable was unplugged " + (n == 1 ? "is" : "are") +
+                     " not in this capture: with the carrier down, Linux drops them before "
+                     "the capture point (the device's queue is deactivated); only the socket "
+                     "(ss) shows them.";
+    }
+    return out;
+}
+
 std::vector<uint8_t> write_pcapng(const json& trace, const PcapOptions& opt) {
     std::vector<std::string> names;
-    auto packets = collect(trace, opt, names);
+    std::map<std::string, size_t> unplugged;
+    auto packets = collect(trace, opt, names, unplugged);
     const int64_t start = start_of(trace, opt);
     const json hosts = trace.value("hosts", json::object());
     const bool zh = opt.lang == "zh-CN";
@@ -559,7 +632,8 @@ std::vector<uint8_t> write_pcapng(const json& trace, const PcapOptions& opt) {
     std::string comment;
     if (trace.contains("title") && trace["title"].is_string())
         comment = trace["title"].get<std::string>();
-    comment += (comment.empty() ? "" : "\n") + vantage_comment(hosts, names, opt.lang);
+    comment += (comment.empty() ? "" : "\n") + vantage_comment(hosts, names, opt.lang) +
+               unplugged_comment(hosts, unplugged, opt.lang);
     option(b, 1, comment);   // opt_comment
     option(b, 4, "tcplab");  // shb_userappl
     put32le(b, 0);           // opt_endofopt
@@ -604,11 +678,12 @@ std::vector<uint8_t> write_pcapng(const json& trace, const PcapOptions& opt) {
 
 std::vector<uint8_t> write_pcap(const json& trace, const PcapOptions& opt) {
     std::vector<std::string> names;
-    auto packets = collect(trace, opt, names);
+    std::map<std::string, size_t> unplugged;
+    auto packets = collect(trace, opt, names, unplugged);
     if (names.size() != 1)
         throw InputError(
             opt.file +
-            ": : classic pcap holds one capture point; use pcapng to capture at several hosts");
+            ": classic pcap holds one capture point; use pcapng to capture at several hosts");
     const int64_t start = start_of(trace, opt);
     std::vector<uint8_t> out;
     put32le(out, 0xa1b2c3d4u);  // microsecond timestamps, little-endian
@@ -640,7 +715,7 @@ PcapOptions pcap_options_from_json(const json& o, const std::string& what) {
     auto fail = [&](const std::string& key, const std::string& expected) {
         throw InputError(what + ": /" + json_pointer_token(key) + ": " + expected);
     };
-    if (!o.is_object()) throw InputError(what + ": : expected a JSON object");
+    if (!o.is_object()) throw InputError(what + ": (root): expected a JSON object");
     for (auto& [key, v] : o.items()) {
         if (key == "format") {
             if (v == "pcapng")
@@ -703,7 +778,7 @@ std::vector<PcapStepComment> step_comments(const json& steps, const std::string&
 }
 
 std::vector<uint8_t> export_capture(const json& doc, PcapOptions opt) {
-    if (!doc.is_object()) throw InputError(opt.file + ": : expected a JSON object");
+    if (!doc.is_object()) throw InputError(opt.file + ": (root): expected a JSON object");
     std::vector<PcapStepComment> comments;
     auto with_steps = [&](const json& trace, const json& steps) {
         comments = step_comments(steps, opt.lang);

@@ -213,7 +213,7 @@ TEST_CASE("interfaces: a two-interface pcapng is explained per interface, as eac
           2 * first["capture"]["connections"][0]["segments"].get<int>());
     CHECK(notes(merged).count("cap_retransmission") == 1);
     CHECK_THROWS_WITH(explain(both, "eth9"),
-                      "f.pcapng: : the capture has no interface \"eth9\" (its interfaces: 0 "
+                      "f.pcapng: the capture has no interface \"eth9\" (its interfaces: 0 "
                       "\"client\", 1 \"server\")");
     CHECK_THROWS_WITH(explain(both, "7"), Catch::Contains("no interface \"7\""));
 }

@@ -62,10 +62,13 @@ test('writeCapture gives the bytes of `tcplab pcap` for every lesson, with the s
     assert.ok(compared >= 3 * ids.length - 5);
 });
 
-test('captureHosts names the hosts and the default capture point (the client)', () => {
+test('captureHosts names the hosts and the default capture point (the CLI\'s)', () => {
     const r = resolved('handshake-close');
     const info = JSON.parse(tcplab.captureHosts(JSON.stringify({ trace: r.trace })));
     assert.deepEqual(info.default, ['client']);
+    // A lesson about a server (it accepted several connections) is captured there by default.
+    const b = resolved('backlog-full');
+    assert.deepEqual(JSON.parse(tcplab.captureHosts(JSON.stringify({ trace: b.trace }))).default, ['server']);
     assert.deepEqual(info.hosts.map((h) => h.name), Object.keys(r.trace.hosts));
     assert.equal(info.hosts[0].ip, r.trace.hosts[info.hosts[0].name].ip);
     // A bare trace works too.

@@ -13,8 +13,8 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  analysisProblems, captureComment, decodingProblems, knowableStates, lessonDoc, lessonIds, lessonTrace, lossy, packetsAt, portsOf,
-  requireTools, segSig, tcplabOk, tshark, tuplesOf, type Trace, type TraceEvent,
+  analysisProblems, captureComment, decodingProblems, defaultCapturePoint, knowableStates, lessonDoc, lessonIds, lessonTrace, lossy, packetsAt,
+  portsOf, requireTools, segSig, tcplabOk, tshark, tuplesOf, type Trace, type TraceEvent,
 } from '../../tests/capture/lib.mjs';
 
 const data = (name: string) => new URL(`../../tests/capture/data/${name}`, import.meta.url);
@@ -106,19 +106,20 @@ async function roundTrip(id: string): Promise<string> {
   const lesson = await playing();
   expect(lesson.trace.events.length).toBe(trace.events.length);
 
-  // The capture point offered by default is the client, and every host can be chosen.
-  const client = lesson.trace.events.find((e) => e.kind === 'send' && e.seg?.flags.join() === 'SYN')?.host as string;
-  await expect(page.locator('#capture-at')).toHaveValue(client);
+  // The capture point offered by default is `tcplab pcap`'s (the server of a lesson about a
+  // server, else the client), and every host can be chosen.
+  const at = defaultCapturePoint(lesson.trace);
+  await expect(page.locator('#capture-at')).toHaveValue(at);
   await expect(page.locator('#capture-at option')).toHaveCount(Object.keys(lesson.trace.hosts).length + 1);
 
   const file = await download();
   expect(file.name).toBe(`tcplab-${id}.pcapng`);
   // The CLI's bytes, with the same (default) options.
   expect(file.bytes.equals(tcplabOk('pcap', `lessons/${id}.json`, '-o', '-')), `${id}: the download is \`tcplab pcap\`'s output`).toBe(true);
-  const pkts = packetsAt(lesson.trace, client);
+  const pkts = packetsAt(lesson.trace, at);
   const rows = tshark(file.path, portsOf(pkts));
   expect([...decodingProblems(file.path, rows, pkts), ...analysisProblems(file.path, rows, pkts)]).toEqual([]);
-  expect(captureComment(file.path)).toContain(`Captured at the interface of host ${client} (${lesson.trace.hosts[client]?.ip})`);
+  expect(captureComment(file.path)).toContain(`Captured at the interface of host ${at} (${lesson.trace.hosts[at]?.ip})`);
 
   // Back into the page: the capture point's segments, in order, and the lesson's states.
   const imported = await importFile(file.path);
@@ -140,7 +141,7 @@ async function roundTrip(id: string): Promise<string> {
     if (!states) continue;
     await expect(page.locator(`.lane-state[data-host="${name}"]`)).toHaveText(states.at(-1) as string);
   }
-  return `${id}: ${pkts.length} segments at ${client}, ${rows.length} packets tshark-clean, imported with the same states`;
+  return `${id}: ${pkts.length} segments at ${at}, ${rows.length} packets tshark-clean, imported with the same states`;
 }
 
 const IDS = lessonIds();

@@ -136,7 +136,7 @@ export interface CaptureFileOptions {
   format?: 'pcapng' | 'pcap';
   /** Language of comments: "en" or "zh-CN". */
   lang?: 'en' | 'zh-CN';
-  /** Host names to capture at; default the client (the host that sent the first SYN); "all": every host, one interface each (pcapng only). */
+  /** Host names to capture at; default the export's (a server that accepted several connections, else the client, the host that sent the first SYN); "all": every host, one interface each (pcapng only). */
   at?: string[] | 'all';
   /** Comment dropped / discarded segments (default true). */
   remarks?: boolean;
@@ -157,7 +157,7 @@ export function captureFile(module: CaptureModule, doc: CaptureDoc, options: Cap
 
 export interface CaptureHosts {
   hosts: { name: string; ip: string }[];
-  /** The export's default capture point (the client). */
+  /** The export's default capture point (a server that accepted several connections, else the client). */
   default: string[];
 }
 

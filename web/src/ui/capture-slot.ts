@@ -36,7 +36,8 @@ export function mountCapture(button: HTMLButtonElement, zone: HTMLElement, host:
   if (!hasCapture(engine)) { button.hidden = true; zone.hidden = true; return; }
   button.hidden = false;
 
-  // The capture point: a host's interface (default: the client, as `tcplab pcap`), or all hosts.
+  // The capture point: a host's interface (default: `tcplab pcap`'s, from captureHosts: a server
+  // that accepted several connections, else the client), or all hosts.
   // Inside a .toggle label so the page hides it wherever it hides the other top-bar toggles.
   const at = el('select', { id: 'capture-at', class: 'capture-at' }) as HTMLSelectElement;
   const atLabel = el('span', {}, host.t('capture.at'));
