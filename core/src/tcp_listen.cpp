@@ -164,7 +164,10 @@ void Host::rcv_listen(int lfd, Segment& seg) {
             std::min(65535, p_.rcvbuf / 2 / (p_.mtu - 40) * (p_.mtu - 40)));
         r.opts.mss = mss;
         note("", "syn_cookie_sent", {{"seg_id", seg.id}, {"cookie", r.seq}, {"mss", mss}});
-        emit(std::move(r), std::string(), nullptr, false);
+        Tcb numbers;  // only for the trace's relative numbers: the cookie is this side's ISN
+        numbers.iss = r.seq;
+        numbers.irs = seg.seq;
+        emit(std::move(r), std::string(), &numbers, false);
         return;
     }
     const FourTuple t{ip_, seg.src.ip, seg.dst.port, seg.src.port};

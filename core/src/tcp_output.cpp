@@ -131,7 +131,25 @@ void Host::reply_rst(const Segment& seg, const char* why) {
         r.flags = RST | ACK;
     }
     note("", why, {{"seg_id", seg.id}});
-    emit(std::move(r), std::string(), nullptr, false);
+    // The trace's relative numbers, counted as the peer's connection counts them (its ISS is
+    // this reply's IRS), so a learner reads "RST,ACK seq=0 ack=1" beside "SYN seq=0", not a
+    // 32-bit ISN. A RST,ACK's sequence number is a plain 0: it has no sequence space of its own.
+    Tcb numbers;
+    Seq peer_iss = 0, peer_irs = 0;
+    const Host* peer = sim_.host_by_ip(seg.src.ip);
+    const bool known = peer && peer->isns({seg.src.ip, seg.dst.ip, seg.src.port, seg.dst.port},
+                                          &peer_iss, &peer_irs);
+    bool rel = known;
+    if (r.flags & ACK) {
+        numbers.iss = 0;
+        // A SYN answered gives its sender's ISN even when no connection sent it (a forged SYN).
+        numbers.irs = known ? peer_iss : seg.seq;
+        rel = known || (seg.flags & SYN);
+    } else {
+        numbers.iss = peer_irs;
+        numbers.irs = peer_iss;
+    }
+    emit(std::move(r), std::string(), rel ? &numbers : nullptr, false);
 }
 
 void Host::ack_received_data(Tcb& c, bool force_now) {

@@ -74,6 +74,28 @@ void check_resolved(const ordered_json& r, const std::string& name) {
     REQUIRE(events.size() > 0);
     REQUIRE(steps.size() >= 2);
 
+    // Every segment a host's TCP sends carries relative numbers, the ladder's default view: also
+    // a RST from no socket (counted from the peer's ISN; a RST,ACK's own sequence number is 0)
+    // and a SYN cookie's SYN,ACK (the cookie is its ISN). Only a segment injected for a
+    // connection that does not exist has none.
+    int sends = 0;
+    for (const auto& e : events) {
+        if (e["kind"] != "send" || e.value("injected", false)) continue;
+        ++sends;
+        INFO("send " << e.dump());
+        REQUIRE(e.contains("rel"));
+        const auto& flags = e["seg"]["flags"];
+        const bool ack = std::find(flags.begin(), flags.end(), "ACK") != flags.end();
+        CHECK(e["rel"].contains("ack") == ack);
+        if (std::find(flags.begin(), flags.end(), "RST") != flags.end() && ack &&
+            e["seg"]["seq"] == 0)
+            CHECK(e["rel"]["seq"] == 0);
+        // Relative numbers are small in a lesson: never a 32-bit ISN left in by mistake.
+        CHECK(e["rel"]["seq"].get<long long>() < 100000000);
+        if (ack) CHECK(e["rel"]["ack"].get<long long>() < 100000000);
+    }
+    CHECK(sends > 0);
+
     // Steps: contiguous from the first event, each non-empty, focus inside its step.
     std::size_t expected_first = 0;
     for (std::size_t i = 0; i < steps.size(); ++i) {
