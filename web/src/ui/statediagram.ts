@@ -147,6 +147,20 @@ export class StateDiagram {
     this.draw();
   }
 
+  /** Draws again before the next paint if the box is not the size it was drawn at. A draw made
+   *  while the page is half laid out (a step's text and question still being filled in) can see
+   *  a size the box leaves again within the same frame, which the ResizeObserver never reports:
+   *  the figure would be painted scaled to the wrong box, its type under the readable size. */
+  private recheck = 0;
+  private checkSizeSoon(): void {
+    if (this.recheck || typeof requestAnimationFrame === 'undefined') return;
+    this.recheck = requestAnimationFrame(() => {
+      this.recheck = 0;
+      const w = this.root.clientWidth, h = this.root.clientHeight;
+      if (Math.abs(w - this.size.w) >= 1 || Math.abs(h - this.size.h) >= 1) this.draw();
+    });
+  }
+
   private nodeName(id: NodeId): string {
     return this.stateName(id === 'CLOSED_END' ? 'CLOSED' : id);
   }
@@ -157,6 +171,7 @@ export class StateDiagram {
     clear(root);
     const boxW = root.clientWidth, boxH = root.clientHeight;
     this.size = { w: boxW, h: boxH };
+    this.checkSizeSoon();
     if (boxW < 10 || boxH < 10) return;
 
     const lits = this.lits;
@@ -195,7 +210,7 @@ export class StateDiagram {
       root.style.minWidth = `${minW}px`;
       root.style.minHeight = `${minH}px`;
     }
-    const w = Math.max(root.clientWidth, minW), h = Math.max(root.clientHeight, minH);
+    const w = root.clientWidth, h = root.clientHeight;
     this.size = { w: root.clientWidth, h: root.clientHeight };
     root.setAttribute('viewBox', `0 0 ${w} ${h}`);
     root.setAttribute('preserveAspectRatio', 'xMinYMin meet');
