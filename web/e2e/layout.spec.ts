@@ -88,6 +88,8 @@ async function checkStep(arg: { step: number; minFont: number; tolerance: number
       const time = t.classList.contains('time-label');
       const under = !time && frozen !== undefined && r.left < frozen.right - arg.tolerance;
       items.push({ r, text, time, under });
+      // A countdown at zero is a timer due now, and says so.
+      if (/(^|[^0-9.])0 µs left|剩余 0 µs/.test(text)) problems.push(`#${id}: ${short(text)} counts down to zero`);
       // An SVG scaled down by its viewBox renders its type smaller than its CSS size says.
       const scale = t.getScreenCTM()?.a ?? 1;
       const px = parseFloat(cs.fontSize) * scale;

@@ -59,6 +59,8 @@ test('a lost segment stops half-way, the retransmission and the RST are drawn, E
   await expect(page.locator('.seg[data-seg="5"] .seg-label')).toContainText('↻');
   await expect(page.locator('.seg-line.dup')).toHaveCount(1);
   await expect(page.locator('.action-crash')).toHaveCount(1);
+  // The pill stands between two lifelines: it names the host that crashed.
+  await expect(page.locator('.action-crash text')).toHaveText('server: crash');
   await page.locator('#tab-sockets').click();
   await expect(page.locator('#sockets .ret.err').last()).toContainText('EPIPE');
   await expect(page.locator('#sockets .signal')).toContainText('SIGPIPE');

@@ -427,7 +427,10 @@ export function renderLadder(target: SVGSVGElement, m: Model, lay: TimeLayout, g
     // Only running timers and those that changed in this step are labelled; the rest keep their bracket.
     const inStep = b.set >= v.stepFirst || (b.end !== undefined && b.end >= v.stepFirst);
     let label = v.timerName(b.ev.timer);
-    if (pending && b.ev.expires_us !== undefined) label += ` · ${v.t('ladder.timer.left', { d: fmtDuration(Math.max(0, b.ev.expires_us - tNow)) })}`;
+    // A timer whose expiry is this very moment (it fires later in the same microsecond) is due,
+    // not "0 µs left".
+    if (pending && b.ev.expires_us !== undefined && b.ev.expires_us <= tNow) label += ` · ${v.t('ladder.timer.due')}`;
+    else if (pending && b.ev.expires_us !== undefined) label += ` · ${v.t('ladder.timer.left', { d: fmtDuration(b.ev.expires_us - tNow) })}`;
     else if (pending) label += ` · ${v.t('ladder.timer.pending')}`;
     else label += ` · ${v.t(`ladder.timer.${b.endAction ?? 'cancel'}`)}`;
     grp.append(svg('title', {}, `${b.ev.host}: ${label}`));
@@ -586,7 +589,9 @@ export function renderLadder(target: SVGSVGElement, m: Model, lay: TimeLayout, g
     const side = -outward(li, n); // inside, away from the state labels
     const grp = svg('g', { class: `action action-${e.action}` });
     grp.append(svg('rect', { x: x + side * 70 - 58, y: y - 11, width: 116, height: 22, rx: 11 }));
-    grp.append(svg('text', { x: x + side * 70, y: y + 5, 'text-anchor': 'middle' }, v.t(`action.${e.action}`)));
+    // The pill sits between two lifelines: it names its host, so a crash is never read as the
+    // neighbour's.
+    grp.append(svg('text', { x: x + side * 70, y: y + 5, 'text-anchor': 'middle' }, v.t('action.on', { host: e.host, action: v.t(`action.${e.action}`) })));
     layers.states.append(grp);
     jobs.push({
       el: grp, prio: i >= v.stepFirst ? CURRENT_STATE : OLD_STATE, order: -i,
