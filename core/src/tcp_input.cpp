@@ -436,8 +436,7 @@ bool Host::data_after_close(const Tcb& c, const Segment& seg) const {
 }
 
 void Host::reset_on_data_after_close(Tcb& c, Segment& seg) {
-    note(conn_name(c.tuple), "rst_data_after_close", {{"seg_id", seg.id}});
-    reply_rst(seg, "rst_data_after_close");
+    reply_rst(seg, "rst_data_after_close", conn_name(c.tuple));
     connection_reset(c, Errno::econnreset, "seg:" + std::to_string(seg.id));
 }
 

@@ -115,7 +115,7 @@ void Host::send_rst(Tcb& c) {
     transmit(c, std::move(s));
 }
 
-void Host::reply_rst(const Segment& seg, const char* why) {
+void Host::reply_rst(const Segment& seg, const char* why, const std::string& conn) {
     // RFC 9293 §3.10.7.1: never answer a RST; if the segment had an ACK, <SEQ=SEG.ACK><CTL=RST>;
     // otherwise <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>. Linux tcp_v4_send_reset() agrees.
     if (seg.flags & RST) return;
@@ -130,7 +130,7 @@ void Host::reply_rst(const Segment& seg, const char* why) {
         r.ack = seg.seq + seg.seg_len();
         r.flags = RST | ACK;
     }
-    note("", why, {{"seg_id", seg.id}});
+    note(conn, why, {{"seg_id", seg.id}});
     // The trace's relative numbers, counted as the peer's connection counts them (its ISS is
     // this reply's IRS), so a learner reads "RST,ACK seq=0 ack=1" beside "SYN seq=0", not a
     // 32-bit ISN. A RST,ACK's sequence number is a plain 0: it has no sequence space of its own.

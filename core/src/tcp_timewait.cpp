@@ -148,8 +148,7 @@ void Host::rcv_time_wait(TimeWaitSock& tw, Segment& seg) {
         if (!(seg.flags & ACK) || seq_le(end, tw.rcv_nxt) || end == seg.seq) return;  // dup ACK
         // "New data or FIN. If new data arrive after half-duplex close, reset."
         if (!(seg.flags & FIN) || end != tw.rcv_nxt + 1) {
-            note(conn_name(tw.tuple), "rst_data_after_close", {{"seg_id", seg.id}});
-            reply_rst(seg, "rst_data_after_close");
+            reply_rst(seg, "rst_data_after_close", conn_name(tw.tuple));
             return tw_kill(tw, cause);
         }
         // The FIN: enter TIME-WAIT proper and ACK it.

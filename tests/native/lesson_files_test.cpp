@@ -96,6 +96,20 @@ void check_resolved(const ordered_json& r, const std::string& name) {
     }
     CHECK(sends > 0);
 
+    // Each thing the engine explains is explained once: no note repeated at the same moment
+    // (a RST for data after close() was once noted by the connection and again by the reply).
+    std::set<std::string> notes;
+    for (const auto& e : events) {
+        if (e["kind"] != "note") continue;
+        // A note about a segment is about that segment, whichever connection (if any) says it.
+        const bool about_segment = e["args"].contains("seg_id");
+        const std::string key = e["t_us"].dump() + e["host"].dump() +
+                                (about_segment ? std::string() : e.value("conn", "")) +
+                                e["code"].dump() + e["args"].dump();
+        INFO("note " << e.dump());
+        CHECK(notes.insert(key).second);
+    }
+
     // Steps: contiguous from the first event, each non-empty, focus inside its step.
     std::size_t expected_first = 0;
     for (std::size_t i = 0; i < steps.size(); ++i) {

@@ -232,7 +232,8 @@ private:
     void send_ack(Tcb& c);
     void send_rst(Tcb& c);  // active reset, <SEQ=SND.NXT><CTL=RST,ACK>
     void send_syn(Tcb& c, bool with_ack, bool retransmission = false);
-    void reply_rst(const Segment& seg, const char* why);  // RFC 9293 §3.10.7.1
+    // RFC 9293 §3.10.7.1; `why` is noted once, on `conn` when a connection answers.
+    void reply_rst(const Segment& seg, const char* why, const std::string& conn = std::string());
     void ack_received_data(Tcb& c, bool force_now);
     std::uint16_t window_field(const Tcb& c, bool syn) const;
     std::uint32_t ts_now(const Tcb& c) const;
