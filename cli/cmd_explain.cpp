@@ -6,7 +6,7 @@
 #include "commands.hpp"
 #include "tcplab/capture.hpp"
 #include "tcplab/explain.hpp"
-#include "tcplab/run.hpp"
+#include "tcplab/error.hpp"
 
 #include <algorithm>
 #include <cstdio>

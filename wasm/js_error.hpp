@@ -9,7 +9,7 @@
 // object is left behind on the wasm heap.
 #pragma once
 
-#include "tcplab/run.hpp"
+#include "tcplab/error.hpp"
 
 #include <emscripten/val.h>
 

@@ -1,7 +1,7 @@
 // pcap / pcapng reader and link/IP/TCP decoder. See capture.hpp for why it is our own.
 // web/src/capture/reader.ts is the same algorithm in TypeScript: change both together.
 #include "tcplab/capture.hpp"
-#include "tcplab/run.hpp"
+#include "tcplab/error.hpp"
 
 #include <algorithm>
 #include <cstdio>

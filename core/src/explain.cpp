@@ -10,7 +10,7 @@
 // LAST_ACK, RST -> CLOSED) happen when its segment leaves. Where Linux differs from the RFC the
 // note says so.
 #include "tcplab/explain.hpp"
-#include "tcplab/run.hpp"
+#include "tcplab/error.hpp"
 
 #include <algorithm>
 #include <cmath>

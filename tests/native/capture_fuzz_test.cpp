@@ -4,7 +4,7 @@
 
 #include "tcplab/capture.hpp"
 #include "tcplab/explain.hpp"
-#include "tcplab/run.hpp"
+#include "tcplab/error.hpp"
 
 #include <catch2/catch.hpp>
 

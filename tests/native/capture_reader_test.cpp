@@ -3,7 +3,7 @@
 #include "capture_support.hpp"
 
 #include "tcplab/capture.hpp"
-#include "tcplab/run.hpp"
+#include "tcplab/error.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -5,28 +5,17 @@
 // limits applies everywhere, and every problem with the input is an InputError.
 #pragma once
 
+#include "tcplab/error.hpp"
 #include "tcplab/time.hpp"
 
 #include <nlohmann/json.hpp>
 
 #include <cstddef>
 #include <optional>
-#include <stdexcept>
 #include <string>
 #include <string_view>
 
 namespace tcplab {
-
-// Invalid input. what() is "<file>: <JSON pointer>: <what was expected>" (or "<file>: byte N:
-// ..." for text that does not parse), ready for a user.
-class InputError : public std::runtime_error {
-public:
-    using std::runtime_error::runtime_error;
-};
-
-// A member name as a JSON pointer token (RFC 6901 §3: "~" is "~0", "/" is "~1"), for the
-// pointers in InputError messages.
-std::string json_pointer_token(const std::string& key);
 
 // What one input and one run may use (docs/CONTRACTS.md, "Limits"). Each bound keeps memory and
 // time proportional to what a scenario asks for and well inside what a browser tab has (a wasm
