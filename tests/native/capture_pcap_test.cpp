@@ -3,9 +3,9 @@
 #include "capture_support.hpp"
 
 #include "tcplab/capture.hpp"
+#include "tcplab/error.hpp"
 #include "tcplab/explain.hpp"
 #include "tcplab/pcap.hpp"
-#include "tcplab/error.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -184,8 +184,20 @@ TEST_CASE("pcap: a trace it cannot write is an error naming the field", "[captur
     tr["events"][0]["seg"]["dst"] = "nowhere";
     CHECK_THROWS_WITH(tcplab::write_pcapng(tr, opt),
                       "t.json: /events/0/seg/dst: expected \"ip:port\"");
-    opt.at = {"zz"};
     tr["events"][0]["seg"]["dst"] = "10.0.0.2:2";
+    // Flags: one name per element, spelt as traces write them (segment.hpp's flag table).
+    for (const json& bad : {json("syn"), json("SYN,ACK"), json(""), json("XMAS"), json(2)}) {
+        INFO(bad.dump());
+        tr["events"][0]["seg"]["flags"] = {"ACK", bad};
+        CHECK_THROWS_WITH(tcplab::write_pcapng(tr, opt),
+                          "t.json: /events/0/seg/flags/1: expected FIN, SYN, RST, PSH, ACK, URG, "
+                          "ECE or CWR");
+    }
+    tr["events"][0]["seg"]["flags"] = {"CWR", "ECE", "SYN"};
+    opt.at = {"a"};
+    CHECK(tcplab::read_capture(tcplab::write_pcapng(tr, opt), "w").segments.at(0).flags ==
+          (tcplab::SYN | tcplab::ECE | tcplab::CWR));
+    opt.at = {"zz"};
     CHECK_THROWS_WITH(tcplab::write_pcapng(tr, opt),
                       "t.json: /hosts: has no host \"zz\" to capture at");
 }

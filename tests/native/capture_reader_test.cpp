@@ -17,7 +17,7 @@ std::vector<std::string> tcp_view(const tcplab::Capture& c) {
     std::vector<std::string> v;
     for (const auto& s : c.segments) {
         std::string f;
-        for (auto& n : tcplab::tcp_flag_names(s.flags)) f += n + ",";
+        for (auto& n : tcplab::flag_names(s.flags)) f += n + ",";
         v.push_back(std::to_string(s.ts_us) + " " + std::to_string(s.sport) + ">" +
                     std::to_string(s.dport) + " " + f + " " + std::to_string(s.seq) + " " +
                     std::to_string(s.ack) + " " + std::to_string(s.win) + " " +

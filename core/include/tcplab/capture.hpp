@@ -16,6 +16,8 @@
 // extension headers skipped properly). Fragments after the first are counted, not reassembled.
 #pragma once
 
+#include "tcplab/segment.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <array>
@@ -28,18 +30,6 @@
 #include <vector>
 
 namespace tcplab {
-
-// TCP flag bits as on the wire (RFC 9293 §3.1; ECE/CWR from RFC 3168).
-enum TcpFlag : uint8_t {
-    kFin = 0x01,
-    kSyn = 0x02,
-    kRst = 0x04,
-    kPsh = 0x08,
-    kAck = 0x10,
-    kUrg = 0x20,
-    kEce = 0x40,
-    kCwr = 0x80
-};
 
 struct TcpOptionsSeen {
     int mss = -1;     // -1: absent
@@ -67,6 +57,8 @@ struct CapturedSegment {
     uint32_t len = 0;        // payload length from the IP header (not limited by the snap length)
     bool truncated = false;  // the record holds fewer bytes than the packet had
     TcpOptionsSeen opts;
+    // Sequence space the segment occupies: data plus one for SYN and one for FIN (RFC 9293 §3.4).
+    uint32_t seg_len() const { return len + ((flags & SYN) ? 1 : 0) + ((flags & FIN) ? 1 : 0); }
     // For telling one packet captured twice from two packets (not part of the JSON forms):
     int32_t ip_id = -1;   // IPv4 Identification field, -1 for IPv6
     uint64_t digest = 0;  // FNV-1a of the captured IP and TCP headers (the TCP checksum in
@@ -116,8 +108,6 @@ const std::vector<std::string>& capture_skip_reasons();
 std::string ip_to_string(uint8_t version, const std::array<uint8_t, 16>& ip);
 std::string endpoint_string(uint8_t version, const std::array<uint8_t, 16>& ip,
                             uint16_t port);  // "ip:port", "[v6]:port"
-std::vector<std::string> tcp_flag_names(
-    uint8_t flags);  // ascending bit order: FIN, SYN, RST, PSH, ACK, URG, ECE, CWR
 
 // The reader's result as JSON, the format both readers (C++ and TypeScript) produce:
 // { "format", "linktypes", "packets", "tcp_packets", "skipped": {reason: n}, "truncated_at"?,

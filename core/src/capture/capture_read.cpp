@@ -547,16 +547,6 @@ std::string endpoint_string(uint8_t version, const std::array<uint8_t, 16>& ip, 
     return ip_to_string(4, ip) + ":" + std::to_string(port);
 }
 
-// Same names and order as the engine's flag_names() (core/src/segment.cpp), plus ECE and CWR,
-// which real captures carry; kept here so the reader mirrors web/src/capture/reader.ts exactly.
-std::vector<std::string> tcp_flag_names(uint8_t flags) {
-    static const char* n[] = {"FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR"};
-    std::vector<std::string> v;
-    for (int i = 0; i < 8; ++i)
-        if (flags & (1u << i)) v.emplace_back(n[i]);
-    return v;
-}
-
 nlohmann::ordered_json options_json(const TcpOptionsSeen& opts) {
     nlohmann::ordered_json o = nlohmann::ordered_json::object();
     if (opts.mss >= 0) o["mss"] = opts.mss;
@@ -613,7 +603,7 @@ nlohmann::ordered_json capture_to_json(const Capture& cap) {
         e["t_us"] = s.ts_us;
         e["conn"] = it->second;
         e["dir"] = c["a"] == src ? "a>b" : "b>a";
-        e["flags"] = tcp_flag_names(s.flags);
+        e["flags"] = flag_names(s.flags);
         e["seq"] = s.seq;
         e["ack"] = s.ack;
         e["win"] = s.win;

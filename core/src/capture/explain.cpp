@@ -11,6 +11,9 @@
 // note says so.
 #include "tcplab/explain.hpp"
 #include "tcplab/error.hpp"
+#include "tcplab/profile.hpp"
+#include "tcplab/seq.hpp"
+#include "tcplab/state.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -27,12 +30,14 @@ namespace {
 
 using nlohmann::ordered_json;
 
-bool lt(uint32_t a, uint32_t b) { return int32_t(a - b) < 0; }  // RFC 9293 §3.4 modular compare
-bool le(uint32_t a, uint32_t b) { return int32_t(a - b) <= 0; }
-
-constexpr int64_t kTimeWaitUs = 60'000'000;  // Linux TCP_TIMEWAIT_LEN (include/net/tcp.h)
-constexpr int64_t kSynRtoUs = 1'000'000;     // Linux TCP_TIMEOUT_INIT, RFC 6298 §2.1
-constexpr int64_t kRtoMinUs = 200'000;       // Linux TCP_RTO_MIN
+// What the observer assumes of both ends: the engine's Linux profile (TIME_WAIT length, initial
+// and minimum RTO, ...), with the one sysctl that a capture cannot show but that changes what it
+// means: tcp_rfc1337 (a RST in TIME_WAIT is ignored).
+Params observed_params(const ExplainOptions& opt) {
+    Params p = profile_params("linux");
+    p.rfc1337 = opt.tcp_rfc1337 ? 1 : 0;
+    return p;
+}
 // Two copies of one packet (same interface, IP ID and header bytes) this close together are one
 // packet the capture tool recorded twice (e.g. dumpcap on several interfaces including lo), not
 // a retransmission: TCP never re-sends within microseconds, and a re-sent segment has a new IP ID.
@@ -48,7 +53,7 @@ struct Sent {  // a segment carrying sequence space, for retransmission spacing
 
 struct End {
     std::string addr, host, conn;  // "ip:port", host name, "local>remote"
-    std::string state = "CLOSED";
+    State state = State::Closed;
     bool seen = false;  // sent anything
     uint32_t base = 0;  // ISS (or a guess) for relative numbers
     bool iss_known = false;
@@ -120,7 +125,7 @@ class Explainer {
 public:
     // `cap` holds the segments of the capture point explained (explain_capture selects them).
     Explainer(Capture cap, const ExplainOptions& opt, InterfaceSelection sel)
-        : cap_(std::move(cap)), opt_(opt), sel_(std::move(sel)) {
+        : cap_(std::move(cap)), opt_(opt), p_(observed_params(opt)), sel_(std::move(sel)) {
         drop_duplicates_and_sort();
     }
 
@@ -167,6 +172,7 @@ public:
 private:
     Capture cap_;
     const ExplainOptions& opt_;
+    const Params p_;                // both ends' parameters (observed_params)
     const InterfaceSelection sel_;  // the capture point explained
     int64_t start_us_ = 0, end_us_ = 0;
     // Frames that repeat an earlier frame (drop_duplicates_and_sort): (copy, original).
@@ -274,16 +280,16 @@ private:
         for (const auto& s : cap_.segments) {
             H& h = hs[key_of(s, nullptr)];
             const std::string src = endpoint_string(s.ip_version, s.src, s.sport);
-            const uint8_t f = s.flags & (kSyn | kAck | kRst);
-            if (f == kSyn && h.synack < 0 && h.peer_syn < 0 && (h.syn < 0 || src == h.client)) {
+            const uint8_t f = s.flags & (SYN | ACK | RST);
+            if (f == SYN && h.synack < 0 && h.peer_syn < 0 && (h.syn < 0 || src == h.client)) {
                 h.syn = s.ts_us;  // (a re-sent SYN: the SYN+ACK answers the last one)
                 h.client = src;
-            } else if (f == kSyn && h.synack < 0 && h.peer_syn < 0) {
+            } else if (f == SYN && h.synack < 0 && h.peer_syn < 0) {
                 h.peer_syn = s.ts_us;
-            } else if (f == (kSyn | kAck) && h.syn >= 0 && h.ack < 0 && h.synack < 0 &&
+            } else if (f == (SYN | ACK) && h.syn >= 0 && h.ack < 0 && h.synack < 0 &&
                        src != h.client) {
                 h.synack = s.ts_us;
-            } else if (f == (kSyn | kAck) && h.peer_syn >= 0 && h.client_synack < 0 &&
+            } else if (f == (SYN | ACK) && h.peer_syn >= 0 && h.client_synack < 0 &&
                        src == h.client) {
                 h.client_synack = s.ts_us;
             } else if (h.synack >= 0 && h.ack < 0 && src == h.client && h.peer_syn < 0) {
@@ -368,17 +374,16 @@ private:
             auto& two = dirs[key_of(s, &fwd)];
             Dir& x = two[fwd ? 0 : 1];
             Dir& y = two[fwd ? 1 : 0];
-            const bool syn = s.flags & kSyn, fin = s.flags & kFin, rst = s.flags & kRst,
-                       ack = s.flags & kAck;
-            const uint32_t seglen = s.len + (syn ? 1 : 0) + (fin ? 1 : 0);
+            const bool rst = s.flags & RST, ack = s.flags & ACK;
+            const uint32_t seglen = s.seg_len();
             auto [ds, da] = distances(s);
             int64_t snd = s.ts_us - ds, arr = s.ts_us + da;
             int64_t cause = INT64_MIN;
             auto answers = [&](size_t j) {
                 if (lost_[j] == kNotLost) cause = std::max(cause, arr_t_[j]);
             };
-            if (ack && !rst && !(x.acked && le(s.ack, x.last_ack)))
-                while (!y.unacked.empty() && le(y.unacked.front().end, s.ack)) {
+            if (ack && !rst && !(x.acked && seq_le(s.ack, x.last_ack)))
+                while (!y.unacked.empty() && seq_le(y.unacked.front().end, s.ack)) {
                     answers(y.unacked.front().idx);
                     y.unacked.pop_front();
                 }
@@ -396,7 +401,7 @@ private:
             arr_t_[i] = std::max(arr, snd);
             if (seglen > 0 && !rst) {
                 const uint32_t end = s.seq + seglen;
-                if (!x.sent || lt(x.nxt, end)) {
+                if (!x.sent || seq_lt(x.nxt, end)) {
                     x.unacked.push_back({s.seq, end, i});  // new sequence space
                 } else {                                   // sent again: the copy that got through
                     auto same = std::find_if(x.unacked.begin(), x.unacked.end(),
@@ -404,7 +409,7 @@ private:
                     if (same != x.unacked.end() && lost_[same->idx] != kNotLost) same->idx = i;
                 }
             }
-            if (!x.sent || lt(x.nxt, s.seq + seglen)) x.nxt = s.seq + seglen;
+            if (!x.sent || seq_lt(x.nxt, s.seq + seglen)) x.nxt = s.seq + seglen;
             x.sent = true;
             if (ack && !rst) {
                 x.acked = true;
@@ -460,9 +465,9 @@ private:
             const int d = fwd ? 0 : 1;
             Dir& x = t.d[d];
             Dir& y = t.d[1 - d];
-            const bool syn = s.flags & kSyn, fin = s.flags & kFin, rst = s.flags & kRst,
-                       ack = s.flags & kAck;
-            const uint32_t seglen = s.len + (syn ? 1 : 0) + (fin ? 1 : 0);
+            const bool syn = s.flags & SYN, fin = s.flags & FIN, rst = s.flags & RST,
+                       ack = s.flags & ACK;
+            const uint32_t seglen = s.seg_len();
             if (t.pending_ka >= 0) {
                 if (t.ka_dir == d) {
                     lost_[size_t(t.pending_ka)] = kUnanswered;
@@ -481,11 +486,10 @@ private:
                     // A simultaneous open: the SYN+ACK repeats the SYN's number to answer the
                     // other end's SYN (RFC 9293 Figure 8); the SYN was not lost.
                     const bool simultaneous =
-                        syn && ack && y.bare_syn && (o.flags & (kSyn | kAck | kRst)) == kSyn;
-                    uint32_t oend =
-                        o.seq + o.len + ((o.flags & kSyn) ? 1 : 0) + ((o.flags & kFin) ? 1 : 0);
-                    if (!(y.ack_known && le(oend, y.max_ack)) && lost_[it->second] == kNotLost &&
-                        !simultaneous)
+                        syn && ack && y.bare_syn && (o.flags & (SYN | ACK | RST)) == SYN;
+                    const uint32_t oend = o.seq + o.seg_len();
+                    if (!(y.ack_known && seq_le(oend, y.max_ack)) &&
+                        lost_[it->second] == kNotLost && !simultaneous)
                         lost_[it->second] = kUnacked;
                 }
                 x.by_seq[s.seq] = i;
@@ -496,7 +500,7 @@ private:
                 bool ignored = false;
                 if (again)
                     for (size_t j : y.pure_acks)
-                        if (le(cend, cap_.segments[j].ack)) {
+                        if (seq_le(cend, cap_.segments[j].ack)) {
                             lost_[j] = kAckIgnored;
                             ignored = true;
                         }
@@ -512,10 +516,10 @@ private:
             }
             // ACKs (with or without data) answering a SYN+ACK or FIN of the other side.
             if (ack && !rst && !syn && y.ctrl_seen) x.pure_acks.push_back(i);
-            if (!x.seen || lt(x.snd_nxt, s.seq + seglen)) x.snd_nxt = s.seq + seglen;
+            if (!x.seen || seq_lt(x.snd_nxt, s.seq + seglen)) x.snd_nxt = s.seq + seglen;
             x.seen = true;
             if (syn && !ack && !rst) x.bare_syn = true;
-            if (ack && !rst && (!x.ack_known || lt(x.max_ack, s.ack))) {
+            if (ack && !rst && (!x.ack_known || seq_lt(x.max_ack, s.ack))) {
                 x.max_ack = s.ack;
                 x.ack_known = true;
             }
@@ -532,7 +536,7 @@ private:
                     for (size_t j : t.d[1 - d].pure_acks) {
                         const auto& a = cap_.segments[j];
                         auto r = room.find(endpoint_string(a.ip_version, a.dst, a.dport));
-                        if (le(t.d[d].ctrl_end, a.ack) && (r == room.end() || r->second < j))
+                        if (seq_le(t.d[d].ctrl_end, a.ack) && (r == room.end() || r->second < j))
                             lost_[j] = kAckStillIgnored;
                     }
     }
@@ -555,21 +559,21 @@ private:
             auto& two = dirs[key_of(s, &fwd)];
             D& x = two[fwd ? 0 : 1];
             const D& y = two[fwd ? 1 : 0];
-            if ((s.flags & (kSyn | kAck)) == kSyn) {
+            if ((s.flags & (SYN | ACK)) == SYN) {
                 x.answered.clear();  // a new connection from this end: earlier answers stand
-            } else if ((s.flags & (kRst | kAck)) == kRst) {
+            } else if ((s.flags & (RST | ACK)) == RST) {
                 if (y.last >= 0) {
                     const auto& p = cap_.segments[size_t(y.last)];
                     // Answered at once: the round trip between the capture point and the
                     // sender, plus a little processing time.
                     const bool at_once = s.ts_us - p.ts_us <= 2 * distances(s).first + 10'000;
-                    if ((p.flags & kAck) && !(p.flags & kRst) && p.ack == s.seq && at_once) {
+                    if ((p.flags & ACK) && !(p.flags & RST) && p.ack == s.seq && at_once) {
                         rst_answers_[i] = true;
                         reset_answer_[size_t(y.last)] = true;
                         x.answered.push_back(size_t(y.last));
                     }
                 }
-            } else if (!(s.flags & kRst)) {
+            } else if (!(s.flags & RST)) {
                 for (size_t j : x.answered) reset_answer_[j] = false;  // it still had it
                 x.answered.clear();
             }
@@ -594,7 +598,7 @@ private:
         for (const auto& s : cap_.segments) {
             Key k = key_of(s, nullptr);
             if (seen.count(k)) continue;
-            bool client_is_src = (s.flags & kSyn) ? !(s.flags & kAck) : s.sport > s.dport;
+            bool client_is_src = (s.flags & SYN) ? !(s.flags & ACK) : s.sport > s.dport;
             seen[k] = true;
             std::string src = identity(s.ip_version, s.src, s.sport),
                         dst = identity(s.ip_version, s.dst, s.dport);
@@ -653,29 +657,33 @@ private:
         e["args"] = std::move(args);
         push(std::move(e));
     }
-    void state(Conn& c, End& x, int64_t t, const std::string& to, const std::string& cause,
+    void state(Conn& c, End& x, int64_t t, State to, const std::string& cause,
                bool inferred = false) {
         if (x.state == to && cause != "capture_start") return;
         if (opt_.events && wanted(c)) {
-            ordered_json e = {{"t_us", t},      {"kind", "state"}, {"host", x.host},
-                              {"conn", x.conn}, {"from", x.state}, {"to", to},
+            ordered_json e = {{"t_us", t},
+                              {"kind", "state"},
+                              {"host", x.host},
+                              {"conn", x.conn},
+                              {"from", state_name(x.state)},
+                              {"to", state_name(to)},
                               {"cause", cause}};
             if (inferred) e["inferred"] = true;
             push(std::move(e));
         }
-        std::string from = x.state;
+        State from = x.state;
         x.state = to;
         int side = &x == &c.e[0] ? 0 : 1;
-        if (to == "TIME_WAIT") {
-            c.tw_expires[side] = t + kTimeWaitUs;
-            tw_.push({t + kTimeWaitUs, index_of(c), side});
-            timer(c, x, t, "time_wait", "set", t + kTimeWaitUs);
+        if (to == State::TimeWait) {
+            c.tw_expires[side] = t + p_.time_wait;
+            tw_.push({t + p_.time_wait, index_of(c), side});
+            timer(c, x, t, "time_wait", "set", t + p_.time_wait);
             note(c, t, &x, "cap_time_wait");
-        } else if (from == "TIME_WAIT" && c.tw_expires[side] >= 0) {
+        } else if (from == State::TimeWait && c.tw_expires[side] >= 0) {
             c.tw_expires[side] = -1;
             timer(c, x, t, "time_wait", "cancel");
         }
-        if (to == "CLOSED" && x.rtx_timer) {
+        if (to == State::Closed && x.rtx_timer) {
             x.rtx_timer = false;
             timer(c, x, t, "retransmit", "cancel");
         }
@@ -697,11 +705,11 @@ private:
             tw_.pop();
             Conn& c = *conns_[w.conn];
             End& x = c.e[w.side];
-            if (c.tw_expires[w.side] != w.at || x.state != "TIME_WAIT")
+            if (c.tw_expires[w.side] != w.at || x.state != State::TimeWait)
                 continue;  // cancelled or restarted
             c.tw_expires[w.side] = -1;
             timer(c, x, w.at, "time_wait", "fire");
-            state(c, x, w.at, "CLOSED", "timer:time_wait");
+            state(c, x, w.at, State::Closed, "timer:time_wait");
         }
     }
 
@@ -714,7 +722,7 @@ private:
                     dst = endpoint_string(s.ip_version, s.dst, s.dport);
         std::string hsrc = host_of_[identity(s.ip_version, s.src, s.sport)],
                     hdst = host_of_[identity(s.ip_version, s.dst, s.dport)];
-        bool syn = s.flags & kSyn, ack = s.flags & kAck;
+        bool syn = s.flags & SYN, ack = s.flags & ACK;
         bool client_is_src = syn ? !ack : s.sport > s.dport;
         End& cl = c->e[0];
         End& sv = c->e[1];
@@ -729,18 +737,18 @@ private:
         live_[k] = idx;
         Conn& r = *conns_[idx];
         if (syn && !ack) {
-            r.e[1].state = "LISTEN";  // assumed until the server answers
+            r.e[1].state = State::Listen;  // assumed until the server answers
         } else if (syn && ack) {
-            r.e[1].state = "LISTEN";
-            state(r, r.e[0], t, "SYN_SENT", "capture_start", true);
+            r.e[1].state = State::Listen;
+            state(r, r.e[0], t, State::SynSent, "capture_start", true);
             r.e[0].iss_known = true;
             r.e[0].iss = r.e[0].base = s.ack - 1;
             r.e[0].snd_nxt = s.ack;
             r.e[0].seen = true;
             note(r, t, &r.e[0], "cap_missed_syn");
         } else {
-            state(r, r.e[0], t, "ESTABLISHED", "capture_start", true);
-            state(r, r.e[1], t, "ESTABLISHED", "capture_start", true);
+            state(r, r.e[0], t, State::Established, "capture_start", true);
+            state(r, r.e[1], t, State::Established, "capture_start", true);
             r.established_once = true;
             note(r, t, nullptr, "cap_mid_connection",
                  {{"client", r.e[0].addr}, {"server", r.e[1].addr}});
@@ -756,8 +764,8 @@ private:
         auto it = live_.find(k);
         Conn* cp = it == live_.end() ? nullptr : conns_[it->second].get();
         const std::string src = endpoint_string(s.ip_version, s.src, s.sport);
-        const bool syn = s.flags & kSyn, ackf = s.flags & kAck, fin = s.flags & kFin,
-                   rst = s.flags & kRst;
+        const bool syn = s.flags & SYN, ackf = s.flags & ACK, fin = s.flags & FIN,
+                   rst = s.flags & RST;
         // What this SYN means for an earlier connection on the same 4-tuple, said after the
         // segment itself (it is the cause).
         std::vector<std::function<void()>> after_send;
@@ -768,13 +776,14 @@ private:
             // (An end's first segment is its own connect(), e.g. in a simultaneous open.)
             if (!same_syn && x.seen) {
                 auto closed = [](const End& e) {
-                    return e.state == "CLOSED" || e.state == "TIME_WAIT" || e.state == "LISTEN";
+                    return e.state == State::Closed || e.state == State::TimeWait ||
+                           e.state == State::Listen;
                 };
                 if (closed(cp->e[0]) && closed(cp->e[1])) {
                     std::string old = cp->e[0].conn;
-                    const End* tw = cp->e[0].state == "TIME_WAIT"   ? &cp->e[0]
-                                    : cp->e[1].state == "TIME_WAIT" ? &cp->e[1]
-                                                                    : nullptr;
+                    const End* tw = cp->e[0].state == State::TimeWait   ? &cp->e[0]
+                                    : cp->e[1].state == State::TimeWait ? &cp->e[1]
+                                                                        : nullptr;
                     std::string twhost = tw ? tw->host : "";
                     Conn* prev = cp;
                     prev->done = true;
@@ -792,8 +801,8 @@ private:
                             return ordered_json{{"host", twhost}};
                         });
                         for (int i = 0; i < 2; ++i)
-                            if (prev->e[i].state == "TIME_WAIT")
-                                state(*prev, prev->e[i], t, "CLOSED", cause);
+                            if (prev->e[i].state == State::TimeWait)
+                                state(*prev, prev->e[i], t, State::Closed, cause);
                     });
                 } else {
                     Conn* on = cp;
@@ -812,7 +821,7 @@ private:
         int xi = c.e[0].addr == src ? 0 : 1;
         End& x = c.e[xi];
         End& y = c.e[1 - xi];
-        const uint32_t seglen = s.len + (syn ? 1 : 0) + (fin ? 1 : 0);
+        const uint32_t seglen = s.seg_len();
         const uint64_t id = ++seg_id_;
         const std::string cause = "seg:" + std::to_string(id);
 
@@ -849,8 +858,8 @@ private:
         bool retrans = false, keepalive = false, probe = false;
         // In a simultaneous open the SYN+ACK repeats the SYN's number (RFC 9293 Figure 8).
         const bool simultaneous_synack =
-            syn && ackf && x.state == "SYN_SENT" && x.iss_known && s.seq == x.iss && s.len == 0;
-        if (seglen > 0 && lt(s.seq, x.snd_nxt) && !simultaneous_synack) {
+            syn && ackf && x.state == State::SynSent && x.iss_known && s.seq == x.iss && s.len == 0;
+        if (seglen > 0 && seq_lt(s.seq, x.snd_nxt) && !simultaneous_synack) {
             if (!syn && !fin && s.len <= 1 && s.seq == x.snd_nxt - 1)
                 keepalive = true;
             else if (y.zero_win && s.len <= 1)
@@ -861,7 +870,7 @@ private:
                    c.established_once && t - x.last_us > 1'000'000) {
             keepalive = true;
         } else if (seglen > 0 && y.zero_win && !syn && !fin && s.len <= 1 &&
-                   !lt(x.snd_nxt, s.seq)) {
+                   !seq_lt(x.snd_nxt, s.seq)) {
             probe = true;
         }
 
@@ -870,7 +879,7 @@ private:
             ordered_json seg = {{"id", id},
                                 {"src", src},
                                 {"dst", endpoint_string(s.ip_version, s.dst, s.dport)},
-                                {"flags", tcp_flag_names(s.flags)},
+                                {"flags", flag_names(s.flags)},
                                 {"seq", s.seq},
                                 {"ack", s.ack},
                                 {"win", s.win},
@@ -893,7 +902,7 @@ private:
         for (auto& f : after_send) f();
 
         // --- the sender's side ---
-        if (seglen > 0 && lt(x.snd_nxt, s.seq) && x.iss_known && !rst) {
+        if (seglen > 0 && seq_lt(x.snd_nxt, s.seq) && x.iss_known && !rst) {
             note(c, t, &x, "cap_gap",
                  {{"seq", uint32_t(s.seq - x.base)}, {"expected", uint32_t(x.snd_nxt - x.base)}});
         }
@@ -908,8 +917,8 @@ private:
             retransmission(c, x, y, s, t, syn, fin);
         }
         if (s.len > 0 && !retrans && !keepalive && !probe) {
-            if (x.fin_sent && le(x.fin_seq, s.seq)) note(c, t, &x, "cap_data_after_fin");
-            if (y.fin_sent && !x.fin_sent && !x.half_close_noted && y.state != "CLOSED") {
+            if (x.fin_sent && seq_le(x.fin_seq, s.seq)) note(c, t, &x, "cap_data_after_fin");
+            if (y.fin_sent && !x.fin_sent && !x.half_close_noted && y.state != State::Closed) {
                 x.half_close_noted = true;
                 note(c, t, &x, "cap_half_closed");
             }
@@ -928,27 +937,27 @@ private:
         if (rst) {
             sender_rst(c, x, y, s, t, cause, rst_answers_[idx]);
         } else if (syn && !ackf) {
-            if (x.state == "CLOSED" || x.state == "LISTEN") {
+            if (x.state == State::Closed || x.state == State::Listen) {
                 // A socket that sends a SYN called connect(): it was not the listener assumed
                 // for the end that had not sent anything yet.
                 if (first_segment) {
-                    x.state = "CLOSED";
+                    x.state = State::Closed;
                     x.passive = false;
                 }
-                state(c, x, t, "SYN_SENT", "connect");
+                state(c, x, t, State::SynSent, "connect");
                 if (x.iss_known) c.syn_us = t;
                 note(c, t, &x, "cap_syn");
-                timer(c, x, t, "syn_retransmit", "set", t + kSynRtoUs, true);
+                timer(c, x, t, "syn_retransmit", "set", t + p_.rto_initial, true);
             }
-            if (y.state == "SYN_SENT" && y.seen) note(c, t, nullptr, "cap_simultaneous_open");
+            if (y.state == State::SynSent && y.seen) note(c, t, nullptr, "cap_simultaneous_open");
         } else if (syn && ackf) {
-            if (x.state == "LISTEN" || x.state == "CLOSED" || x.state == "SYN_SENT") {
-                bool simultaneous = x.state == "SYN_SENT";
-                state(c, x, t, "SYN_RECEIVED",
+            if (x.state == State::Listen || x.state == State::Closed || x.state == State::SynSent) {
+                bool simultaneous = x.state == State::SynSent;
+                state(c, x, t, State::SynReceived,
                       simultaneous ? cause : "seg:" + std::to_string(id - 1));
                 if (!simultaneous) {
                     note(c, t, &x, "cap_syn_ack");
-                    timer(c, x, t, "synack_retransmit", "set", t + kSynRtoUs, true);
+                    timer(c, x, t, "synack_retransmit", "set", t + p_.rto_initial, true);
                 }
             }
         }
@@ -957,23 +966,25 @@ private:
             if (!x.fin_sent) {
                 x.fin_sent = true;
                 x.fin_seq = fseq;
-                std::string from = x.state, to = from;
-                if (from == "ESTABLISHED" || from == "SYN_RECEIVED")
-                    to = "FIN_WAIT_1";
-                else if (from == "CLOSE_WAIT")
-                    to = "LAST_ACK";
+                State from = x.state, to = from;
+                if (from == State::Established || from == State::SynReceived)
+                    to = State::FinWait1;
+                else if (from == State::CloseWait)
+                    to = State::LastAck;
                 state(c, x, t, to, cause);
-                note(c, t, &x, "cap_fin", [&] { return ordered_json{{"from", from}, {"to", to}}; });
+                note(c, t, &x, "cap_fin", [&] {
+                    return ordered_json{{"from", state_name(from)}, {"to", state_name(to)}};
+                });
             }
         }
         uint32_t end = s.seq + seglen;
-        if (seglen > 0 && lt(x.snd_nxt, end)) {
+        if (seglen > 0 && seq_lt(x.snd_nxt, end)) {
             if (!retrans) x.sent.push_back({s.seq, end, t});
             if (x.snd_nxt == x.snd_una && x.una_known && !x.rtx_timer && !syn && !keepalive &&
                 !probe) {
                 x.rtx_timer = true;
                 int64_t rtt = c.rtt_us > 0 ? c.rtt_us : 0;
-                timer(c, x, t, "retransmit", "set", t + rtt + std::max(2 * rtt, kRtoMinUs), true);
+                timer(c, x, t, "retransmit", "set", t + rtt + std::max(2 * rtt, p_.rto_min), true);
             }
             x.snd_nxt = end;
         }
@@ -992,8 +1003,8 @@ private:
         End& y = c.e[1 - ps.xi];
         const uint64_t id = ps.id;
         const bool keepalive = ps.keepalive;
-        const bool syn = s.flags & kSyn, ackf = s.flags & kAck, fin = s.flags & kFin,
-                   rst = s.flags & kRst;
+        const bool syn = s.flags & SYN, ackf = s.flags & ACK, fin = s.flags & FIN,
+                   rst = s.flags & RST;
         const std::string cause = "seg:" + std::to_string(id);
         if (lost_[idx] != kNotLost) {
             lost(c, x, y, s, t, id, Loss(lost_[idx]));
@@ -1004,29 +1015,31 @@ private:
         // (In SYN_SENT a SYN+ACK with an unacceptable ACK gets the same RST from the live
         // connection, RFC 9293 §3.10.7.3: that is not a vanished end.)
         const bool bad_ack_in_syn_sent =
-            y.state == "SYN_SENT" && y.iss_known && (s.flags & kAck) && s.ack != y.iss + 1;
-        if (reset_answer_[idx] && y.state != "CLOSED" && y.state != "LISTEN" &&
-            y.state != "TIME_WAIT" && !bad_ack_in_syn_sent) {
+            y.state == State::SynSent && y.iss_known && (s.flags & ACK) && s.ack != y.iss + 1;
+        if (reset_answer_[idx] && y.state != State::Closed && y.state != State::Listen &&
+            y.state != State::TimeWait && !bad_ack_in_syn_sent) {
             // The receiver answers with a bare RST <SEQ=SEG.ACK>: it has no such connection
             // (RFC 9293 §3.10.7.1; Linux tcp_v4_send_reset), so its end was gone before this
             // segment arrived, though nothing on the wire closed it.
-            if (y.state == "FIN_WAIT_2") {
+            if (y.state == State::FinWait2) {
                 // An orphaned FIN_WAIT_2 ends when tcp_fin_timeout runs out (Linux, 60 s by
                 // default; RFC 9293 has no such timer): it closed before this segment arrived.
                 note(c, t, &y, "cap_fin_wait_2_gone");
-                state(c, y, t, "CLOSED", "timer:fin_wait_2", true);
-            } else if (y.state == "SYN_SENT") {
+                state(c, y, t, State::Closed, "timer:fin_wait_2", true);
+            } else if (y.state == State::SynSent) {
                 // close() in SYN_SENT deletes the connection and sends nothing (RFC 9293
                 // §3.10.4; Linux tcp_close -> tcp_set_state(TCP_CLOSE)), and so does a connect()
                 // that gives up: the SYN+ACK finds no socket.
                 note(c, t, &y, "cap_gone_in_syn_sent");
                 timer(c, y, t, "syn_retransmit", "cancel");
-                state(c, y, t, "CLOSED", "close", true);
+                state(c, y, t, State::Closed, "close", true);
             } else {
                 // Nothing on the wire closed it: the host lost its state (a crash or reboot,
                 // or the connection was aborted without a RST reaching the capture point).
-                note(c, t, &y, "cap_conn_gone", [&] { return ordered_json{{"state", y.state}}; });
-                state(c, y, t, "CLOSED", "crash", true);
+                note(c, t, &y, "cap_conn_gone", [&] {
+                    return ordered_json{{"state", state_name(y.state)}};
+                });
+                state(c, y, t, State::Closed, "crash", true);
             }
             return;  // the segment reached no connection: only the RST answers it
         }
@@ -1034,10 +1047,10 @@ private:
         if (rst) {
             receiver_rst(c, x, y, s, t, cause);
         } else {
-            if (syn && ackf && y.state == "SYN_SENT") {
+            if (syn && ackf && y.state == State::SynSent) {
                 if (s.ack == y.iss + 1 || !y.iss_known) {
                     y.snd_una = s.ack, y.una_known = true;
-                    state(c, y, t, "ESTABLISHED", cause);
+                    state(c, y, t, State::Established, cause);
                     c.established_once = true;
                     if (c.syn_us >= 0) c.rtt_us = t - c.syn_us;
                     timer(c, y, t, "syn_retransmit", "cancel");
@@ -1051,9 +1064,9 @@ private:
             } else if (ackf) {
                 receive_ack(c, x, y, s, t, cause, keepalive);
             }
-            if (s.len > 0 && (y.state == "CLOSED" && y.seen) && !rst)
+            if (s.len > 0 && (y.state == State::Closed && y.seen) && !rst)
                 note(c, t, &y, "cap_data_to_closed", [&] {
-                    return ordered_json{{"state", y.state}};
+                    return ordered_json{{"state", state_name(y.state)}};
                 });
             if (s.len > 0) y.got_data = true;
             if (fin && !rst) receive_fin(c, x, y, s, t, cause);
@@ -1093,8 +1106,8 @@ private:
         // What it was, for the note: Linux drops a SYN while the accept queue is full
         // (tcp_conn_request) and ignores the ACK of its SYN+ACK then (tcp_check_req,
         // listen_overflow); nothing like that applies to other segments.
-        const bool bare_syn = (s.flags & (kSyn | kAck)) == kSyn;
-        const bool ack_of_synack = why == kAckIgnored && y.state == "SYN_RECEIVED";
+        const bool bare_syn = (s.flags & (SYN | ACK)) == SYN;
+        const bool ack_of_synack = why == kAckIgnored && y.state == State::SynReceived;
         std::string code = here ? "cap_inferred_discard" : "cap_inferred_loss";
         if (why == kUnanswered)
             code += "_probe";
@@ -1125,19 +1138,19 @@ private:
                 break;
             }
         int64_t gap = orig ? t - orig->last_us : -1;
-        std::string what = syn                 ? (s.flags & kAck ? "SYN+ACK" : "SYN")
+        std::string what = syn                 ? (s.flags & ACK ? "SYN+ACK" : "SYN")
                            : fin && s.len == 0 ? "FIN"
                                                : "data";
         const char* tname =
-            syn ? (s.flags & kAck ? "synack_retransmit" : "syn_retransmit") : "retransmit";
-        const uint32_t end = s.seq + s.len + (syn ? 1 : 0) + (fin ? 1 : 0);
+            syn ? (s.flags & ACK ? "synack_retransmit" : "syn_retransmit") : "retransmit";
+        const uint32_t end = s.seq + s.seg_len();
         auto ms = [](int64_t us) { return std::round(double(us) / 100) / 10; };
         if (!syn && y.dups >= 3 && y.last_ack == s.seq && (!orig || orig->copies == 1)) {
             note(c, t, &x, "cap_fast_retransmit",
                  {{"seq", uint32_t(s.seq - x.base)}, {"dups", y.dups}});
         } else if (!syn && orig && orig->copies == 1 && end == x.snd_nxt && c.rtt_us >= 0 &&
                    x.syn_sack != -1 && y.syn_sack != -1 &&
-                   gap <= 2 * c.rtt_us + kRtoMinUs + std::max<int64_t>(20'000, c.rtt_us / 2)) {
+                   gap <= 2 * c.rtt_us + p_.rto_min + std::max<int64_t>(20'000, c.rtt_us / 2)) {
             // Linux RACK-TLP (RFC 8985 §7; tcp_schedule_loss_probe, tcp_send_loss_probe): with
             // SACK, the first timeout of the newest segment is a probe, sent after about two
             // round trips (plus TCP_RTO_MIN for a delayed ACK when one segment is in flight, and
@@ -1182,10 +1195,10 @@ private:
 
     void sender_rst(Conn& c, End& x, End& y, const CapturedSegment& s, int64_t t,
                     const std::string& cause, bool answer) {
-        const bool synchronized = x.state == "ESTABLISHED" || x.state == "CLOSE_WAIT" ||
-                                  x.state == "FIN_WAIT_1" || x.state == "FIN_WAIT_2" ||
-                                  x.state == "CLOSING" || x.state == "LAST_ACK";
-        if (!(s.flags & kAck) && x.seen && synchronized) {
+        const bool synchronized = x.state == State::Established || x.state == State::CloseWait ||
+                                  x.state == State::FinWait1 || x.state == State::FinWait2 ||
+                                  x.state == State::Closing || x.state == State::LastAck;
+        if (!(s.flags & ACK) && x.seen && synchronized) {
             if (answer) {
                 // <SEQ=SEG.ACK><CTL=RST> right after a segment: how TCP refuses an ACK it does
                 // not accept (RFC 9293 §3.10.7.1-3). Its sender goes on with the connection, so
@@ -1199,52 +1212,53 @@ private:
             note(c, t, &x, "cap_rst_foreign");
             return;
         }
-        if (x.state == "LISTEN" && !x.fin_sent && y.state == "SYN_SENT") {
-            x.state = "CLOSED";  // there never was a listener
+        if (x.state == State::Listen && !x.fin_sent && y.state == State::SynSent) {
+            x.state = State::Closed;  // there never was a listener
             note(c, t, &x, "cap_refused",
                  {{"port", x.addr.substr(x.addr.rfind(':') + 1)}, {"peer", y.host}});
             return;
         }
-        if (x.state == "CLOSED" || x.state == "LISTEN") {
+        if (x.state == State::Closed || x.state == State::Listen) {
             note(c, t, &x, "cap_rst_for_closed");
             return;
         }
-        if (x.state == "TIME_WAIT") {  // Linux answers some segments in TIME_WAIT with RST
+        if (x.state == State::TimeWait) {  // Linux answers some segments in TIME_WAIT with RST
             note(c, t, &x, "cap_rst_for_closed");
             return;
         }
         if (x.state ==
-            "SYN_SENT") {  // an aborted connect(): RFC 9293 §3.10.5 sends nothing, Linux may
-            state(c, x, t, "CLOSED", cause);
+            State::SynSent) {  // an aborted connect(): RFC 9293 §3.10.5 sends nothing, Linux may
+            state(c, x, t, State::Closed, cause);
             return;
         }
-        note(c, t, &x, "cap_abort", [&] { return ordered_json{{"state", x.state}}; });
-        state(c, x, t, "CLOSED", cause);
+        note(c, t, &x, "cap_abort", [&] { return ordered_json{{"state", state_name(x.state)}}; });
+        state(c, x, t, State::Closed, cause);
     }
 
     void receiver_rst(Conn& c, End& x, End& y, const CapturedSegment& s, int64_t t,
                       const std::string& cause) {
-        if (y.state == "SYN_SENT") {
+        if (y.state == State::SynSent) {
             // RFC 9293 §3.10.7.3: acceptable if the ACK acknowledges our SYN.
-            if ((s.flags & kAck) && (!y.iss_known || s.ack == y.iss + 1)) {
+            if ((s.flags & ACK) && (!y.iss_known || s.ack == y.iss + 1)) {
                 timer(c, y, t, "syn_retransmit", "cancel");
                 note(c, t, &y, "cap_reset", [&] {
-                    return ordered_json{{"state", y.state}, {"errno", "ECONNREFUSED"}};
+                    return ordered_json{{"state", state_name(y.state)},
+                                        {"errno", errno_name(Errno::econnrefused)}};
                 });
-                state(c, y, t, "CLOSED", cause);
+                state(c, y, t, State::Closed, cause);
             } else {
                 note(c, t, &y, "cap_rst_out_of_window");
             }
             return;
         }
-        if (y.state == "CLOSED" || y.state == "LISTEN") return;
-        if (y.state == "TIME_WAIT") {
-            if (opt_.tcp_rfc1337) {  // RFC 1337 fix F1: ignore RST in TIME_WAIT
+        if (y.state == State::Closed || y.state == State::Listen) return;
+        if (y.state == State::TimeWait) {
+            if (p_.rfc1337) {  // RFC 1337 fix F1: ignore RST in TIME_WAIT
                 note(c, t, &y, "cap_rst_time_wait_ignored");
                 return;
             }
             note(c, t, &y, "cap_rst_time_wait");
-            state(c, y, t, "CLOSED", cause);
+            state(c, y, t, State::Closed, cause);
             return;
         }
         // RFC 5961 §3.2: exact match resets; elsewhere in the window: challenge ACK; outside:
@@ -1254,18 +1268,19 @@ private:
         uint64_t wnd = uint64_t(y.last_win) << std::max(0, window_shift(y, x, false));
         if (wnd == 0) wnd = 1;
         bool exact = s.seq == rcv_nxt;
-        bool in_window = le(rcv_nxt, s.seq) && uint64_t(uint32_t(s.seq - rcv_nxt)) < wnd;
+        bool in_window = seq_le(rcv_nxt, s.seq) && uint64_t(uint32_t(s.seq - rcv_nxt)) < wnd;
         if (!exact && !in_window && y.last_ack_valid && s.seq == y.last_ack) exact = true;
         if (exact) {
             // Linux tcp_reset(): SYN_SENT -> ECONNREFUSED, CLOSE_WAIT -> EPIPE, otherwise
             // ECONNRESET.
-            std::string err = y.state == "CLOSE_WAIT" ? "EPIPE" : "ECONNRESET";
-            if (y.state == "SYN_RECEIVED" && y.passive)
+            std::string err =
+                errno_name(y.state == State::CloseWait ? Errno::epipe : Errno::econnreset);
+            if (y.state == State::SynReceived && y.passive)
                 err = "none (the connection never reached accept())";
             note(c, t, &y, "cap_reset", [&] {
-                return ordered_json{{"state", y.state}, {"errno", err}};
+                return ordered_json{{"state", state_name(y.state)}, {"errno", err}};
             });
-            state(c, y, t, "CLOSED", cause);
+            state(c, y, t, State::Closed, cause);
         } else if (in_window) {
             note(c, t, &y, "cap_rst_challenge");
         } else {
@@ -1276,13 +1291,13 @@ private:
     void receive_ack(Conn& c, End& x, End& y, const CapturedSegment& s, int64_t t,
                      const std::string& cause, bool keepalive) {
         // Acceptable ACK range (RFC 9293 §3.10.7.4): never beyond what the peer sent.
-        if (y.seen && y.iss_known && lt(y.snd_nxt, s.ack)) {
+        if (y.seen && y.iss_known && seq_lt(y.snd_nxt, s.ack)) {
             note(c, t, &x, "cap_unacceptable_ack",
                  {{"ack", uint32_t(s.ack - y.base)}, {"snd_nxt", uint32_t(y.snd_nxt - y.base)}});
             return;
         }
         // Duplicate ACKs (RFC 5681 §2): pure ACK, same ack and window, data outstanding.
-        bool pure = s.len == 0 && !(s.flags & (kSyn | kFin | kRst));
+        bool pure = s.len == 0 && !(s.flags & (SYN | FIN | RST));
         if (pure && !keepalive && x.last_ack_valid && s.ack == x.last_ack && s.win == x.last_win &&
             y.seen && s.ack != y.snd_nxt) {
             ++x.dups;
@@ -1296,36 +1311,36 @@ private:
             x.dups = 0;
             x.dup_noted = false;
         }
-        if (!y.una_known || lt(y.snd_una, s.ack)) {
+        if (!y.una_known || seq_lt(y.snd_una, s.ack)) {
             y.snd_una = s.ack;
             y.una_known = true;
-            while (!y.sent.empty() && le(y.sent.front().end, s.ack)) y.sent.pop_front();
+            while (!y.sent.empty() && seq_le(y.sent.front().end, s.ack)) y.sent.pop_front();
         }
         if (y.rtx_timer && y.snd_una == y.snd_nxt) {
             y.rtx_timer = false;
             timer(c, y, t, "retransmit", "cancel");
         }
-        if (y.state == "SYN_RECEIVED" && (!y.iss_known || le(y.iss + 1, s.ack))) {
-            state(c, y, t, "ESTABLISHED", cause);
+        if (y.state == State::SynReceived && (!y.iss_known || seq_le(y.iss + 1, s.ack))) {
+            state(c, y, t, State::Established, cause);
             timer(c, y, t, "synack_retransmit", "cancel");
             c.established_once = true;
             if (y.passive) note(c, t, &y, "cap_handshake_done");
         }
-        if (y.fin_sent && !y.fin_acked && le(y.fin_seq + 1, s.ack)) {
+        if (y.fin_sent && !y.fin_acked && seq_le(y.fin_seq + 1, s.ack)) {
             y.fin_acked = true;
-            std::string from = y.state, to = from;
-            if (from == "FIN_WAIT_1")
-                to = "FIN_WAIT_2";
-            else if (from == "CLOSING")
-                to = "TIME_WAIT";
-            else if (from == "LAST_ACK")
-                to = "CLOSED";
+            State from = y.state, to = from;
+            if (from == State::FinWait1)
+                to = State::FinWait2;
+            else if (from == State::Closing)
+                to = State::TimeWait;
+            else if (from == State::LastAck)
+                to = State::Closed;
             if (to != from) {
                 note(c, t, &y, "cap_fin_acked", [&] {
-                    return ordered_json{{"from", from}, {"to", to}};
+                    return ordered_json{{"from", state_name(from)}, {"to", state_name(to)}};
                 });
                 state(c, y, t, to, cause);
-                if (to == "CLOSED") note(c, t, &y, "cap_closed");
+                if (to == State::Closed) note(c, t, &y, "cap_closed");
             }
         }
     }
@@ -1335,26 +1350,27 @@ private:
         (void)x;
         (void)s;
         if (y.fin_received) {
-            if (y.state == "TIME_WAIT") {
+            if (y.state == State::TimeWait) {
                 note(c, t, &y, "cap_time_wait_restart");
                 int side = &y == &c.e[0] ? 0 : 1;
-                c.tw_expires[side] = t + kTimeWaitUs;
-                tw_.push({t + kTimeWaitUs, index_of(c), side});
-                timer(c, y, t, "time_wait", "set", t + kTimeWaitUs);
+                c.tw_expires[side] = t + p_.time_wait;
+                tw_.push({t + p_.time_wait, index_of(c), side});
+                timer(c, y, t, "time_wait", "set", t + p_.time_wait);
             }
             return;
         }
-        if (y.state == "CLOSED" || y.state == "LISTEN" || y.state == "SYN_SENT") return;
+        if (y.state == State::Closed || y.state == State::Listen || y.state == State::SynSent)
+            return;
         y.fin_received = true;
-        std::string from = y.state, to = from;
-        if (from == "ESTABLISHED" || from == "SYN_RECEIVED")
-            to = "CLOSE_WAIT";
-        else if (from == "FIN_WAIT_1")
-            to = y.fin_acked ? "TIME_WAIT" : "CLOSING";
-        else if (from == "FIN_WAIT_2")
-            to = "TIME_WAIT";
+        State from = y.state, to = from;
+        if (from == State::Established || from == State::SynReceived)
+            to = State::CloseWait;
+        else if (from == State::FinWait1)
+            to = y.fin_acked ? State::TimeWait : State::Closing;
+        else if (from == State::FinWait2)
+            to = State::TimeWait;
         note(c, t, &y, "cap_fin_received", [&] {
-            return ordered_json{{"from", from}, {"to", to}};
+            return ordered_json{{"from", state_name(from)}, {"to", state_name(to)}};
         });
         state(c, y, t, to, cause);
     }
@@ -1376,13 +1392,13 @@ private:
                                            : c.e[1].addr + " → " + c.e[0].addr}});
             if (c.done) continue;
             for (auto& x : c.e) {
-                if (x.state == "TIME_WAIT") {
+                if (x.state == State::TimeWait) {
                     int side = &x == &c.e[0] ? 0 : 1;
                     note(c, end_us_, &x, "cap_end_time_wait",
                          {{"left_s", std::round(double(c.tw_expires[side] - end_us_) / 1e5) / 10}});
-                } else if (x.state == "CLOSE_WAIT") {
+                } else if (x.state == State::CloseWait) {
                     note(c, end_us_, &x, "cap_end_close_wait");
-                } else if (x.state == "FIN_WAIT_2") {
+                } else if (x.state == State::FinWait2) {
                     note(c, end_us_, &x, "cap_end_fin_wait_2");
                 }
             }
@@ -1437,16 +1453,18 @@ private:
         ordered_json list = ordered_json::array();
         for (const auto& cp : conns_) {
             const Conn& c = *cp;
-            list.push_back({{"id", c.id},
-                            {"client", c.e[0].addr},
-                            {"server", c.e[1].addr},
-                            {"client_host", c.e[0].host},
-                            {"server_host", c.e[1].host},
-                            {"first_frame", c.first_frame},
-                            {"segments", c.segments},
-                            {"roles", c.roles},
-                            {"delay_us", delay_of(c)},
-                            {"final", {{"client", c.e[0].state}, {"server", c.e[1].state}}}});
+            list.push_back(
+                {{"id", c.id},
+                 {"client", c.e[0].addr},
+                 {"server", c.e[1].addr},
+                 {"client_host", c.e[0].host},
+                 {"server_host", c.e[1].host},
+                 {"first_frame", c.first_frame},
+                 {"segments", c.segments},
+                 {"roles", c.roles},
+                 {"delay_us", delay_of(c)},
+                 {"final",
+                  {{"client", state_name(c.e[0].state)}, {"server", state_name(c.e[1].state)}}}});
         }
         cap["connections"] = list;
         ordered_json counts = ordered_json::object();

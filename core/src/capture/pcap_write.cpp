@@ -2,9 +2,11 @@
 #include "tcplab/lesson.hpp"
 #include "tcplab/pcap.hpp"
 #include "tcplab/run.hpp"
+#include "tcplab/segment.hpp"
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cstdio>
 #include <cstring>
 #include <map>
@@ -165,16 +167,14 @@ Seg parse_seg(const json& j, const std::string& ptr, const Checker& ck) {
     auto fl = j.find("flags");
     if (fl == j.end() || !fl->is_array())
         ck.fail(ptr + "/flags", "expected an array of flag names");
-    static const std::map<std::string, uint8_t> bits = {{"FIN", 0x01}, {"SYN", 0x02}, {"RST", 0x04},
-                                                        {"PSH", 0x08}, {"ACK", 0x10}, {"URG", 0x20},
-                                                        {"ECE", 0x40}, {"CWR", 0x80}};
     for (size_t i = 0; i < fl->size(); ++i) {
         const json& f = (*fl)[i];
-        auto it = f.is_string() ? bits.find(f.get<std::string>()) : bits.end();
-        if (it == bits.end())
+        // One flag name per element, spelt as the trace writes it (segment.hpp flag_names).
+        const auto bit = f.is_string() ? parse_flags(f.get<std::string>()) : std::nullopt;
+        if (!bit || !std::has_single_bit(*bit) || flags_string(*bit) != f.get<std::string>())
             ck.fail(ptr + "/flags/" + std::to_string(i),
                     "expected FIN, SYN, RST, PSH, ACK, URG, ECE or CWR");
-        s.flags |= it->second;
+        s.flags |= *bit;
     }
     s.seq = uint32_t(ck.uint(j, "seq", ptr, 0xffffffffu));
     s.ack = uint32_t(ck.uint(j, "ack", ptr, 0xffffffffu));
@@ -192,7 +192,7 @@ Seg parse_seg(const json& j, const std::string& ptr, const Checker& ck) {
         std::string op = ptr + "/opts";
         if (!o->is_object()) ck.fail(op, "expected an object");
         auto& v = s.opts;
-        bool syn = s.flags & 0x02;
+        bool syn = s.flags & SYN;
         bool sack_ok = o->value("sack_ok", false);
         std::optional<std::pair<uint32_t, uint32_t>> ts;
         if (auto t = o->find("ts"); t != o->end()) {
