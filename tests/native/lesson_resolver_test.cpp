@@ -1,4 +1,4 @@
-// Unit tests of the lesson resolver (core/src/lesson.cpp) on small hand-written traces: event
+// Unit tests of the lesson resolver (core/src/lesson/) on small hand-written traces: event
 // matchers, fact queries, parameters, text interpolation and the errors an author sees.
 #include "tcplab/lesson.hpp"
 
