@@ -370,6 +370,34 @@ TEST_CASE("fact: a query that finds nothing is an error at its pointer", "[lesso
         Catch::Contains("has no field \"nope\""));
 }
 
+TEST_CASE("fact: an unknown fact names every fact there is", "[lesson][fact]") {
+    const ordered_json t = handshake_trace();
+    CHECK_THROWS_WITH(evaluate_fact({{"fact", "colour"}}, t, 0, 0, "x", "/q"),
+                      "x: /q/fact: unknown fact \"colour\" (expected state, seg, field, errno, "
+                      "segment, count, exists, max, min, difference, time_between, which_side)");
+}
+
+TEST_CASE("fact: arguments are checked before the trace is searched", "[lesson][fact]") {
+    const ordered_json t = handshake_trace();
+    // The trace has no RST, yet the missing field is what the author hears about first.
+    CHECK_THROWS_WITH(
+        evaluate_fact({{"fact", "seg"}, {"match", {{"flags", "RST"}}}}, t, 0, 0, "x", "/q"),
+        Catch::StartsWith("x: /q/field: missing; expected a field path"));
+    CHECK_THROWS_WITH(evaluate_fact({{"fact", "time_between"},
+                                     {"from", {{"flags", "RST"}}},
+                                     {"to", {{"flags", "FIN"}}},
+                                     {"unit", "min"}},
+                                    t, 0, 0, "x", "/q"),
+                      "x: /q/unit: expected \"us\", \"ms\" or \"s\"");
+    // A difference checks both of its facts before it evaluates either.
+    CHECK_THROWS_WITH(
+        evaluate_fact({{"fact", "difference"},
+                       {"from", {{"fact", "seg"}, {"match", {{"flags", "RST"}}}, {"field", "seq"}}},
+                       {"to", {{"fact", "state"}}}},
+                      t, 0, 0, "x", "/q"),
+        "x: /q/to/host: missing; expected a host name");
+}
+
 TEST_CASE("resolve: steps cut the trace, quizzes get computed answers", "[lesson][resolve]") {
     ordered_json r = tcplab::lesson::resolve_lesson_with(small_lesson(), "tiny.json",
                                                          json::object(), fixed(handshake_trace()));

@@ -1,4 +1,5 @@
-// Fact queries over a trace (docs/LESSONS.md "Fact queries").
+// Fact queries over a trace (docs/LESSONS.md "Fact queries"): one table, one entry per fact,
+// each a check of its arguments (before the trace is read) and an evaluator.
 #include "facts.hpp"
 
 #include "tcplab/lesson.hpp"
@@ -86,201 +87,325 @@ ojson fact_result(ojson value, std::optional<std::size_t> evidence) {
     return r;
 }
 
+// One fact query being evaluated, and where it is asked.
+struct Query {
+    const json& q;
+    const TraceIndex& ti;
+    std::size_t scope_first;  // where matchers with the default scope start searching
+    std::size_t scope_last;   // the default "at" moment (the quiz's or the check's step end)
+    const std::string& file;
+    const std::string& pointer;
+
+    std::string at(const char* member) const { return child(pointer, member); }
+    [[noreturn]] void fail_at(const char* member, const std::string& expected) const {
+        fail(file, at(member), expected);
+    }
+    const json& member(const char* key, const std::string& what) const {
+        return require_member(q, key, file, pointer, what);
+    }
+    std::string string(const char* key, const std::string& what) const {
+        return require_string(q, key, file, pointer, what);
+    }
+    void matcher(const char* key) const { validate_matcher(q.at(key), file, at(key)); }
+
+    // Where matchers search from: the step's first event, or the trace's with "scope": "all".
+    std::size_t start() const { return q.value("scope", "step") == "all" ? 0 : scope_first; }
+    // The event matching member `key`, searching from `from`.
+    std::size_t locate(const char* key, std::size_t from) const {
+        return detail::locate(q.at(key), ti, from, file, at(key));
+    }
+    // The end (exclusive) of a count: the "until" event included, else the trace's end.
+    std::size_t until_end() const {
+        return q.contains("until") ? locate("until", start()) + 1 : ti.size();
+    }
+    // The moment "at" names: a matcher's event, "shown" (the last event already on screen when
+    // the quiz stops the playback) or "step_end" (the step's last event, the default).
+    std::size_t moment() const {
+        auto it = q.find("at");
+        if (it != q.end() && it->is_string()) {
+            if (*it == "shown") return scope_first == 0 ? 0 : scope_first - 1;
+        } else if (it != q.end()) {
+            return locate("at", start());
+        }
+        if (ti.size() == 0) fail(file, pointer, "expected a trace with events");
+        return std::min(scope_last, ti.size() - 1);
+    }
+};
+
+// A fact: the shape its arguments must have, and its value over the trace.
+struct Fact {
+    const char* name;
+    void (*check)(const Query&);  // throws InputError before the trace is read
+    ojson (*value)(const Query&);
+};
+
+const Fact& check_query(const Query& x);
+
+void check_at(const Query& x) {
+    auto it = x.q.find("at");
+    if (it == x.q.end()) return;
+    if (!it->is_string()) return validate_matcher(*it, x.file, x.at("at"));
+    if (*it != "shown" && *it != "step_end")
+        x.fail_at("at", "expected an event matcher, \"shown\" or \"step_end\"");
+}
+
+// state: the state of a host's connection ("conn", else the one that changed last) at "at".
+void check_state(const Query& x) {
+    x.string("host", "a host name");
+    check_at(x);
+}
+ojson eval_state(const Query& x) {
+    const std::string host = x.q["host"].get<std::string>();
+    const std::size_t at = x.moment();
+    const bool listeners = x.q.value("listener", false);
+    auto all = states_at(x.ti, at, listeners);
+    const auto& conns = all[host];
+    const ConnState* best = nullptr;
+    if (x.q.contains("conn")) {
+        auto it = conns.find(x.q["conn"].get<std::string>());
+        if (it != conns.end()) best = &it->second;
+    } else {
+        // The host's most recently changed connection.
+        for (const auto& [conn, st] : conns)
+            if (!best || st.index > best->index) best = &st;
+    }
+    if (!best) return fact_result("CLOSED", at);
+    return fact_result(best->state, best->index);
+}
+
+// which_side: the hosts ("client,server", or "none") with a connection in "state" at "at".
+void check_which_side(const Query& x) {
+    x.string("state", "a TCP state name");
+    check_at(x);
+}
+ojson eval_which_side(const Query& x) {
+    const std::string state = x.q["state"].get<std::string>();
+    const std::size_t at = x.moment();
+    auto all = states_at(x.ti, at, false);
+    std::string hosts;
+    std::optional<std::size_t> evidence;
+    for (const auto& name : host_names(x.ti)) {
+        for (const auto& [conn, st] : all[name]) {
+            if (st.state != state) continue;
+            hosts += (hosts.empty() ? "" : ",") + name;
+            if (!evidence || st.index > *evidence) evidence = st.index;
+            break;
+        }
+    }
+    return fact_result(hosts.empty() ? "none" : hosts, evidence ? evidence : at);
+}
+
+// seg, field: a field ("rel.ack", "seg.flags", "len") of the event "match" finds.
+void check_field(const Query& x) {
+    if (!x.q.contains("match") || x.q["match"].is_null())
+        x.fail_at("match", "missing; expected an event matcher");
+    x.matcher("match");
+    x.string("field", "a field path such as \"rel.ack\" or \"seg.flags\"");
+}
+ojson eval_field(const Query& x) {
+    const std::size_t i = x.locate("match", x.start());
+    const std::string path = x.q["field"].get<std::string>();
+    const ojson* v = read_path(x.ti.event(i), x.ti, path);
+    if (!v)
+        x.fail_at("field", "event " + std::to_string(i) + " (" + x.ti.event(i).dump() +
+                               ") has no field \"" + path + "\"");
+    return fact_result(value_of(*v, path), i);
+}
+
+// errno: the errno of the event "match" finds (a call's return unless it names a kind), or
+// "none".
+json errno_matcher(const Query& x) {
+    json m = x.q.contains("match") ? x.q["match"] : json();
+    if (m.is_null()) x.fail_at("match", "expected a matcher for the call's return event");
+    if (!m.contains("kind")) m["kind"] = "return";
+    return m;
+}
+void check_errno(const Query& x) { validate_matcher(errno_matcher(x), x.file, x.at("match")); }
+ojson eval_errno(const Query& x) {
+    const std::size_t i = locate(errno_matcher(x), x.ti, x.start(), x.file, x.at("match"));
+    const ojson* v = read_path(x.ti.event(i), x.ti, "errno");
+    if (!v) return fact_result("none", i);
+    return fact_result(value_of(*v, "errno"), i);
+}
+
+// segment: {flags, seq, ack} of the segment "match" finds, relative to the ISNs unless
+// "absolute".
+void check_segment(const Query& x) {
+    x.member("match", "an event matcher");
+    x.matcher("match");
+}
+ojson eval_segment(const Query& x) {
+    const std::size_t i = x.locate("match", x.start());
+    const ojson* seg = x.ti.segment_of(x.ti.event(i));
+    if (!seg)
+        x.fail_at("match",
+                  "expected the matcher to find a segment event, found event " + std::to_string(i));
+    const ojson* rel = x.ti.rel_of(x.ti.event(i));
+    const bool absolute = x.q.value("absolute", false) || !rel;
+    ojson v = ojson::object();
+    v["flags"] = canonical_flags(event_flag_set(seg->value("flags", ojson::array())));
+    const ojson& nums = absolute ? *seg : *rel;
+    v["seq"] = nums.value("seq", ojson(0));
+    v["ack"] = nums.value("ack", ojson(0));
+    return fact_result(v, i);
+}
+
+// count, exists: how many events "match" finds (up to "until"); whether there is one.
+void check_count(const Query& x) {
+    x.member("match", "an event matcher");
+    x.matcher("match");
+    if (x.q.contains("until")) x.matcher("until");
+}
+ojson eval_count_matches(const Query& x, bool exists) {
+    const std::size_t end = x.until_end();
+    json plain = x.q["match"];
+    plain.erase("nth");
+    std::int64_t count = 0;
+    std::optional<std::size_t> last;
+    for (std::size_t i = x.start(); i < end; ++i) {
+        if (!matches(plain, x.ti, i)) continue;
+        ++count;
+        last = i;
+        if (exists) break;
+    }
+    if (exists) return fact_result(count > 0, last);
+    return fact_result(count, last);
+}
+ojson eval_count(const Query& x) { return eval_count_matches(x, false); }
+ojson eval_exists(const Query& x) { return eval_count_matches(x, true); }
+
+// max, min: the largest or smallest numeric "field" among the events "match" finds.
+void check_extreme(const Query& x) {
+    x.member("match", "an event matcher");
+    x.matcher("match");
+    x.string("field", "a numeric field path");
+    if (x.q.contains("until")) x.matcher("until");
+}
+ojson eval_extreme(const Query& x, bool largest) {
+    const std::string path = x.q["field"].get<std::string>();
+    const std::size_t end = x.until_end();
+    json plain = x.q["match"];
+    plain.erase("nth");
+    std::optional<std::size_t> best;
+    double best_value = 0;
+    for (std::size_t i = x.start(); i < end; ++i) {
+        if (!matches(plain, x.ti, i)) continue;
+        const ojson* v = read_path(x.ti.event(i), x.ti, path);
+        if (!v || !v->is_number()) continue;
+        const double v_num = v->get<double>();
+        if (!best || (largest ? v_num > best_value : v_num < best_value)) {
+            best = i;
+            best_value = v_num;
+        }
+    }
+    if (!best)
+        x.fail_at("match", "expected events matching " + describe(x.q["match"]) +
+                               " with a numeric \"" + path + "\" at or after event " +
+                               std::to_string(x.start()));
+    return fact_result(*read_path(x.ti.event(*best), x.ti, path), best);
+}
+ojson eval_max(const Query& x) { return eval_extreme(x, true); }
+ojson eval_min(const Query& x) { return eval_extreme(x, false); }
+
+// difference: "to" - "from" of two numeric facts, e.g. how far one ISN is from another;
+// "modulo" wraps (2^32 for sequence numbers, RFC 9293 §3.4).
+void check_difference(const Query& x) {
+    x.member("from", "a fact query");
+    x.member("to", "a fact query");
+    for (const char* side : {"from", "to"}) {
+        const std::string p = x.at(side);
+        check_query({x.q[side], x.ti, x.scope_first, x.scope_last, x.file, p});
+    }
+}
+ojson eval_difference(const Query& x) {
+    ojson ra = evaluate(x.q["from"], x.ti, x.scope_first, x.scope_last, x.file, x.at("from"));
+    ojson rb = evaluate(x.q["to"], x.ti, x.scope_first, x.scope_last, x.file, x.at("to"));
+    if (!ra["value"].is_number() || !rb["value"].is_number())
+        fail(x.file, x.pointer,
+             "expected both facts to be numbers, got " + ra["value"].dump() + " and " +
+                 rb["value"].dump());
+    const std::optional<std::size_t> evidence =
+        rb["evidence"].is_null() ? std::optional<std::size_t>()
+                                 : std::optional<std::size_t>(rb["evidence"].get<std::size_t>());
+    if (ra["value"].is_number_integer() && rb["value"].is_number_integer()) {
+        std::int64_t d = rb["value"].get<std::int64_t>() - ra["value"].get<std::int64_t>();
+        if (x.q.contains("modulo")) {
+            if (!x.q["modulo"].is_number_integer() || x.q["modulo"].get<std::int64_t>() <= 0)
+                x.fail_at("modulo", "expected a positive integer");
+            const std::int64_t mod = x.q["modulo"].get<std::int64_t>();
+            d = ((d % mod) + mod) % mod;
+        }
+        return fact_result(d, evidence);
+    }
+    const double d = rb["value"].get<double>() - ra["value"].get<double>();
+    return fact_result(std::round(d * 1000.0) / 1000.0, evidence);
+}
+
+// time_between: the time from the event "from" finds to the next one "to" finds, in "unit"
+// (us, ms or s; ms by default).
+double unit_divisor(const Query& x) {
+    const std::string unit = x.q.value("unit", "ms");
+    return unit == "us" ? 1.0 : unit == "ms" ? 1000.0 : unit == "s" ? 1e6 : 0.0;
+}
+void check_time_between(const Query& x) {
+    x.member("from", "an event matcher");
+    x.member("to", "an event matcher");
+    x.matcher("from");
+    x.matcher("to");
+    if (unit_divisor(x) == 0.0) x.fail_at("unit", "expected \"us\", \"ms\" or \"s\"");
+}
+ojson eval_time_between(const Query& x) {
+    const std::size_t a = x.locate("from", x.start());
+    const std::size_t b = x.locate("to", a);
+    const double dt = static_cast<double>(x.ti.event(b).value("t_us", std::int64_t{0}) -
+                                          x.ti.event(a).value("t_us", std::int64_t{0})) /
+                      unit_divisor(x);
+    // Integral results stay integers; others keep three decimals.
+    if (dt == std::floor(dt)) return fact_result(static_cast<std::int64_t>(dt), b);
+    return fact_result(std::round(dt * 1000.0) / 1000.0, b);
+}
+
+// Every fact, in the order the error for an unknown one lists them.
+const Fact kFacts[] = {
+    {"state", check_state, eval_state},
+    {"seg", check_field, eval_field},
+    {"field", check_field, eval_field},
+    {"errno", check_errno, eval_errno},
+    {"segment", check_segment, eval_segment},
+    {"count", check_count, eval_count},
+    {"exists", check_count, eval_exists},
+    {"max", check_extreme, eval_max},
+    {"min", check_extreme, eval_min},
+    {"difference", check_difference, eval_difference},
+    {"time_between", check_time_between, eval_time_between},
+    {"which_side", check_which_side, eval_which_side},
+};
+
+// What every query has ("fact", "scope") and what its fact needs; returns the fact.
+const Fact& check_query(const Query& x) {
+    if (!x.q.is_object())
+        fail(x.file, x.pointer, "expected a fact query such as {\"fact\": \"state\", ...}");
+    const std::string name = x.string("fact",
+                                      "a fact name (state, seg, field, errno, segment, count, "
+                                      "exists, time_between, which_side)");
+    const std::string scope = x.q.value("scope", "step");
+    if (scope != "step" && scope != "all") x.fail_at("scope", "expected \"step\" or \"all\"");
+    for (const Fact& fact : kFacts) {
+        if (name != fact.name) continue;
+        fact.check(x);
+        return fact;
+    }
+    std::string names;
+    for (const Fact& fact : kFacts) names += (names.empty() ? "" : ", ") + std::string(fact.name);
+    x.fail_at("fact", "unknown fact \"" + name + "\" (expected " + names + ")");
+}
+
 }  // namespace
 
 ojson evaluate(const json& q, const TraceIndex& ti, std::size_t scope_first, std::size_t scope_last,
                const std::string& file, const std::string& pointer) {
-    if (!q.is_object())
-        fail(file, pointer, "expected a fact query such as {\"fact\": \"state\", ...}");
-    const std::string fact =
-        require_string(q, "fact", file, pointer,
-                       "a fact name (state, seg, field, errno, segment, count, "
-                       "exists, time_between, which_side)");
-    const std::string scope = q.value("scope", "step");
-    if (scope != "step" && scope != "all")
-        fail(file, child(pointer, "scope"), "expected \"step\" or \"all\"");
-    const std::size_t start = scope == "all" ? 0 : scope_first;
-    auto at_index = [&]() -> std::size_t {
-        if (q.contains("at") && q["at"].is_string()) {
-            // "shown": the last event already on screen when the quiz stops the playback;
-            // "step_end": the step's last event (the default).
-            const std::string at = q["at"].get<std::string>();
-            if (at == "shown") return scope_first == 0 ? 0 : scope_first - 1;
-            if (at != "step_end")
-                fail(file, child(pointer, "at"),
-                     "expected an event matcher, \"shown\" or \"step_end\"");
-        } else if (q.contains("at")) {
-            return locate(q["at"], ti, start, file, child(pointer, "at"));
-        }
-        if (ti.size() == 0) fail(file, pointer, "expected a trace with events");
-        return std::min(scope_last, ti.size() - 1);
-    };
-
-    if (fact == "state") {
-        const std::string host = require_string(q, "host", file, pointer, "a host name");
-        const std::size_t at = at_index();
-        const bool listeners = q.value("listener", false);
-        auto all = states_at(ti, at, listeners);
-        const auto& conns = all[host];
-        const ConnState* best = nullptr;
-        if (q.contains("conn")) {
-            auto it = conns.find(q["conn"].get<std::string>());
-            if (it != conns.end()) best = &it->second;
-        } else {
-            // The host's most recently changed connection.
-            for (const auto& [conn, st] : conns)
-                if (!best || st.index > best->index) best = &st;
-        }
-        if (!best) return fact_result("CLOSED", at);
-        return fact_result(best->state, best->index);
-    }
-    if (fact == "which_side") {
-        const std::string state = require_string(q, "state", file, pointer, "a TCP state name");
-        const std::size_t at = at_index();
-        auto all = states_at(ti, at, false);
-        std::string hosts;
-        std::optional<std::size_t> evidence;
-        for (const auto& name : host_names(ti)) {
-            for (const auto& [conn, st] : all[name]) {
-                if (st.state != state) continue;
-                hosts += (hosts.empty() ? "" : ",") + name;
-                if (!evidence || st.index > *evidence) evidence = st.index;
-                break;
-            }
-        }
-        return fact_result(hosts.empty() ? "none" : hosts, evidence ? evidence : at);
-    }
-    if (fact == "seg" || fact == "field" || fact == "errno") {
-        json m = q.contains("match") ? q["match"] : json();
-        if (fact == "errno" && m.is_null())
-            fail(file, child(pointer, "match"), "expected a matcher for the call's return event");
-        if (m.is_null()) fail(file, child(pointer, "match"), "missing; expected an event matcher");
-        if (fact == "errno" && !m.contains("kind")) m["kind"] = "return";
-        const std::size_t i = locate(m, ti, start, file, child(pointer, "match"));
-        const std::string path =
-            fact == "errno" ? "errno"
-                            : require_string(q, "field", file, pointer,
-                                             "a field path such as \"rel.ack\" or \"seg.flags\"");
-        const ojson* v = read_path(ti.event(i), ti, path);
-        if (!v) {
-            if (fact == "errno") return fact_result("none", i);
-            fail(file, child(pointer, "field"),
-                 "event " + std::to_string(i) + " (" + ti.event(i).dump() + ") has no field \"" +
-                     path + "\"");
-        }
-        return fact_result(value_of(*v, path), i);
-    }
-    if (fact == "segment") {
-        const json& m = require_member(q, "match", file, pointer, "an event matcher");
-        const std::size_t i = locate(m, ti, start, file, child(pointer, "match"));
-        const ojson* seg = ti.segment_of(ti.event(i));
-        if (!seg)
-            fail(file, child(pointer, "match"),
-                 "expected the matcher to find a segment event, found event " + std::to_string(i));
-        const ojson* rel = ti.rel_of(ti.event(i));
-        const bool absolute = q.value("absolute", false) || !rel;
-        ojson v = ojson::object();
-        v["flags"] = canonical_flags(event_flag_set(seg->value("flags", ojson::array())));
-        const ojson& nums = absolute ? *seg : *rel;
-        v["seq"] = nums.value("seq", ojson(0));
-        v["ack"] = nums.value("ack", ojson(0));
-        return fact_result(v, i);
-    }
-    if (fact == "count" || fact == "exists") {
-        const json& m = require_member(q, "match", file, pointer, "an event matcher");
-        validate_matcher(m, file, child(pointer, "match"));
-        std::size_t end = ti.size();
-        if (q.contains("until"))
-            end = locate(q["until"], ti, start, file, child(pointer, "until")) + 1;
-        json plain = m;
-        plain.erase("nth");
-        std::int64_t count = 0;
-        std::optional<std::size_t> last;
-        for (std::size_t i = start; i < end; ++i) {
-            if (!matches(plain, ti, i)) continue;
-            ++count;
-            if (!last || fact == "count") last = i;
-            if (fact == "exists") break;
-        }
-        if (fact == "exists") return fact_result(count > 0, last);
-        return fact_result(count, last);
-    }
-    if (fact == "max" || fact == "min") {
-        const json& m = require_member(q, "match", file, pointer, "an event matcher");
-        validate_matcher(m, file, child(pointer, "match"));
-        const std::string path = require_string(q, "field", file, pointer, "a numeric field path");
-        std::size_t end = ti.size();
-        if (q.contains("until"))
-            end = locate(q["until"], ti, start, file, child(pointer, "until")) + 1;
-        json plain = m;
-        plain.erase("nth");
-        std::optional<std::size_t> best;
-        double best_value = 0;
-        for (std::size_t i = start; i < end; ++i) {
-            if (!matches(plain, ti, i)) continue;
-            const ojson* v = read_path(ti.event(i), ti, path);
-            if (!v || !v->is_number()) continue;
-            const double x = v->get<double>();
-            if (!best || (fact == "max" ? x > best_value : x < best_value)) {
-                best = i;
-                best_value = x;
-            }
-        }
-        if (!best)
-            fail(file, child(pointer, "match"),
-                 "expected events matching " + describe(m) + " with a numeric \"" + path +
-                     "\" at or after event " + std::to_string(start));
-        return fact_result(*read_path(ti.event(*best), ti, path), best);
-    }
-    if (fact == "difference") {
-        // to - from, e.g. how far one ISN is from another; "modulo" wraps (2^32 for sequence
-        // numbers, RFC 9293 §3.4).
-        const json& a = require_member(q, "from", file, pointer, "a fact query");
-        const json& b = require_member(q, "to", file, pointer, "a fact query");
-        ojson ra = evaluate(a, ti, scope_first, scope_last, file, child(pointer, "from"));
-        ojson rb = evaluate(b, ti, scope_first, scope_last, file, child(pointer, "to"));
-        if (!ra["value"].is_number() || !rb["value"].is_number())
-            fail(file, pointer,
-                 "expected both facts to be numbers, got " + ra["value"].dump() + " and " +
-                     rb["value"].dump());
-        if (ra["value"].is_number_integer() && rb["value"].is_number_integer()) {
-            std::int64_t d = rb["value"].get<std::int64_t>() - ra["value"].get<std::int64_t>();
-            if (q.contains("modulo")) {
-                if (!q["modulo"].is_number_integer() || q["modulo"].get<std::int64_t>() <= 0)
-                    fail(file, child(pointer, "modulo"), "expected a positive integer");
-                const std::int64_t mod = q["modulo"].get<std::int64_t>();
-                d = ((d % mod) + mod) % mod;
-            }
-            return fact_result(d,
-                               rb["evidence"].is_null()
-                                   ? std::optional<std::size_t>()
-                                   : std::optional<std::size_t>(rb["evidence"].get<std::size_t>()));
-        }
-        const double d = rb["value"].get<double>() - ra["value"].get<double>();
-        return fact_result(std::round(d * 1000.0) / 1000.0,
-                           rb["evidence"].is_null()
-                               ? std::optional<std::size_t>()
-                               : std::optional<std::size_t>(rb["evidence"].get<std::size_t>()));
-    }
-    if (fact == "time_between") {
-        const json& from_m = require_member(q, "from", file, pointer, "an event matcher");
-        const json& to_m = require_member(q, "to", file, pointer, "an event matcher");
-        const std::size_t a = locate(from_m, ti, start, file, child(pointer, "from"));
-        const std::size_t b = locate(to_m, ti, a, file, child(pointer, "to"));
-        const std::string unit = q.value("unit", "ms");
-        double div = unit == "us" ? 1.0 : unit == "ms" ? 1000.0 : unit == "s" ? 1e6 : 0.0;
-        if (div == 0.0) fail(file, child(pointer, "unit"), "expected \"us\", \"ms\" or \"s\"");
-        const double dt = static_cast<double>(ti.event(b).value("t_us", std::int64_t{0}) -
-                                              ti.event(a).value("t_us", std::int64_t{0})) /
-                          div;
-        // Integral results stay integers; others keep three decimals.
-        if (dt == std::floor(dt)) return fact_result(static_cast<std::int64_t>(dt), b);
-        return fact_result(std::round(dt * 1000.0) / 1000.0, b);
-    }
-    fail(file, child(pointer, "fact"),
-         "unknown fact \"" + fact +
-             "\" (expected state, seg, field, errno, segment, count, exists, max, min, "
-             "difference, time_between, which_side)");
+    const Query x{q, ti, scope_first, scope_last, file, pointer};
+    return check_query(x).value(x);
 }
 
 }  // namespace detail
