@@ -1,6 +1,7 @@
 // Unit tests of the lesson resolver (core/src/lesson/) on small hand-written traces: event
 // matchers, fact queries, parameters, text interpolation and the errors an author sees.
 #include "tcplab/lesson.hpp"
+#include "tcplab/lesson_param.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -539,6 +540,33 @@ TEST_CASE("params: placeholders, ranges, seeds and facts in texts", "[lesson][pa
                Catch::StartsWith("options: /params/colour: no such parameter"));
     l["scenario"]["bad"] = {{"$param", "nope"}};
     CHECK_THAT(error_of(l), Catch::StartsWith("tiny.json: /scenario/bad/$param:"));
+}
+
+TEST_CASE("params: one substitution, strict in a lesson, lenient in a lesson run as a scenario",
+          "[lesson][params]") {
+    using tcplab::UnknownParam;
+    const json specs = {{"port", {{"min", 1}, {"max", 9}, {"default", 8}}},
+                        {"loss", {{"values", {1, 2}}}},
+                        {"odd", 5}};
+    const json values = tcplab::param_defaults(specs);
+    CHECK(values == json({{"port", 8}}));
+
+    const json doc = {{"a/b", {{"$param", "port"}}},
+                      {"list", {1, {{"$param", "loss"}}}},
+                      {"two", {{"$param", "port"}, {"x", 1}}}};
+    json kept = doc;
+    tcplab::substitute_params(kept, values, "f.json", "/scenario", UnknownParam::keep);
+    CHECK(kept["a/b"] == 8);
+    CHECK(kept["list"] == doc["list"]);  // no value: left for the scenario's checks
+    CHECK(kept["two"] == doc["two"]);    // not a placeholder: it has a second member
+
+    json strict = doc;
+    CHECK_THROWS_WITH(
+        tcplab::substitute_params(strict, values, "f.json", "/scenario"),
+        "f.json: /scenario/list/1/$param: expected the name of a parameter declared in /params");
+    json escaped = {{"a/b", {{"$param", 7}}}};
+    CHECK_THROWS_WITH(tcplab::substitute_params(escaped, values, "f.json", ""),
+                      Catch::StartsWith("f.json: /a~1b/$param:"));
 }
 
 TEST_CASE("resolve: order quizzes list item ids in trace order", "[lesson][resolve]") {

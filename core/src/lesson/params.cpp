@@ -1,6 +1,8 @@
 // Parameters and seeds (docs/LESSONS.md "Parameters").
 #include "params.hpp"
 
+#include "tcplab/lesson_param.hpp"
+
 #include <cstdint>
 
 namespace tcplab::lesson::detail {
@@ -104,23 +106,54 @@ json choose_params(const json& specs, const json& options, const std::string& fi
     return chosen;
 }
 
-void substitute(json& node, const json& values, const std::string& file,
-                const std::string& pointer) {
+}  // namespace tcplab::lesson::detail
+
+namespace tcplab {
+
+namespace {
+
+void substitute_below(nlohmann::json& node, const nlohmann::json& values, const std::string& file,
+                      std::string& pointer, UnknownParam unknown) {
+    const std::size_t length = pointer.size();
     if (node.is_object()) {
         if (node.size() == 1 && node.contains("$param")) {
-            const json& name = node["$param"];
-            if (!name.is_string() || !values.contains(name.get<std::string>()))
-                fail(file, child(pointer, "$param"),
-                     "expected the name of a parameter declared in /params");
-            node = values[name.get<std::string>()];
+            const nlohmann::json& name = node["$param"];
+            if (name.is_string() && values.contains(name.get<std::string>())) {
+                node = values[name.get<std::string>()];
+            } else if (unknown == UnknownParam::fail) {
+                throw InputError(file + ": " + pointer + "/$param: " +
+                                 "expected the name of a parameter declared in /params");
+            }
             return;
         }
-        for (auto it = node.begin(); it != node.end(); ++it)
-            substitute(*it, values, file, child(pointer, it.key()));
+        for (auto it = node.begin(); it != node.end(); ++it) {
+            pointer += "/" + json_pointer_token(it.key());
+            substitute_below(*it, values, file, pointer, unknown);
+            pointer.resize(length);
+        }
     } else if (node.is_array()) {
-        for (std::size_t i = 0; i < node.size(); ++i)
-            substitute(node[i], values, file, child(pointer, i));
+        for (std::size_t i = 0; i < node.size(); ++i) {
+            pointer += "/" + std::to_string(i);
+            substitute_below(node[i], values, file, pointer, unknown);
+            pointer.resize(length);
+        }
     }
 }
 
-}  // namespace tcplab::lesson::detail
+}  // namespace
+
+void substitute_params(nlohmann::json& node, const nlohmann::json& values, const std::string& file,
+                       const std::string& pointer, UnknownParam unknown) {
+    std::string at = pointer;
+    substitute_below(node, values, file, at, unknown);
+}
+
+nlohmann::json param_defaults(const nlohmann::json& params) {
+    nlohmann::json values = nlohmann::json::object();
+    if (!params.is_object()) return values;
+    for (auto it = params.begin(); it != params.end(); ++it)
+        if (it->is_object() && it->contains("default")) values[it.key()] = (*it)["default"];
+    return values;
+}
+
+}  // namespace tcplab

@@ -11,10 +11,7 @@ void validate_params(const json& params, const std::string& file);
 
 // The value of every parameter for this run: options.params where given (checked against the
 // spec), else drawn with options.seed, else the default. One seed gives one set of values.
+// (tcplab/lesson_param.hpp puts them in.)
 json choose_params(const json& specs, const json& options, const std::string& file);
-
-// Replaces every {"$param": "name"} below `node` by the parameter's value.
-void substitute(json& node, const json& values, const std::string& file,
-                const std::string& pointer);
 
 }  // namespace tcplab::lesson::detail

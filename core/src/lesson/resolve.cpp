@@ -7,6 +7,7 @@
 // (texts.cpp). Every error names the file, a JSON pointer into the lesson and what was expected
 // there.
 #include "tcplab/lesson.hpp"
+#include "tcplab/lesson_param.hpp"
 
 #include "checks.hpp"
 #include "document.hpp"
@@ -86,7 +87,7 @@ nlohmann::ordered_json resolve_lesson_with(const nlohmann::json& lesson_in, cons
 
     json lesson = lesson_in;
     lesson.erase("params");
-    substitute(lesson, chosen, file, "");
+    substitute_params(lesson, chosen, file, "");
 
     ojson trace = run(lesson, file);
     TraceIndex ti(trace);
