@@ -481,7 +481,17 @@ TEST_CASE("resolve: structure errors point at the field", "[lesson][errors]") {
                Catch::StartsWith("tiny.json: /steps/0/until/kind: expected an event kind"));
     l = small_lesson();
     l["steps"][1]["until"]["flags"] = "SYN,ACX";
-    CHECK_THAT(error_of(l), Catch::StartsWith("tiny.json: /steps/1/until/flags: unknown flag"));
+    CHECK(error_of(l) ==
+          "tiny.json: /steps/1/until/flags: unknown flag \"ACX\" (expected FIN, "
+          "SYN, RST, PSH, ACK, URG)");
+    // The engine does not negotiate ECN (RFC 3168): no segment carries ECE or CWR.
+    l["steps"][1]["until"]["flags"] = "SYN,ECE";
+    CHECK_THAT(error_of(l), Catch::StartsWith("tiny.json: /steps/1/until/flags: unknown flag "
+                                              "\"ECE\""));
+    l["steps"][1]["until"]["flags"] = " , ";
+    CHECK(error_of(l) ==
+          "tiny.json: /steps/1/until/flags: expected at least one flag (FIN, SYN, "
+          "RST, PSH, ACK, URG)");
     l = small_lesson();
     l["quizzes"][0]["before"] = "nowhere";
     CHECK_THAT(error_of(l), Catch::StartsWith("tiny.json: /quizzes/0/before:"));

@@ -4,18 +4,23 @@
 
 #include "checks.hpp"
 #include "facts.hpp"
+#include "tcplab/segment.hpp"
 #include "texts.hpp"
 
 #include <cctype>
 #include <cmath>
 #include <set>
+#include <vector>
 
 namespace tcplab::lesson::detail {
 
 namespace {
 
 // The flag boxes and the state list the player offers (web/src/ui/quiz.ts, web/src/types.ts).
-const std::set<std::string> kAnswerableFlags = {"FIN", "SYN", "RST", "PSH", "ACK"};
+const std::set<std::string> kAnswerableFlags = [] {
+    const std::vector<std::string> names = flag_names(FIN | SYN | RST | PSH | ACK);
+    return std::set<std::string>(names.begin(), names.end());
+}();
 const std::set<std::string> kStateNames = {
     "CLOSED",     "LISTEN",     "SYN_SENT", "SYN_RECEIVED", "ESTABLISHED", "FIN_WAIT_1",
     "FIN_WAIT_2", "CLOSE_WAIT", "CLOSING",  "LAST_ACK",     "TIME_WAIT"};

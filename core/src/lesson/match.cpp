@@ -2,6 +2,7 @@
 #include "match.hpp"
 
 #include "tcplab/lesson.hpp"
+#include "tcplab/segment.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -17,8 +18,19 @@ namespace {
 const std::set<std::string> kEventKinds = {"call",    "return",  "send",  "deliver", "drop",
                                            "discard", "state",   "timer", "queue",   "action",
                                            "note",    "buffers", "signal"};
-// Flags in the trace's bit order (FIN, SYN, RST, PSH, ACK, URG).
-const std::vector<std::string> kFlagOrder = {"FIN", "SYN", "RST", "PSH", "ACK", "URG"};
+// The flags a lesson may name, in the trace's bit order (tcplab/segment.hpp): every header flag
+// but ECE and CWR, which the engine never sets (it does not negotiate ECN, RFC 3168).
+const std::vector<std::string>& lesson_flags() {
+    static const std::vector<std::string> names = flag_names(FIN | SYN | RST | PSH | ACK | URG);
+    return names;
+}
+
+// "FIN, SYN, RST, PSH, ACK, URG", for the messages that list them.
+std::string lesson_flag_list() {
+    std::string out;
+    for (const auto& f : lesson_flags()) out += (out.empty() ? "" : ", ") + f;
+    return out;
+}
 
 bool flags_equal(const std::string& wanted_text, const ojson& actual) {
     std::set<std::string> wanted = parse_flag_set(wanted_text);
@@ -61,12 +73,11 @@ bool object_matches(const json& wanted, const ojson& actual) {
 void validate_flags_text(const json& v, const std::string& file, const std::string& pointer) {
     if (!v.is_string()) fail(file, pointer, "expected a comma set of flags such as \"SYN,ACK\"");
     auto set = parse_flag_set(v.get<std::string>());
-    if (set.empty())
-        fail(file, pointer, "expected at least one flag (FIN, SYN, RST, PSH, ACK, URG)");
+    if (set.empty()) fail(file, pointer, "expected at least one flag (" + lesson_flag_list() + ")");
+    const auto& known = lesson_flags();
     for (const auto& f : set)
-        if (std::find(kFlagOrder.begin(), kFlagOrder.end(), f) == kFlagOrder.end())
-            fail(file, pointer,
-                 "unknown flag \"" + f + "\" (expected FIN, SYN, RST, PSH, ACK, URG)");
+        if (std::find(known.begin(), known.end(), f) == known.end())
+            fail(file, pointer, "unknown flag \"" + f + "\" (expected " + lesson_flag_list() + ")");
 }
 
 void validate_sub_matcher(const json& m, const std::string& file, const std::string& pointer) {
@@ -143,7 +154,7 @@ std::set<std::string> event_flag_set(const ojson& flags) {
 
 std::string canonical_flags(const std::set<std::string>& flags) {
     std::string out;
-    for (const auto& f : kFlagOrder) {
+    for (const auto& f : lesson_flags()) {
         if (!flags.count(f)) continue;
         if (!out.empty()) out += ",";
         out += f;
