@@ -399,6 +399,42 @@ TEST_CASE("fact: arguments are checked before the trace is searched", "[lesson][
         "x: /q/to/host: missing; expected a host name");
 }
 
+TEST_CASE("fact: an argument of the wrong type is an error at its pointer", "[lesson][fact]") {
+    const ordered_json t = handshake_trace();
+    auto error = [&](const json& q) {
+        try {
+            evaluate_fact(q, t, 0, t["events"].size() - 1, "x", "/q");
+        } catch (const InputError& e) {
+            return std::string(e.what());
+        }
+        return std::string("no error");
+    };
+    const json send = {{"kind", "send"}};
+    CHECK(error({{"fact", "count"}, {"match", send}, {"scope", json::object()}}) ==
+          "x: /q/scope: expected \"step\" or \"all\"");
+    CHECK(error({{"fact", "state"}, {"host", "client"}, {"listener", "yes"}}) ==
+          "x: /q/listener: expected true or false");
+    CHECK_THAT(error({{"fact", "state"}, {"host", "client"}, {"conn", 5}}),
+               Catch::StartsWith("x: /q/conn: expected a connection"));
+    CHECK(error({{"fact", "segment"}, {"match", send}, {"absolute", 1}}) ==
+          "x: /q/absolute: expected true or false");
+    CHECK(error({{"fact", "time_between"}, {"from", send}, {"to", send}, {"unit", 1000}}) ==
+          "x: /q/unit: expected \"us\", \"ms\" or \"s\"");
+    CHECK_THAT(error({{"fact", "errno"}, {"match", "connect"}}),
+               Catch::StartsWith("x: /q/match: expected an event matcher object"));
+
+    json l = small_lesson();
+    l["quizzes"][0]["answer"]["fact"] = 5;
+    CHECK(error_of(l) ==
+          "tiny.json: /quizzes/0/answer/fact: expected \"state\" for a predict_state quiz");
+    l = small_lesson();
+    l["quizzes"][0].erase("answer");
+    l["quizzes"][0]["correct"] = "a";
+    l["quizzes"][0]["answer_kind"] = 5;
+    CHECK_THAT(error_of(l), Catch::StartsWith("tiny.json: /quizzes/0/answer_kind: expected "
+                                              "\"concept\""));
+}
+
 TEST_CASE("resolve: steps cut the trace, quizzes get computed answers", "[lesson][resolve]") {
     ordered_json r = tcplab::lesson::resolve_lesson_with(small_lesson(), "tiny.json",
                                                          json::object(), fixed(handshake_trace()));

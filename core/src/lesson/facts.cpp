@@ -141,6 +141,12 @@ struct Fact {
 
 const Fact& check_query(const Query& x);
 
+// A member that is true or false, if present.
+void check_boolean(const Query& x, const char* key) {
+    auto it = x.q.find(key);
+    if (it != x.q.end() && !it->is_boolean()) x.fail_at(key, "expected true or false");
+}
+
 void check_at(const Query& x) {
     auto it = x.q.find("at");
     if (it == x.q.end()) return;
@@ -153,6 +159,10 @@ void check_at(const Query& x) {
 void check_state(const Query& x) {
     x.string("host", "a host name");
     check_at(x);
+    check_boolean(x, "listener");
+    auto conn = x.q.find("conn");
+    if (conn != x.q.end() && !conn->is_string())
+        x.fail_at("conn", "expected a connection such as \"10.0.0.1:40000>10.0.0.2:80\"");
 }
 ojson eval_state(const Query& x) {
     const std::string host = x.q["host"].get<std::string>();
@@ -217,7 +227,7 @@ ojson eval_field(const Query& x) {
 json errno_matcher(const Query& x) {
     json m = x.q.contains("match") ? x.q["match"] : json();
     if (m.is_null()) x.fail_at("match", "expected a matcher for the call's return event");
-    if (!m.contains("kind")) m["kind"] = "return";
+    if (m.is_object() && !m.contains("kind")) m["kind"] = "return";
     return m;
 }
 void check_errno(const Query& x) { validate_matcher(errno_matcher(x), x.file, x.at("match")); }
@@ -233,6 +243,7 @@ ojson eval_errno(const Query& x) {
 void check_segment(const Query& x) {
     x.member("match", "an event matcher");
     x.matcher("match");
+    check_boolean(x, "absolute");
 }
 ojson eval_segment(const Query& x) {
     const std::size_t i = x.locate("match", x.start());
@@ -344,7 +355,9 @@ ojson eval_difference(const Query& x) {
 // time_between: the time from the event "from" finds to the next one "to" finds, in "unit"
 // (us, ms or s; ms by default).
 double unit_divisor(const Query& x) {
-    const std::string unit = x.q.value("unit", "ms");
+    auto it = x.q.find("unit");
+    if (it == x.q.end()) return 1000.0;
+    const std::string unit = it->is_string() ? it->get<std::string>() : "";
     return unit == "us" ? 1.0 : unit == "ms" ? 1000.0 : unit == "s" ? 1e6 : 0.0;
 }
 void check_time_between(const Query& x) {
@@ -388,8 +401,9 @@ const Fact& check_query(const Query& x) {
     const std::string name = x.string("fact",
                                       "a fact name (state, seg, field, errno, segment, count, "
                                       "exists, time_between, which_side)");
-    const std::string scope = x.q.value("scope", "step");
-    if (scope != "step" && scope != "all") x.fail_at("scope", "expected \"step\" or \"all\"");
+    auto scope = x.q.find("scope");
+    if (scope != x.q.end() && *scope != "step" && *scope != "all")
+        x.fail_at("scope", "expected \"step\" or \"all\"");
     for (const Fact& fact : kFacts) {
         if (name != fact.name) continue;
         fact.check(x);

@@ -13,6 +13,9 @@ namespace tcplab::lesson::detail {
 
 namespace {
 
+// "scope": "all": the quiz's matchers search the whole trace, not just its step.
+bool whole_trace(const json& quiz) { return quiz.contains("scope") && quiz["scope"] == "all"; }
+
 const std::set<std::string> kQuizKinds = {"choice", "predict_segment", "predict_state",
                                           "number", "order",           "which_side"};
 
@@ -66,7 +69,7 @@ ojson resolve_quiz(const json& quiz, std::size_t qi, const TraceIndex& ti,
     std::optional<std::size_t> evidence;
     ojson computed;
     if (is_concept) {
-        if (quiz.value("answer_kind", "") != "concept")
+        if (!quiz.contains("answer_kind") || quiz["answer_kind"] != "concept")
             fail(file, child(p, "answer_kind"),
                  "expected \"concept\": a hand-written \"correct\" choice is only for conceptual "
                  "questions; facts of the simulation need an \"answer\" fact query");
@@ -87,14 +90,17 @@ ojson resolve_quiz(const json& quiz, std::size_t qi, const TraceIndex& ti,
             const json& q =
                 require_member(quiz, "answer", file, p,
                                "a fact query (or \"correct\" with \"answer_kind\": \"concept\")");
-            const std::string fact = q.is_object() ? q.value("fact", "") : "";
+            const std::string fact = q.is_object() && q.contains("fact") && q["fact"].is_string()
+                                         ? q["fact"].get<std::string>()
+                                         : "";
             if (kind == "predict_state" && fact != "state")
-                fail(file, child(p, "answer/fact"), "expected \"state\" for a predict_state quiz");
+                fail(file, child(child(p, "answer"), "fact"),
+                     "expected \"state\" for a predict_state quiz");
             if (kind == "which_side" && fact != "which_side")
-                fail(file, child(p, "answer/fact"),
+                fail(file, child(child(p, "answer"), "fact"),
                      "expected \"which_side\" for a which_side quiz");
             if (kind == "predict_segment" && fact != "segment")
-                fail(file, child(p, "answer/fact"),
+                fail(file, child(child(p, "answer"), "fact"),
                      "expected \"segment\" for a predict_segment quiz");
             ojson r = evaluate(q, ti, scope_first, scope_last, file, child(p, "answer"));
             computed = r["value"];
@@ -126,7 +132,7 @@ ojson resolve_quiz(const json& quiz, std::size_t qi, const TraceIndex& ti,
         std::vector<std::pair<std::size_t, std::string>> found;
         ojson out_items = ojson::array();
         std::set<std::string> item_ids;
-        const std::size_t start = quiz.value("scope", "step") == "all" ? 0 : scope_first;
+        const std::size_t start = whole_trace(quiz) ? 0 : scope_first;
         for (std::size_t i = 0; i < items.size(); ++i) {
             const std::string ip = child(child(p, "items"), i);
             const std::string iid = require_string(items[i], "id", file, ip, "an item id");
@@ -228,7 +234,7 @@ ojson resolve_quiz(const json& quiz, std::size_t qi, const TraceIndex& ti,
         out["unit"] = resolve_text(quiz["unit"], values, file, child(p, "unit"));
     }
     if (quiz.contains("evidence")) {
-        const std::size_t start = quiz.value("scope", "step") == "all" ? 0 : scope_first;
+        const std::size_t start = whole_trace(quiz) ? 0 : scope_first;
         evidence = locate(quiz["evidence"], ti, start, file, child(p, "evidence"));
     }
     if (!is_concept && !evidence)
