@@ -1,5 +1,6 @@
 #include "tcplab/run.hpp"
 
+#include "tcplab/lesson_param.hpp"
 #include "tcplab/runner.hpp"
 #include "tcplab/scenario.hpp"
 
@@ -134,23 +135,6 @@ private:
     std::string error_;
 };
 
-// A lesson with parameters runs with their default values when it is run as a scenario (the
-// lesson resolver substitutes chosen values itself before it calls run_scenario).
-void substitute_defaults(json& node, const json& params) {
-    if (node.is_object()) {
-        if (node.size() == 1 && node.contains("$param") && node["$param"].is_string()) {
-            const std::string name = node["$param"].get<std::string>();
-            if (params.contains(name) && params[name].is_object() &&
-                params[name].contains("default"))
-                node = params[name]["default"];
-            return;
-        }
-        for (auto& [_, v] : node.items()) substitute_defaults(v, params);
-    } else if (node.is_array()) {
-        for (auto& v : node) substitute_defaults(v, params);
-    }
-}
-
 // The depth of a document, without recursion: documents that did not come through parse_json
 // (a caller's own json) are held to the same nesting limit before anything recurses into them.
 std::size_t depth_of(const json& doc, std::size_t stop_at) {
@@ -181,7 +165,10 @@ nlohmann::ordered_json run_checked(const json& doc_in, const std::string& file,
     if (doc_in.is_object() && doc_in.contains("scenario") && doc_in.contains("params") &&
         doc_in["params"].is_object()) {
         substituted = doc_in;
-        substitute_defaults(substituted["scenario"], doc_in["params"]);
+        // A lesson run as a scenario runs with its parameters' defaults (the lesson resolver
+        // substitutes the values it chose before it calls run_scenario).
+        substitute_params(substituted["scenario"], param_defaults(doc_in["params"]), file,
+                          "/scenario", UnknownParam::keep);
         docp = &substituted;
     }
     const json& doc = *docp;

@@ -1,6 +1,7 @@
-// Unit tests of the lesson resolver (core/src/lesson.cpp) on small hand-written traces: event
+// Unit tests of the lesson resolver (core/src/lesson/) on small hand-written traces: event
 // matchers, fact queries, parameters, text interpolation and the errors an author sees.
 #include "tcplab/lesson.hpp"
+#include "tcplab/lesson_param.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -370,6 +371,70 @@ TEST_CASE("fact: a query that finds nothing is an error at its pointer", "[lesso
         Catch::Contains("has no field \"nope\""));
 }
 
+TEST_CASE("fact: an unknown fact names every fact there is", "[lesson][fact]") {
+    const ordered_json t = handshake_trace();
+    CHECK_THROWS_WITH(evaluate_fact({{"fact", "colour"}}, t, 0, 0, "x", "/q"),
+                      "x: /q/fact: unknown fact \"colour\" (expected state, seg, field, errno, "
+                      "segment, count, exists, max, min, difference, time_between, which_side)");
+}
+
+TEST_CASE("fact: arguments are checked before the trace is searched", "[lesson][fact]") {
+    const ordered_json t = handshake_trace();
+    // The trace has no RST, yet the missing field is what the author hears about first.
+    CHECK_THROWS_WITH(
+        evaluate_fact({{"fact", "seg"}, {"match", {{"flags", "RST"}}}}, t, 0, 0, "x", "/q"),
+        Catch::StartsWith("x: /q/field: missing; expected a field path"));
+    CHECK_THROWS_WITH(evaluate_fact({{"fact", "time_between"},
+                                     {"from", {{"flags", "RST"}}},
+                                     {"to", {{"flags", "FIN"}}},
+                                     {"unit", "min"}},
+                                    t, 0, 0, "x", "/q"),
+                      "x: /q/unit: expected \"us\", \"ms\" or \"s\"");
+    // A difference checks both of its facts before it evaluates either.
+    CHECK_THROWS_WITH(
+        evaluate_fact({{"fact", "difference"},
+                       {"from", {{"fact", "seg"}, {"match", {{"flags", "RST"}}}, {"field", "seq"}}},
+                       {"to", {{"fact", "state"}}}},
+                      t, 0, 0, "x", "/q"),
+        "x: /q/to/host: missing; expected a host name");
+}
+
+TEST_CASE("fact: an argument of the wrong type is an error at its pointer", "[lesson][fact]") {
+    const ordered_json t = handshake_trace();
+    auto error = [&](const json& q) {
+        try {
+            evaluate_fact(q, t, 0, t["events"].size() - 1, "x", "/q");
+        } catch (const InputError& e) {
+            return std::string(e.what());
+        }
+        return std::string("no error");
+    };
+    const json send = {{"kind", "send"}};
+    CHECK(error({{"fact", "count"}, {"match", send}, {"scope", json::object()}}) ==
+          "x: /q/scope: expected \"step\" or \"all\"");
+    CHECK(error({{"fact", "state"}, {"host", "client"}, {"listener", "yes"}}) ==
+          "x: /q/listener: expected true or false");
+    CHECK_THAT(error({{"fact", "state"}, {"host", "client"}, {"conn", 5}}),
+               Catch::StartsWith("x: /q/conn: expected a connection"));
+    CHECK(error({{"fact", "segment"}, {"match", send}, {"absolute", 1}}) ==
+          "x: /q/absolute: expected true or false");
+    CHECK(error({{"fact", "time_between"}, {"from", send}, {"to", send}, {"unit", 1000}}) ==
+          "x: /q/unit: expected \"us\", \"ms\" or \"s\"");
+    CHECK_THAT(error({{"fact", "errno"}, {"match", "connect"}}),
+               Catch::StartsWith("x: /q/match: expected an event matcher object"));
+
+    json l = small_lesson();
+    l["quizzes"][0]["answer"]["fact"] = 5;
+    CHECK(error_of(l) ==
+          "tiny.json: /quizzes/0/answer/fact: expected \"state\" for a predict_state quiz");
+    l = small_lesson();
+    l["quizzes"][0].erase("answer");
+    l["quizzes"][0]["correct"] = "a";
+    l["quizzes"][0]["answer_kind"] = 5;
+    CHECK_THAT(error_of(l), Catch::StartsWith("tiny.json: /quizzes/0/answer_kind: expected "
+                                              "\"concept\""));
+}
+
 TEST_CASE("resolve: steps cut the trace, quizzes get computed answers", "[lesson][resolve]") {
     ordered_json r = tcplab::lesson::resolve_lesson_with(small_lesson(), "tiny.json",
                                                          json::object(), fixed(handshake_trace()));
@@ -452,7 +517,17 @@ TEST_CASE("resolve: structure errors point at the field", "[lesson][errors]") {
                Catch::StartsWith("tiny.json: /steps/0/until/kind: expected an event kind"));
     l = small_lesson();
     l["steps"][1]["until"]["flags"] = "SYN,ACX";
-    CHECK_THAT(error_of(l), Catch::StartsWith("tiny.json: /steps/1/until/flags: unknown flag"));
+    CHECK(error_of(l) ==
+          "tiny.json: /steps/1/until/flags: unknown flag \"ACX\" (expected FIN, "
+          "SYN, RST, PSH, ACK, URG)");
+    // The engine does not negotiate ECN (RFC 3168): no segment carries ECE or CWR.
+    l["steps"][1]["until"]["flags"] = "SYN,ECE";
+    CHECK_THAT(error_of(l), Catch::StartsWith("tiny.json: /steps/1/until/flags: unknown flag "
+                                              "\"ECE\""));
+    l["steps"][1]["until"]["flags"] = " , ";
+    CHECK(error_of(l) ==
+          "tiny.json: /steps/1/until/flags: expected at least one flag (FIN, SYN, "
+          "RST, PSH, ACK, URG)");
     l = small_lesson();
     l["quizzes"][0]["before"] = "nowhere";
     CHECK_THAT(error_of(l), Catch::StartsWith("tiny.json: /quizzes/0/before:"));
@@ -511,6 +586,33 @@ TEST_CASE("params: placeholders, ranges, seeds and facts in texts", "[lesson][pa
                Catch::StartsWith("options: /params/colour: no such parameter"));
     l["scenario"]["bad"] = {{"$param", "nope"}};
     CHECK_THAT(error_of(l), Catch::StartsWith("tiny.json: /scenario/bad/$param:"));
+}
+
+TEST_CASE("params: one substitution, strict in a lesson, lenient in a lesson run as a scenario",
+          "[lesson][params]") {
+    using tcplab::UnknownParam;
+    const json specs = {{"port", {{"min", 1}, {"max", 9}, {"default", 8}}},
+                        {"loss", {{"values", {1, 2}}}},
+                        {"odd", 5}};
+    const json values = tcplab::param_defaults(specs);
+    CHECK(values == json({{"port", 8}}));
+
+    const json doc = {{"a/b", {{"$param", "port"}}},
+                      {"list", {1, {{"$param", "loss"}}}},
+                      {"two", {{"$param", "port"}, {"x", 1}}}};
+    json kept = doc;
+    tcplab::substitute_params(kept, values, "f.json", "/scenario", UnknownParam::keep);
+    CHECK(kept["a/b"] == 8);
+    CHECK(kept["list"] == doc["list"]);  // no value: left for the scenario's checks
+    CHECK(kept["two"] == doc["two"]);    // not a placeholder: it has a second member
+
+    json strict = doc;
+    CHECK_THROWS_WITH(
+        tcplab::substitute_params(strict, values, "f.json", "/scenario"),
+        "f.json: /scenario/list/1/$param: expected the name of a parameter declared in /params");
+    json escaped = {{"a/b", {{"$param", 7}}}};
+    CHECK_THROWS_WITH(tcplab::substitute_params(escaped, values, "f.json", ""),
+                      Catch::StartsWith("f.json: /a~1b/$param:"));
 }
 
 TEST_CASE("resolve: order quizzes list item ids in trace order", "[lesson][resolve]") {
