@@ -1,6 +1,7 @@
 // Bad input at the engine's front door (run.hpp): every class of input that once escaped as an
 // internal error, undefined behaviour, a crash or a silent acceptance, and every limit. Each
 // must end as one InputError that names the file and the field (or byte) and stays short.
+#include "tcplab/flag_match.hpp"
 #include "tcplab/run.hpp"
 #include "tcplab/runner.hpp"
 #include "tcplab/scenario.hpp"
@@ -300,6 +301,41 @@ TEST_CASE("input: SO_LINGER echoes its two fields only", "[input]") {
     for (const auto& e : trace["events"])
         if (e["kind"] == "call" && e["call"] == "setsockopt") {
             CHECK(e["args"]["value"].dump() == R"({"linger":0,"onoff":1})");
+            seen = true;
+        }
+    CHECK(seen);
+}
+
+// ---- faults ---------------------------------------------------------------------------------
+
+TEST_CASE("faults: a flag set matches exactly, PSH aside unless named", "[input][faults]") {
+    using namespace tcplab;
+    CHECK(flags_match(ACK, ACK));
+    CHECK(flags_match(ACK, ACK | PSH));  // a data segment
+    CHECK_FALSE(flags_match(ACK, SYN | ACK));
+    CHECK_FALSE(flags_match(ACK, FIN | ACK));
+    CHECK_FALSE(flags_match(ACK, FIN | ACK | PSH));
+    CHECK(flags_match(PSH | ACK, PSH | ACK));
+    CHECK_FALSE(flags_match(PSH | ACK, ACK));  // named, so it must be there
+    CHECK(flags_match(FIN | ACK, FIN | PSH | ACK));
+    CHECK_FALSE(flags_match(RST, RST | ACK));
+}
+
+TEST_CASE("faults: a \"flags\": \"ACK\" drop takes the data segment too", "[input][faults]") {
+    // The client's first segment with the ACK flag alone (PSH aside) is the handshake's third
+    // segment; its second is the data ("hello", PSH,ACK), which is dropped.
+    json doc = base();
+    doc["faults"] = {{{"drop", {{"from", "client"}, {"flags", "ACK"}, {"nth", 2}}}}};
+    const auto trace = tcplab::run_scenario(doc, "t.json");
+    long dropped = -1;
+    for (const auto& e : trace["events"])
+        if (e["kind"] == "drop" && e["reason"] == "fault") dropped = e["seg_id"].get<long>();
+    REQUIRE(dropped > 0);
+    bool seen = false;
+    for (const auto& e : trace["events"])
+        if (e["kind"] == "send" && e["seg"]["id"] == dropped) {
+            CHECK(e["seg"]["len"] == 5);
+            CHECK(e["seg"]["flags"].dump() == R"(["PSH","ACK"])");
             seen = true;
         }
     CHECK(seen);
