@@ -1,6 +1,7 @@
 // Bad input at the engine's front door (run.hpp): every class of input that once escaped as an
 // internal error, undefined behaviour, a crash or a silent acceptance, and every limit. Each
 // must end as one InputError that names the file and the field (or byte) and stays short.
+#include "tcplab/flag_match.hpp"
 #include "tcplab/run.hpp"
 #include "tcplab/runner.hpp"
 #include "tcplab/scenario.hpp"
@@ -18,6 +19,7 @@ extern "C" std::size_t __sanitizer_get_current_allocated_bytes();
 #include <chrono>
 #include <cstddef>
 #include <string>
+#include <variant>
 
 using nlohmann::json;
 
@@ -300,6 +302,96 @@ TEST_CASE("input: SO_LINGER echoes its two fields only", "[input]") {
     for (const auto& e : trace["events"])
         if (e["kind"] == "call" && e["call"] == "setsockopt") {
             CHECK(e["args"]["value"].dump() == R"({"linger":0,"onoff":1})");
+            seen = true;
+        }
+    CHECK(seen);
+}
+
+// ---- steps ----------------------------------------------------------------------------------
+
+TEST_CASE("steps: each call is read once into its own typed value", "[input][steps]") {
+    const json doc = base();
+    const tcplab::Scenario sc = tcplab::load_scenario(doc, "t.json");
+    const auto& srv = sc.apps[0].steps;
+    const auto& cli = sc.apps[1].steps;
+    REQUIRE(srv.size() == 6);
+    REQUIRE(cli.size() == 4);
+    CHECK(std::holds_alternative<tcplab::calls::Socket>(srv[0].call));
+    CHECK(srv[0].as == "L");
+    REQUIRE(std::holds_alternative<tcplab::calls::Bind>(srv[1].call));
+    CHECK(std::get<tcplab::calls::Bind>(srv[1].call).port == 80);
+    CHECK(std::get<tcplab::calls::Bind>(srv[1].call).ip == 0);
+    REQUIRE(std::holds_alternative<tcplab::calls::Listen>(srv[2].call));
+    CHECK(std::get<tcplab::calls::Listen>(srv[2].call).backlog == 128);
+    CHECK(std::holds_alternative<tcplab::calls::Accept>(srv[3].call));
+    CHECK((srv[3].sock == "L" && srv[3].as == "c"));
+    REQUIRE(std::holds_alternative<tcplab::calls::Recv>(srv[4].call));
+    CHECK(std::get<tcplab::calls::Recv>(srv[4].call).max == 100);
+    CHECK(srv[4].repeat_mode == tcplab::StepSpec::Repeat::UntilEof);
+    REQUIRE(std::holds_alternative<tcplab::calls::Connect>(cli[1].call));
+    const tcplab::Addr to = std::get<tcplab::calls::Connect>(cli[1].call).to;
+    CHECK((to.ip == 0x0A000002u && to.port == 80));  // "server:80": the host's address
+    REQUIRE(std::holds_alternative<tcplab::calls::Send>(cli[2].call));
+    CHECK(std::get<tcplab::calls::Send>(cli[2].call).data == "hello");
+    CHECK(std::get<tcplab::calls::Send>(cli[2].call).text_bytes == 5);
+    CHECK(std::holds_alternative<tcplab::calls::Close>(cli[3].call));
+    for (std::size_t k = 0; k < cli.size(); ++k)
+        CHECK(tcplab::call_name(cli[k].call) ==
+              doc["apps"][1]["steps"][k]["call"].get<std::string>());
+}
+
+TEST_CASE("steps: an unknown call lists every call, a stray member the call's own", "[input]") {
+    json doc = base();
+    doc["apps"][1]["steps"][3]["call"] = "shutdwn";
+    CHECK(error_of(doc) ==
+          "t.json: /apps/1/steps/3/call: expected one of: socket, setsockopt, getsockopt, bind, "
+          "listen, accept, connect, send, recv, shutdown, close, poll, sleep; found \"shutdwn\"");
+    doc = base();
+    doc["apps"][1]["steps"][3]["how"] = "wr";  // close takes no "how"
+    CHECK(error_of(doc) ==
+          "t.json: /apps/1/steps/3/how: unexpected member \"how\" for call \"close\" (expected "
+          "one of: call, at_ms, after_ms, after_step, repeat, sock)");
+    doc = base();
+    doc["apps"][0]["steps"][3].erase("as");  // accept creates a handle
+    CHECK(error_of(doc) ==
+          "t.json: /apps/0/steps/3/as: expected a name for the new handle (required)");
+    doc = base();
+    doc["apps"][1]["steps"].push_back({{"call", "poll"}, {"sock", "s"}, {"events", {"in", "up"}}});
+    CHECK(error_of(doc) ==
+          "t.json: /apps/1/steps/4/events/1: expected \"in\", \"out\", \"err\" or \"hup\", found "
+          "\"up\"");
+}
+
+// ---- faults ---------------------------------------------------------------------------------
+
+TEST_CASE("faults: a flag set matches exactly, PSH aside unless named", "[input][faults]") {
+    using namespace tcplab;
+    CHECK(flags_match(ACK, ACK));
+    CHECK(flags_match(ACK, ACK | PSH));  // a data segment
+    CHECK_FALSE(flags_match(ACK, SYN | ACK));
+    CHECK_FALSE(flags_match(ACK, FIN | ACK));
+    CHECK_FALSE(flags_match(ACK, FIN | ACK | PSH));
+    CHECK(flags_match(PSH | ACK, PSH | ACK));
+    CHECK_FALSE(flags_match(PSH | ACK, ACK));  // named, so it must be there
+    CHECK(flags_match(FIN | ACK, FIN | PSH | ACK));
+    CHECK_FALSE(flags_match(RST, RST | ACK));
+}
+
+TEST_CASE("faults: a \"flags\": \"ACK\" drop takes the data segment too", "[input][faults]") {
+    // The client's first segment with the ACK flag alone (PSH aside) is the handshake's third
+    // segment; its second is the data ("hello", PSH,ACK), which is dropped.
+    json doc = base();
+    doc["faults"] = {{{"drop", {{"from", "client"}, {"flags", "ACK"}, {"nth", 2}}}}};
+    const auto trace = tcplab::run_scenario(doc, "t.json");
+    long dropped = -1;
+    for (const auto& e : trace["events"])
+        if (e["kind"] == "drop" && e["reason"] == "fault") dropped = e["seg_id"].get<long>();
+    REQUIRE(dropped > 0);
+    bool seen = false;
+    for (const auto& e : trace["events"])
+        if (e["kind"] == "send" && e["seg"]["id"] == dropped) {
+            CHECK(e["seg"]["len"] == 5);
+            CHECK(e["seg"]["flags"].dump() == R"(["PSH","ACK"])");
             seen = true;
         }
     CHECK(seen);

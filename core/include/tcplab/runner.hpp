@@ -1,8 +1,11 @@
 // Plays a scenario on a simulator: apps are threads that run their steps in order; a blocking
 // call waits until its socket changes and is then tried again, as a kernel's wait queue would.
 // Waiting apps are indexed by what they wait for (a socket, another app's step), so a wake-up
-// or a returning step costs what it wakes, not a scan of every app. The run limits of run.hpp
-// (sockets, connections, trace size) are enforced here as InputErrors.
+// or a returning step costs what it wakes, not a scan of every app. The run limits of
+// limits.hpp (sockets, connections, trace size) are enforced here as InputErrors.
+//
+// runner.cpp schedules steps and records calls and returns; runner_calls.cpp performs each call
+// (one overload per call of step.hpp); runner_events.cpp performs the timed host events.
 #pragma once
 
 #include "tcplab/scenario.hpp"
@@ -20,7 +23,7 @@ class Runner {
 public:
     Runner(const Scenario& sc, bool trace_on = true, std::string file = "scenario");
     // Returns false if the scenario's event budget ran out before it finished. Throws
-    // InputError when the run goes beyond a limit of run.hpp.
+    // InputError when the run goes beyond a limit of limits.hpp.
     bool run();
     ojson trace_json();
     Simulator& sim() { return sim_; }
@@ -39,6 +42,8 @@ private:
         Time last_return = 0;
         std::uint64_t gen = 0, deadline_gen = 0;
     };
+    struct CallAttempt;  // performs one try of a step's call (runner_calls.cpp)
+
     void start();
     Host& host_of(const AppState& a);
     void schedule_step(AppState& a);
@@ -54,6 +59,11 @@ private:
     void new_socket(const AppState& a, int fd);
     void check_run_limits();
     [[noreturn]] void limit_error(const std::string& pointer, const std::string& what);
+    // The key of fd_waiters_.
+    static std::uint64_t fd_key(int host, int fd) {
+        return (static_cast<std::uint64_t>(static_cast<std::uint32_t>(host)) << 32) |
+               static_cast<std::uint32_t>(fd);
+    }
 
     const Scenario& sc_;
     Simulator sim_;

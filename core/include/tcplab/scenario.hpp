@@ -2,11 +2,13 @@
 // Every error names the file, the JSON pointer of the bad member and what was expected.
 #pragma once
 
+#include "tcplab/error.hpp"
 #include "tcplab/isn.hpp"
+#include "tcplab/limits.hpp"
 #include "tcplab/profile.hpp"
-#include "tcplab/run.hpp"
 #include "tcplab/segment.hpp"
 #include "tcplab/simulator.hpp"
+#include "tcplab/step.hpp"
 #include "tcplab/time.hpp"
 
 #include <nlohmann/json.hpp>
@@ -24,26 +26,8 @@ struct HostSpec {
     IsnSpec isn;
 };
 
-// The socket calls a step can make (CONTRACTS.md, "apps").
-enum class Call : std::uint8_t {
-    Socket,
-    Setsockopt,
-    Getsockopt,
-    Bind,
-    Listen,
-    Accept,
-    Connect,
-    Send,
-    Recv,
-    Shutdown,
-    Close,
-    Poll,
-    Sleep,
-};
-const char* call_name(Call c);
-
 struct StepSpec {
-    Call call = Call::Sleep;
+    StepCall call;                         // what the step does, with its arguments (step.hpp)
     std::string sock;                      // handle the call works on
     std::string as;                        // handle the call creates (socket, accept)
     std::optional<Time> at;                // not before this absolute time
@@ -51,20 +35,6 @@ struct StepSpec {
     int after_app = -1, after_index = -1;  // wait for step after_index of app after_app
     enum class Repeat : std::uint8_t { Count, UntilEof, UntilError } repeat_mode = Repeat::Count;
     long repeat = 1;
-    // Call arguments.
-    std::uint16_t port = 0;
-    std::uint32_t ip = 0;
-    int backlog = 0;
-    Addr to{};
-    std::string data;  // send: the bytes (from "text", or generated for "bytes")
-    bool nosignal = false;
-    std::size_t text_bytes = 0;  // send: bytes of "text" the trace echoes with every call
-    std::size_t max = 0;
-    bool shut_rd = false, shut_wr = false;
-    std::string option;
-    long value = 0, value2 = 0;
-    unsigned poll_events = 0;
-    Time timeout = -1;                                               // poll: -1 waits for ever
     nlohmann::ordered_json args = nlohmann::ordered_json::object();  // echoed in the trace
 };
 
@@ -101,7 +71,7 @@ struct Scenario {
 // Loads and validates a scenario, or a lesson's "scenario" member: its shape (what
 // core/schema/scenario.schema.json describes), its meaning (every host, app and handle named
 // exists, a handle is created before it is used, profiles and sysctls are known, numbers are
-// in range, names carry no control characters) and the limits of run.hpp. Throws InputError
+// in range, names carry no control characters) and the limits of limits.hpp. Throws InputError
 // "<file>: <JSON pointer>: <what was expected>", quoting at most a few dozen characters of a
 // bad value and a few names of a long list.
 Scenario load_scenario(const nlohmann::json& doc, const std::string& file);

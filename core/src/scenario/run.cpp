@@ -9,19 +9,6 @@
 
 namespace tcplab {
 
-std::string json_pointer_token(const std::string& key) {
-    std::string out;
-    for (char c : key) {
-        if (c == '~')
-            out += "~0";
-        else if (c == '/')
-            out += "~1";
-        else
-            out += c;
-    }
-    return out;
-}
-
 std::string out_of_memory_message(const std::string& file) {
     return file +
            ": (root): the run needs more memory than it could get (std::bad_alloc); make the "

@@ -1,67 +1,14 @@
-// Runs a scenario: builds the simulator from it, plays each app's steps (blocking calls wait
-// for their socket), performs the timed host events, and records the trace.
+// Runs a scenario: builds the simulator from it, schedules each app's steps (a blocking call
+// waits for its socket; runner_calls.cpp tries it), records every call and return, and returns
+// the trace.
 #include "tcplab/runner.hpp"
 
-#include "tcplab/run.hpp"
-
 #include <algorithm>
+#include <variant>
 
 namespace tcplab {
 
 namespace {
-ojson poll_list(unsigned bits) {
-    ojson a = ojson::array();
-    if (bits & kPollIn) a.push_back("in");
-    if (bits & kPollOut) a.push_back("out");
-    if (bits & kPollErr) a.push_back("err");
-    if (bits & kPollHup) a.push_back("hup");
-    return a;
-}
-
-// Text the trace can carry: no control characters but layout, and well-formed UTF-8 (RFC 3629
-// §4), which JSON text must be (RFC 8259 §8.1). A recv can end inside a multi-byte character.
-bool printable(const std::string& s) {
-    std::size_t i = 0;
-    while (i < s.size()) {
-        const auto c = static_cast<unsigned char>(s[i]);
-        if (c < 0x80) {
-            if (c < 0x20 && c != '\n' && c != '\t' && c != '\r') return false;
-            ++i;
-            continue;
-        }
-        std::size_t n = 0;
-        std::uint32_t cp = 0;
-        if ((c & 0xE0) == 0xC0) {
-            n = 1;
-            cp = c & 0x1F;
-        } else if ((c & 0xF0) == 0xE0) {
-            n = 2;
-            cp = c & 0x0F;
-        } else if ((c & 0xF8) == 0xF0) {
-            n = 3;
-            cp = c & 0x07;
-        } else {
-            return false;
-        }
-        for (std::size_t k = 1; k <= n; ++k) {
-            if (i + k >= s.size()) return false;
-            const auto cc = static_cast<unsigned char>(s[i + k]);
-            if ((cc & 0xC0) != 0x80) return false;
-            cp = (cp << 6) | (cc & 0x3F);
-        }
-        // Overlong forms, surrogates and code points above U+10FFFF are not UTF-8.
-        static const std::uint32_t kMin[] = {0, 0x80, 0x800, 0x10000};
-        if (cp < kMin[n] || (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF) return false;
-        i += n + 1;
-    }
-    return true;
-}
-
-std::uint64_t fd_key(int host, int fd) {
-    return (static_cast<std::uint64_t>(static_cast<std::uint32_t>(host)) << 32) |
-           static_cast<std::uint32_t>(fd);
-}
-
 void sort_unique(std::vector<int>& v) {
     std::sort(v.begin(), v.end());
     v.erase(std::unique(v.begin(), v.end()), v.end());
@@ -128,8 +75,9 @@ void Runner::schedule_step(AppState& a) {
 void Runner::emit_call(AppState& a, const StepSpec& st) {
     if (!sim_.trace().on()) return sim_.trace().count();
     const AppSpec& spec = sc_.apps[static_cast<std::size_t>(a.index)];
-    if (st.text_bytes) {
-        echoed_text_ += st.text_bytes;
+    const auto* send = std::get_if<calls::Send>(&st.call);
+    if (send && send->text_bytes) {
+        echoed_text_ += send->text_bytes;
         if (echoed_text_ > kLimits.echoed_text_bytes)
             limit_error(step_pointer(static_cast<std::size_t>(a.index), a.step),
                         "the trace would repeat more than " +
@@ -159,10 +107,11 @@ void Runner::begin_step(AppState& a) {
     a.in_call = true;
     a.sent = 0;
     a.deadline_gen = 0;
-    if (st.call == Call::Poll && st.timeout >= 0) {
+    const auto* poll = std::get_if<calls::Poll>(&st.call);
+    if (poll && poll->timeout >= 0) {
         const std::uint64_t g = ++a.gen;
         a.deadline_gen = g;
-        sim_.schedule(sim_.now() + st.timeout, [this, idx = a.index, g] {
+        sim_.schedule(sim_.now() + poll->timeout, [this, idx = a.index, g] {
             AppState& s = apps_[static_cast<std::size_t>(idx)];
             if (s.in_call && s.deadline_gen == g) {
                 ojson extra;
@@ -188,108 +137,6 @@ int Runner::fd_of(const AppState& a, const std::string& handle) {
         handles_[static_cast<std::size_t>(sc_.apps[static_cast<std::size_t>(a.index)].host)];
     auto it = m.find(handle);
     return it == m.end() ? -1 : it->second;
-}
-
-void Runner::attempt(AppState& a) {
-    const AppSpec& spec = sc_.apps[static_cast<std::size_t>(a.index)];
-    const StepSpec& st = spec.steps[a.step];
-    Host& h = host_of(a);
-    auto& names = handles_[static_cast<std::size_t>(spec.host)];
-    const int fd = st.sock.empty() ? -1 : fd_of(a, st.sock);
-    ojson extra = ojson::object();
-    SysResult r;
-    if (!st.sock.empty() && fd < 0) {
-        r = SysResult::fail(Errno::ebadf);
-    } else {
-        switch (st.call) {
-            case Call::Socket: {
-                const int nfd = h.socket();
-                new_socket(a, nfd);
-                names[st.as] = nfd;
-                r = SysResult::ok(nfd);
-                break;
-            }
-            case Call::Setsockopt: r = h.set_option(fd, st.option, st.value, st.value2); break;
-            case Call::Getsockopt:
-                r = h.get_error(fd);
-                if (r.err == Errno::ok) {
-                    const auto e = static_cast<Errno>(r.value);
-                    extra["value"] = e == Errno::ok ? ojson(0) : ojson(errno_name(e));
-                    r.value = 0;
-                }
-                break;
-            case Call::Bind: r = h.bind(fd, st.ip, st.port); break;
-            case Call::Listen: r = h.listen(fd, st.backlog); break;
-            case Call::Accept: {
-                int nfd = -1;
-                Addr peer{};
-                r = h.accept(fd, &nfd, &peer);
-                if (!r.block && r.err == Errno::ok) {
-                    new_socket(a, nfd);
-                    names[st.as] = nfd;
-                    extra["new_sock"] = st.as;
-                    extra["peer"] = addr_string(peer);
-                }
-                break;
-            }
-            case Call::Connect:
-                r = h.connect(fd, st.to);
-                if (!r.block && r.err == Errno::ok) {
-                    if (const Socket* s = h.sock(fd)) extra["local"] = addr_string(s->local);
-                }
-                break;
-            case Call::Send: {
-                const std::string_view rest = std::string_view(st.data).substr(a.sent);
-                r = h.send(fd, rest, st.nosignal);
-                if (!r.block && r.err == Errno::ok) {
-                    a.sent += static_cast<std::size_t>(r.value);
-                    const Socket* s = h.sock(fd);
-                    if (a.sent < st.data.size() && s && !s->nonblock)
-                        r = SysResult::wait();
-                    else
-                        r = SysResult::ok(static_cast<long>(a.sent));
-                } else if (!r.block && a.sent > 0) {
-                    r = SysResult::ok(
-                        static_cast<long>(a.sent));  // a partial write returns its count
-                }
-                break;
-            }
-            case Call::Recv: {
-                std::string data;
-                r = h.recv(fd, st.max, &data);
-                if (!r.block && r.err == Errno::ok && r.value > 0 && data.size() <= 256 &&
-                    printable(data))
-                    extra["data"] = data;
-                break;
-            }
-            case Call::Shutdown: r = h.shutdown(fd, st.shut_rd, st.shut_wr); break;
-            case Call::Close:
-                r = h.close(fd);
-                if (r.err == Errno::ok) names.erase(st.sock);
-                break;
-            case Call::Poll: {
-                const unsigned ready = h.poll(fd) & (st.poll_events | kPollErr | kPollHup);
-                if (ready) {
-                    r = SysResult::ok(1);
-                    extra["revents"] = poll_list(ready);
-                } else if (st.timeout == 0) {
-                    r = SysResult::ok(0);
-                    extra["revents"] = ojson::array();
-                } else {
-                    r = SysResult::wait();
-                }
-                break;
-            }
-            case Call::Sleep: r = SysResult::ok(0); break;
-        }
-    }
-    if (r.block) {
-        a.wait_host = spec.host;
-        a.wait_fd = fd;
-        fd_waiters_[fd_key(spec.host, fd)].push_back(a.index);
-        return;
-    }
-    finish(a, r, std::move(extra));
 }
 
 void Runner::finish(AppState& a, SysResult r, ojson extra) {
@@ -387,93 +234,6 @@ void Runner::wake(int host, int fd) {
     for (int i : waiting) {
         AppState& a = apps_[static_cast<std::size_t>(i)];
         if (a.in_call && !a.dead && a.wait_host == host && a.wait_fd == fd) attempt(a);
-    }
-}
-
-void Runner::kill_process(int host) {
-    Host& h = *sim_.hosts()[static_cast<std::size_t>(host)];
-    for (int i : apps_of_host_[static_cast<std::size_t>(host)]) {
-        AppState& a = apps_[static_cast<std::size_t>(i)];
-        a.dead = true;
-        a.in_call = false;
-    }
-    if (sim_.trace().on()) {
-        auto e = Trace::event(sim_.now(), "note");
-        e["host"] = h.name();
-        e["code"] = "process_killed";
-        e["args"] = {{"signal", "SIGPIPE"}};
-        sim_.trace().add(std::move(e));
-    }
-    auto& names = handles_[static_cast<std::size_t>(host)];
-    std::vector<std::pair<int, std::string>> open;
-    for (auto& [name, fd] : names) open.emplace_back(fd, name);
-    std::sort(open.begin(), open.end());
-    for (auto& [fd, name] : open) h.close(fd);
-    names.clear();
-}
-
-void Runner::host_event(const EventSpec& ev) {
-    Host& h = *sim_.hosts()[static_cast<std::size_t>(ev.host)];
-    if (ev.action == "inject") {
-        Segment seg = ev.seg;
-        // The connection this segment imitates, if any: looked up at the receiver (whose IRS is
-        // the sender's ISS), else at the sender.
-        Seq iss = 0, irs = 0;
-        bool known = false;
-        if (Host* dst = sim_.host_by_ip(seg.dst.ip))
-            known = dst->isns({seg.dst.ip, seg.src.ip, seg.dst.port, seg.src.port}, &irs, &iss);
-        if (!known)
-            known = h.isns({seg.src.ip, seg.dst.ip, seg.src.port, seg.dst.port}, &iss, &irs);
-        if (ev.rel_seq || ev.rel_ack) {
-            if (!known)
-                throw InputError(
-                    scenario_file_ + ": " + ev.ptr + "/seg/rel: no connection with this 4-tuple " +
-                    "exists when the segment is sent, so relative numbers cannot be resolved");
-            if (ev.rel_seq) seg.seq = iss + static_cast<Seq>(*ev.rel_seq);
-            if (ev.rel_ack) seg.ack = irs + static_cast<Seq>(*ev.rel_ack);
-        }
-        seg.id = sim_.next_segment_id();
-        if (sim_.trace().on()) {
-            auto e = Trace::event(sim_.now(), "send");
-            e["host"] = h.name();
-            if (known) e["conn"] = conn_name({seg.src.ip, seg.dst.ip, seg.src.port, seg.dst.port});
-            e["seg"] = segment_json(seg);
-            if (known) {
-                ojson rel;
-                rel["seq"] = seg.seq - iss;
-                if (seg.flags & ACK) rel["ack"] = seg.ack - irs;
-                e["rel"] = std::move(rel);
-            }
-            e["injected"] = true;
-            sim_.trace().add(std::move(e));
-        }
-        sim_.send(ev.host, std::move(seg));
-        return;
-    }
-    if (sim_.trace().on()) {
-        auto e = Trace::event(sim_.now(), "action");
-        e["host"] = h.name();
-        e["action"] = ev.action;
-        sim_.trace().add(std::move(e));
-    }
-    auto lose_state = [&] {
-        h.crash();
-        for (int i : apps_of_host_[static_cast<std::size_t>(ev.host)]) {
-            AppState& a = apps_[static_cast<std::size_t>(i)];
-            if (a.in_call || a.step > 0 || a.rep > 0) a.dead = true;
-        }
-        handles_[static_cast<std::size_t>(ev.host)].clear();
-    };
-    if (ev.action == "crash") {
-        lose_state();
-    } else if (ev.action == "reboot") {
-        // A reboot loses every connection like a crash, and the host is back at once.
-        if (h.up()) lose_state();
-        h.reboot();
-    } else if (ev.action == "unplug") {
-        sim_.set_unplugged(ev.host, true);
-    } else if (ev.action == "plug") {
-        sim_.set_unplugged(ev.host, false);
     }
 }
 
