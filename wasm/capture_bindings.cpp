@@ -1,6 +1,7 @@
-// Embind bindings for captures (core/include/tcplab/{capture,explain,pcap}.hpp): explain a real
-// capture with the engine's observer, read it with the native reader, write a trace as a capture.
-// Types in tcplab.d.mts; the browser's TypeScript front is web/src/capture/.
+// Embind bindings for captures (core/include/tcplab/{capture,explain,pcap}.hpp): read a real
+// capture with the engine's reader, explain it with the engine's observer, write a trace as a
+// capture. Types in tcplab.d.mts; the browser's TypeScript front is web/src/capture/, which calls
+// the reading and explaining functions in a Web Worker (web/src/capture/worker.ts).
 #include "js_error.hpp"
 
 #include "tcplab/capture.hpp"
@@ -11,7 +12,9 @@
 #include <emscripten/bind.h>
 #include <emscripten/val.h>
 
+#include <algorithm>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace {
@@ -64,11 +67,64 @@ std::string explain_capture(const val& array, const std::string& options_json) {
     });
 }
 
-// readCaptureJson(bytes, file) -> the reader's JSON (the same as web/src/capture/reader.ts)
+// readCaptureJson(bytes, file) -> the reader's JSON (tcplab::capture_to_json, what
+// `tcplab explain --segments` prints)
 std::string read_capture_json(const val& array, const std::string& file) {
     return tcplab::wasm::js_errors([&] {
         auto bytes = bytes_of(array);
         return tcplab::capture_to_json(tcplab::read_capture(bytes, file)).dump();
+    });
+}
+
+// The unordered pair of endpoints of a segment, as bytes: one key per connection whichever way
+// the segment went (capture_to_json's grouping, without building strings for every segment).
+std::string connection_key(const tcplab::CapturedSegment& s) {
+    auto end = [&](const std::array<uint8_t, 16>& ip, uint16_t port) {
+        std::string e(1, char(s.ip_version));
+        e.append(reinterpret_cast<const char*>(ip.data()), ip.size());
+        e += char(port >> 8);
+        e += char(port & 0xff);
+        return e;
+    };
+    std::string a = end(s.src, s.sport), b = end(s.dst, s.dport);
+    return a < b ? a + b : b + a;
+}
+
+// readCaptureInfo(bytes, file, onProgress) -> the reader's JSON without "segments": what a page
+// needs to offer a choice (interfaces, connections with their segment counts, skip counts), in
+// memory proportional to the connections, not the packets. onProgress(done, total) (bytes; a JS
+// function, or null) is called at most about every MiB of the file, and once at the end.
+std::string read_capture_info(const val& array, const std::string& file, const val& on_progress) {
+    return tcplab::wasm::js_errors([&] {
+        auto bytes = bytes_of(array);
+        const bool report = on_progress.typeOf().as<std::string>() == "function";
+        const uint64_t total = bytes.size();
+        const uint64_t step = std::max<uint64_t>(1u << 20, total / 200);
+        uint64_t next = step;
+        tcplab::Capture cap;
+        std::unordered_map<std::string, size_t> index;
+        nlohmann::ordered_json conns = nlohmann::ordered_json::array();
+        std::vector<uint64_t> counts;
+        tcplab::read_capture(bytes, file, cap.info, [&](const tcplab::CapturedSegment& s) {
+            auto [it, fresh] = index.try_emplace(connection_key(s), counts.size());
+            if (fresh) {
+                conns.push_back({{"a", tcplab::endpoint_string(s.ip_version, s.src, s.sport)},
+                                 {"b", tcplab::endpoint_string(s.ip_version, s.dst, s.dport)},
+                                 {"segments", 0}});
+                counts.push_back(0);
+            }
+            ++counts[it->second];
+            if (report && s.offset >= next) {
+                on_progress(double(s.offset), double(total));
+                next = s.offset + step;
+            }
+        });
+        for (size_t i = 0; i < counts.size(); ++i) conns[i]["segments"] = counts[i];
+        nlohmann::ordered_json j = tcplab::capture_to_json(cap);  // no segments: the summary
+        j["connections"] = std::move(conns);
+        j.erase("segments");
+        if (report) on_progress(double(total), double(total));
+        return j.dump();
     });
 }
 
@@ -114,6 +170,7 @@ std::string capture_note_catalog() {
 EMSCRIPTEN_BINDINGS(tcplab_capture) {
     emscripten::function("explainCapture", &explain_capture);
     emscripten::function("readCaptureJson", &read_capture_json);
+    emscripten::function("readCaptureInfo", &read_capture_info);
     emscripten::function("writeCapture", &write_capture);
     emscripten::function("captureHosts", &capture_hosts);
     emscripten::function("captureNoteCatalog", &capture_note_catalog);

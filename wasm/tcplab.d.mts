@@ -15,6 +15,9 @@ export interface TcplabModuleOptions {
     printErr?: (text: string) => void;
 }
 
+/** Progress of a capture being read: bytes done, file size. */
+export type ReadProgress = (done: number, total: number) => void;
+
 export interface TcplabModule {
     // ---- wasm/bindings.cpp -------------------------------------------------------------------
     /**
@@ -61,8 +64,19 @@ export interface TcplabModule {
      * @throws Error "<file>: byte <offset>: ..." for a malformed capture.
      */
     explainCapture(bytes: Uint8Array, optionsJson: string): string;
-    /** Reads a capture into the reader's JSON (interfaces, packets, decoded TCP segments), as text. */
+    /**
+     * Reads a capture into the reader's JSON (interfaces, connections, every decoded TCP segment),
+     * as text: what `tcplab explain --segments` prints.
+     * @throws Error "<file>: byte <offset>: ..." for a malformed capture.
+     */
     readCaptureJson(bytes: Uint8Array, file: string): string;
+    /**
+     * The reader's JSON without "segments" (format, packets, skipped, interfaces, connections with
+     * their segment counts), as text; its memory grows with the connections, not the packets.
+     * `onProgress(done, total)` (bytes read, file size) is called about every MiB and at the end.
+     * @throws Error "<file>: byte <offset>: ..." for a malformed capture.
+     */
+    readCaptureInfo(bytes: Uint8Array, file: string, onProgress: ReadProgress | null): string;
     /**
      * The capture export (the same as `tcplab pcap`): writes a trace, or a resolved lesson
      * ({"trace", "steps"}: each step's narration becomes a packet comment), given as JSON text,

@@ -1,6 +1,8 @@
-// The capture functions of the Embind module as the page calls them: writeCapture is the export
-// `tcplab pcap` runs (the same bytes for the same lesson and options), captureHosts gives its
-// default capture point, explainCapture reads one interface of a multi-interface file.
+// The capture functions of the Embind module as the page calls them: readCaptureJson and
+// readCaptureInfo are the engine's reader (the page's only one, run in its capture worker),
+// writeCapture is the export `tcplab pcap` runs (the same bytes for the same lesson and options),
+// captureHosts gives its default capture point, explainCapture reads one interface of a
+// multi-interface file.
 //
 // Needs the wasm build (web/src/generated/) and the native CLI (build/native/cli/tcplab, or
 // TCPLAB_BIN) to compare with; either missing is a failure.
@@ -12,9 +14,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { repeatCapture } from '../bench/big-capture.mjs';
+
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const generated = join(root, 'web/src/generated');
 const BIN = process.env.TCPLAB_BIN || join(root, 'build/native/cli/tcplab');
+const DATA = join(root, 'tests/capture/data');
 
 let tcplab;
 before(async () => {
@@ -103,4 +108,73 @@ test('explainCapture reads one interface of a two-interface file, as the CLI doe
     const native = JSON.parse(execFileSync(BIN, ['explain', '--json', '--interface', 'server', file], { maxBuffer: 1 << 26 }));
     const wasm = JSON.parse(tcplab.explainCapture(all, JSON.stringify({ file, interface: 'server' })));
     assert.deepEqual(wasm, native);
+});
+
+// ---- Reading ----------------------------------------------------------------------------------
+// <file>.segments.json is what `tcplab explain --segments <file>` printed (the native reader's
+// golden files, tests/native/capture_reader_test.cpp); errors.json its messages for damaged files.
+const captures = () => readdirSync(DATA).filter((f) => /\.(pcap|pcapng)$/.test(f)).sort();
+const withoutSegments = (json) => {
+    const { segments: _s, ...rest } = JSON.parse(json);
+    return rest;
+};
+
+test('readCaptureJson reads every capture exactly as the native reader does', () => {
+    const goldens = readdirSync(DATA).filter((f) => f.endsWith('.segments.json'));
+    assert.ok(goldens.length >= 10);
+    for (const g of goldens) {
+        const name = g.replace(/\.segments\.json$/, '');
+        const want = JSON.stringify(JSON.parse(readFileSync(join(DATA, g), 'utf8')));
+        assert.equal(tcplab.readCaptureJson(readFileSync(join(DATA, name)), name), want, name);
+    }
+});
+
+test('readCaptureInfo is readCaptureJson without the segments, with progress to the end', () => {
+    const names = captures();
+    assert.ok(names.length >= 15);
+    for (const name of names) {
+        const b = readFileSync(join(DATA, name));
+        let full;
+        try {
+            full = tcplab.readCaptureJson(b, name);
+        } catch (e) {
+            assert.throws(() => tcplab.readCaptureInfo(b, name, null), { message: e.message }, name);
+            continue;
+        }
+        const calls = [];
+        const info = tcplab.readCaptureInfo(b, name, (done, total) => calls.push([done, total]));
+        assert.deepEqual(JSON.parse(info), withoutSegments(full), name);
+        assert.deepEqual(calls, [[b.length, b.length]], `${name}: a small file reports only its end`);
+        assert.equal(tcplab.readCaptureInfo(b, name, null), info);
+    }
+});
+
+test('readCaptureInfo on a large capture: every connection counted, progress about every MiB', () => {
+    const big = repeatCapture(readFileSync(join(DATA, 'normal.pcap')), 6e6);
+    assert.ok(big.connections > 5000);
+    const calls = [];
+    const info = JSON.parse(tcplab.readCaptureInfo(big.bytes, 'big.pcap', (d, t) => calls.push([d, t])));
+    assert.deepEqual(info, withoutSegments(tcplab.readCaptureJson(big.bytes, 'big.pcap')));
+    assert.equal(info.connections.length, big.connections);
+    assert.equal(info.tcp_packets, big.packets);
+    assert.ok(calls.length >= 5 && calls.length <= 7, `${calls.length} progress calls for 6 MB`);
+    for (let i = 1; i < calls.length - 1; i++) assert.ok(calls[i][0] - calls[i - 1][0] >= 1 << 20);
+    assert.ok(calls.at(-1)[0] > calls.at(-2)[0]);
+    assert.deepEqual(calls.at(-1), [big.bytes.length, big.bytes.length]);
+    assert.ok(calls.every(([, t]) => t === big.bytes.length));
+});
+
+test('the readers give the native reader\'s messages, with byte offsets, for damaged files', () => {
+    const errors = JSON.parse(readFileSync(join(DATA, 'errors.json'), 'utf8'));
+    assert.ok(Object.keys(errors).length >= 2);
+    for (const [name, message] of Object.entries(errors)) {
+        const b = readFileSync(join(DATA, name));
+        assert.match(message, new RegExp(`^${name.replace('.', '\\.')}: byte \\d+: `));
+        assert.throws(() => tcplab.readCaptureJson(b, name), { message });
+        assert.throws(() => tcplab.readCaptureInfo(b, name, () => {}), { message });
+        assert.throws(() => tcplab.explainCapture(b, JSON.stringify({ file: name })), { message });
+    }
+    // A file cut short is read up to the cut, not refused.
+    const cut = readFileSync(join(DATA, 'normal.pcap')).subarray(0, 500);
+    assert.equal(JSON.parse(tcplab.readCaptureInfo(cut, 'cut.pcap', null)).truncated_at, 472);
 });

@@ -1,97 +1,31 @@
 /**
  * Captures in the browser: read a pcap/pcapng file dropped by the user, explain it, and turn a
- * trace into a downloadable capture. Documented in docs/CAPTURES.md ("Web API").
+ * trace into a downloadable capture. Documented in docs/CAPTURES.md ("Web API"). One reader: the
+ * engine's (core/src/capture_read.cpp) through wasm.
  *
- *   parseCapture(bytes, onProgress?, file?)  -> Promise<ParsedCapture>   (TS reader, in a Web Worker)
- *   capturePoints(parsed)                    -> CapturePoint[]           (interfaces, as explain groups them)
- *   explainCapture(module, bytes, options?)  -> trace object             (C++ explain through wasm)
- *   captureFile(module, doc, options?)       -> Blob                     ("Download capture", = `tcplab pcap`)
- *   captureHosts(module, doc)                -> { hosts, default }       (where a capture can be taken)
+ *   openCapture(file, {file, onProgress})   -> Promise<CaptureFile>      (in a Web Worker: .info, .connections(), .explain(), .read())
+ *   parseCapture(bytes, onProgress?, file?) -> Promise<ParsedCapture>    (the same, every segment, then closed)
+ *   capturePoints(info)                     -> CapturePoint[]            (interfaces, as explain groups them)
+ *   explainCapture(module, bytes, options?) -> trace object              (synchronous, on the caller's thread)
+ *   readCapture(module, bytes, file?)       -> ParsedCapture             (synchronous, on the caller's thread)
+ *   captureFile(module, doc, options?)      -> Blob                      ("Download capture", = `tcplab pcap`)
+ *   captureHosts(module, doc)               -> { hosts, default }        (where a capture can be taken)
  *   renderCaptureNote(catalog, code, args, lang) -> string               (note text, en / zh-CN)
  *
- * The reader runs in a Worker when the page can start one, so a capture of a million packets
- * never freezes the page; elsewhere (Node, Vitest) it runs inline.
+ * The page reads and explains in the worker only (openCapture), so a capture of a million packets
+ * never freezes it; the synchronous forms are for Node and tests.
  */
-import { CaptureError, readCapture } from './reader';
-import type { CaptureInterface, ParsedCapture } from './reader';
-import type { WorkerReply, WorkerRequest } from './worker';
+import { captureError, type CaptureInterface, type CaptureModule, type ExplainOptions, type ParsedCapture } from './types';
 
-export { CaptureError, readCapture, SKIP_REASONS } from './reader';
-export type { CaptureConnection, CaptureInterface, CapturedSegment, ParsedCapture, SegmentOptions, SkipReason } from './reader';
-
-/** Called with the fraction read so far, 0..1. */
-export type CaptureProgress = (fraction: number) => void;
-
-let nextId = 1;
-
-/**
- * Reads a capture off the main thread. Rejects with a CaptureError ("<file>: byte N: what",
- * `.offset` = N) for a damaged file. `bytes` is copied, so the caller keeps its buffer.
- */
-export function parseCapture(bytes: Uint8Array, onProgress?: CaptureProgress, file = 'capture'): Promise<ParsedCapture> {
-  if (typeof Worker === 'undefined') {
-    return new Promise((resolve, reject) => {
-      try {
-        resolve(readCapture(bytes, file, (d, t) => onProgress?.(t === 0 ? 1 : d / t)));
-      } catch (e) {
-        reject(e);
-      }
-    });
-  }
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
-    const id = nextId++;
-    worker.onmessage = (ev: MessageEvent<WorkerReply>) => {
-      const m = ev.data;
-      if (m.id !== id) return;
-      if (m.type === 'progress') {
-        onProgress?.(m.total === 0 ? 1 : m.done / m.total);
-        return;
-      }
-      worker.terminate();
-      if (m.type === 'done') resolve(m.result);
-      else reject(m.offset === null ? new Error(m.message) : new CaptureError(m.message, m.offset));
-    };
-    worker.onerror = (ev) => {
-      worker.terminate();
-      reject(new Error(ev.message || 'capture reader failed'));
-    };
-    const copy = bytes.slice();
-    const req: WorkerRequest = { id, bytes: copy, file };
-    worker.postMessage(req, [copy.buffer]);
-  });
-}
-
-/** What wasm/capture_bindings.cpp adds to the tcplab module. */
-export interface CaptureModule {
-  /** Trace JSON text; throws an Error "<file>: byte N: what" for a damaged file. */
-  explainCapture(bytes: Uint8Array, optionsJson: string): string;
-  /** The reader's JSON (the same as ParsedCapture) from the native reader. */
-  readCaptureJson(bytes: Uint8Array, file: string): string;
-  /** pcapng or pcap bytes for a trace or a resolved lesson ({trace, steps}): tcplab::export_capture. */
-  writeCapture(docJson: string, optionsJson: string): Uint8Array;
-  /** '{"hosts": [{"name", "ip"}], "default": ["client"]}' for a trace or resolved lesson. */
-  captureHosts(docJson: string): string;
-  /** { code: { en, "zh-CN" } } */
-  captureNoteCatalog(): string;
-}
-
-export interface ExplainOptions {
-  /** Names the capture (title, error messages). */
-  file?: string;
-  /** Only this connection (1-based). */
-  connection?: number;
-  /** false: connections and note counts only (for huge captures). */
-  events?: boolean;
-  /** The hosts ignore RST in TIME_WAIT (Linux sysctl tcp_rfc1337=1). */
-  tcp_rfc1337?: boolean;
-  /**
-   * A file with several interfaces is explained at one capture point: "" (automatic), "all", an
-   * interface id ("0", "1", … as Wireshark numbers them) or an interface name
-   * (`tcplab explain --interface`). The trace's `capture.interface` says which were read.
-   */
-  interface?: string;
-}
+export { CaptureFile, openCapture, parseCapture, portEndpoint, workerEndpoint } from './client';
+export type { CaptureEndpoint, OpenOptions } from './client';
+export { captureServer } from './protocol';
+export type { CaptureOverview, CaptureReply, CaptureRequest, ConnectionPage, ExplainedConnection } from './protocol';
+export { CaptureError, SKIP_REASONS } from './types';
+export type {
+  CaptureConnection, CaptureInterface, CaptureModule, CaptureProgress, CapturedSegment, CaptureSummary, ExplainOptions, ParsedCapture,
+  SegmentOptions, SkipReason,
+} from './types';
 
 /** One capture point of a file: an interface, or the interfaces that share one if_name. */
 export interface CapturePoint {
@@ -127,9 +61,25 @@ export function capturePoints(parsed: { interfaces: CaptureInterface[] }): Captu
   return points;
 }
 
-/** Explains a capture with the engine's observer (C++ through wasm). Returns the trace object. */
+const engineCall = <R>(file: string, f: () => R): R => {
+  try {
+    return f();
+  } catch (e) {
+    throw captureError(e instanceof Error ? e.message : String(e), file);
+  }
+};
+
+/**
+ * Explains a capture with the engine's observer, on the caller's thread (a page uses
+ * CaptureFile.explain). Returns the trace object; a damaged file throws a CaptureError.
+ */
 export function explainCapture(module: CaptureModule, bytes: Uint8Array, options: ExplainOptions = {}): Record<string, unknown> {
-  return JSON.parse(module.explainCapture(bytes, JSON.stringify(options))) as Record<string, unknown>;
+  return JSON.parse(engineCall(options.file ?? 'capture', () => module.explainCapture(bytes, JSON.stringify(options)))) as Record<string, unknown>;
+}
+
+/** The engine's reader on the caller's thread (a page uses openCapture); throws a CaptureError. */
+export function readCapture(module: CaptureModule, bytes: Uint8Array, file = 'capture'): ParsedCapture {
+  return JSON.parse(engineCall(file, () => module.readCaptureJson(bytes, file))) as ParsedCapture;
 }
 
 export interface CaptureFileOptions {

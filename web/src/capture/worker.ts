@@ -1,27 +1,23 @@
 /**
- * Web Worker front for the capture reader: the page posts the bytes, the worker reads them off
- * the main thread and posts progress, then the result (or the error). See index.ts.
+ * The capture worker: its own instance of the engine's wasm module, answering the page's requests
+ * (protocol.ts) for one capture file. Started by workerEndpoint() in client.ts.
  */
-import { CaptureError, readCapture } from './reader';
+import { captureServer, type CaptureRequest } from './protocol';
+import type { CaptureModule } from './types';
 
-export type WorkerRequest = { id: number; bytes: Uint8Array; file: string };
-export type WorkerReply =
-  | { id: number; type: 'progress'; done: number; total: number }
-  | { id: number; type: 'done'; result: import('./reader').ParsedCapture }
-  | { id: number; type: 'error'; message: string; offset: number | null };
+// Looked up as engine.ts looks it up, so the page still builds before the module is built; eager:
+// the worker has nothing to do without it.
+const modules = import.meta.glob<{ default: () => Promise<CaptureModule> }>('../generated/tcplab.mjs', { eager: true });
+
+async function load(): Promise<CaptureModule> {
+  const module = modules['../generated/tcplab.mjs'];
+  if (!module) throw new Error('the engine (WebAssembly) is not built: cmake --workflow --preset wasm');
+  return module.default();
+}
 
 const ctx = self as unknown as {
-  onmessage: ((ev: MessageEvent<WorkerRequest>) => void) | null;
-  postMessage(msg: WorkerReply): void;
+  onmessage: ((ev: MessageEvent<CaptureRequest>) => void) | null;
+  postMessage(msg: unknown): void;
 };
-
-ctx.onmessage = (ev: MessageEvent<WorkerRequest>) => {
-  const { id, bytes, file } = ev.data;
-  try {
-    const result = readCapture(bytes, file, (done, total) => ctx.postMessage({ id, type: 'progress', done, total }));
-    ctx.postMessage({ id, type: 'done', result });
-  } catch (e) {
-    const offset = e instanceof CaptureError ? e.offset : null;
-    ctx.postMessage({ id, type: 'error', message: e instanceof Error ? e.message : String(e), offset });
-  }
-};
+const serve = captureServer(load, (reply) => ctx.postMessage(reply));
+ctx.onmessage = (ev) => void serve(ev.data);

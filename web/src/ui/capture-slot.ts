@@ -2,7 +2,8 @@
 // choice of capture point next to it, and a drop zone (plus file picker) for .pcap/.pcapng files,
 // with a choice of interface when a file holds several. Reading, explaining and writing captures
 // is the capture module's (../capture/, docs/CAPTURES.md "Web API"); this file is only the UI.
-import { captureFile, captureHosts, capturePoints, explainCapture, parseCapture, type CaptureModule, type CapturePoint } from '../capture';
+// A dropped file is read and explained in the capture worker: this thread never parses its bytes.
+import { captureFile, captureHosts, capturePoints, openCapture, type CaptureFile, type CaptureModule, type CapturePoint, type ConnectionPage } from '../capture';
 import type { Engine } from '../engine';
 import { checkTrace, type Localized } from '../types';
 import { defaultSteps } from '../steps';
@@ -110,32 +111,75 @@ export function mountCapture(button: HTMLButtonElement, zone: HTMLElement, host:
   const chooser = el('div', { class: 'capture-conns' });
   zone.append(el('h3', {}, host.t('capture.title')), el('p', { class: 'drop-hint' }, host.t('capture.drop')), picker, progress, status, chooser);
 
-  const choiceList = (items: { label: string; onPick: () => void; cls?: string }[]): HTMLElement => {
+  type Choice = { label: string; onPick: () => void; cls?: string };
+  // A list of choices. A long one (a capture of 100 000 connections) starts with the choices
+  // given, and `more(shown)` fetches the next ones each time its end scrolls into view, until
+  // `total`: the page never holds or lays out all of them.
+  const choiceList = (first: Choice[], total = first.length, more?: (shown: number) => Promise<Choice[]>): HTMLElement => {
     const list = el('ol', {});
-    for (const it of items) {
-      const b = el('button', { type: 'button', class: `btn${it.cls ? ` ${it.cls}` : ''}` }, it.label);
-      b.addEventListener('click', it.onPick);
-      list.append(el('li', {}, b));
+    const end = el('li', { class: 'capture-more', 'aria-hidden': 'true' });
+    let shown = 0;
+    const add = (items: Choice[]): void => {
+      const frag = document.createDocumentFragment();
+      for (const it of items) {
+        const b = el('button', { type: 'button', class: `btn${it.cls ? ` ${it.cls}` : ''}` }, it.label);
+        b.addEventListener('click', it.onPick);
+        frag.append(el('li', {}, b));
+      }
+      shown += items.length;
+      list.insertBefore(frag, end.isConnected ? end : null);
+    };
+    add(first);
+    if (more && shown < total && typeof IntersectionObserver === 'function') {
+      list.append(end);
+      let busy = false;
+      const watch = new IntersectionObserver((seen) => {
+        if (busy || !seen.some((e) => e.isIntersecting)) return;
+        busy = true;
+        void more(shown).then((items) => {
+          add(items);
+          busy = false;
+          if (shown >= total || items.length === 0) { watch.disconnect(); end.remove(); return; }
+          // Still in view (a short page): the observer reports only changes, so look again.
+          watch.unobserve(end);
+          watch.observe(end);
+        }, () => { watch.disconnect(); end.remove(); });
+      });
+      watch.observe(end);
     }
     return list;
   };
 
+  // The file last dropped, open in its worker (closed when the next one comes).
+  let open: CaptureFile | undefined;
+  let loads = 0;
   const load = async (file: File): Promise<void> => {
+    const mine = ++loads;
+    open?.close();
+    open = undefined;
     clear(chooser);
     status.textContent = host.t('capture.reading', { name: file.name });
     progress.hidden = false;
     progress.value = 0;
     try {
-      const bytes = new Uint8Array(await file.arrayBuffer());
-      const parsed = await parseCapture(bytes, (f) => { progress.value = f; }, file.name);
+      const cap = await openCapture(file, { file: file.name, onProgress: (f) => { progress.value = f; } });
+      if (mine !== loads) { cap.close(); return; }
+      open = cap;
+      // Explaining has no progress to report: an indeterminate bar while the worker explains.
+      const busy = async <R>(work: Promise<R>): Promise<R> => {
+        progress.hidden = false;
+        progress.removeAttribute('value');
+        try { return await work; } finally { progress.hidden = true; }
+      };
       progress.hidden = true;
-      if (parsed.connections.length === 0) { status.textContent = host.t('capture.noconn', { name: file.name }); return; }
+      if (cap.info.connection_count === 0) { status.textContent = host.t('capture.noconn', { name: file.name }); return; }
 
       // A connection (or all of them) at one capture point.
-      const openConn = (iface: string, where: string, n: number | undefined, count: number): void => {
+      const openConn = async (iface: string, where: string, n: number | undefined, count: number): Promise<void> => {
         try {
-          const opts = { file: file.name, interface: iface, ...(n === undefined ? {} : { connection: n }) };
-          const trace = checkTrace(explainCapture(engine, bytes, opts), file.name);
+          const opts = { interface: iface, ...(n === undefined ? {} : { connection: n }) };
+          const trace = checkTrace(await busy(cap.explain(opts)), file.name);
+          if (mine !== loads) return;
           const name = [file.name, where, n === undefined ? '' : `#${n}`].filter((x) => x !== '').join(' · ');
           const title: Localized = { en: name, 'zh-CN': name };
           const id = `capture-${iface || 'auto'}-${n ?? 'all'}`;
@@ -148,39 +192,44 @@ export function mountCapture(button: HTMLButtonElement, zone: HTMLElement, host:
           status.textContent = host.t('capture.error', { msg: (e as Error).message });
         }
       };
-      // The connections the explainer finds at that capture point (numbered as it numbers them).
-      const pickConnection = (iface: string, where: string): void => {
+      // The connections the explainer finds at that capture point (numbered as it numbers them),
+      // fetched from the worker a page at a time.
+      const PAGE = 500;
+      const pickConnection = async (iface: string, where: string): Promise<void> => {
         clear(chooser);
-        let conns: { id: number; client: string; server: string; segments: number }[];
+        let page: ConnectionPage;
         try {
-          const summary = explainCapture(engine, bytes, { file: file.name, interface: iface, events: false });
-          conns = (summary.capture as { connections: typeof conns }).connections;
+          page = await busy(cap.connections(iface, 0, PAGE));
         } catch (e) {
           status.textContent = host.t('capture.error', { msg: (e as Error).message });
           return;
         }
-        if (conns.length <= 1) { openConn(iface, where, conns.length === 1 ? 1 : undefined, conns.length); return; }
-        status.textContent = host.t('capture.pickconn', { n: conns.length });
+        if (mine !== loads) return;
+        const n = page.total;
+        if (n <= 1) { await openConn(iface, where, n === 1 ? 1 : undefined, n); return; }
+        status.textContent = host.t('capture.pickconn', { n });
+        const choices = (p: ConnectionPage): Choice[] => p.connections.map((c) => ({
+          label: `${c.client} ⇄ ${c.server} · ${host.t('capture.segments', { n: c.segments })}`,
+          onPick: () => void openConn(iface, where, c.id, n),
+        }));
         chooser.append(choiceList([
-          { label: host.t('capture.allconns', { n: conns.length }), cls: 'capture-all-conns', onPick: () => openConn(iface, where, undefined, conns.length) },
-          ...conns.map((c) => ({
-            label: `${c.client} ⇄ ${c.server} · ${host.t('capture.segments', { n: c.segments })}`,
-            onPick: () => openConn(iface, where, c.id, conns.length),
-          })),
-        ]));
+          { label: host.t('capture.allconns', { n }), cls: 'capture-all-conns', onPick: () => void openConn(iface, where, undefined, n) },
+          ...choices(page),
+        ], n + 1, async (shown) => choices(await cap.connections(iface, shown - 1, PAGE))));
       };
 
       // Several capture points carrying TCP: read one, never several merged into duplicates.
-      const points = capturePoints(parsed).filter((p) => p.tcp_packets > 0);
-      if (points.length <= 1) { pickConnection('', ''); return; }
+      const points = capturePoints(cap.info).filter((p) => p.tcp_packets > 0);
+      if (points.length <= 1) { await pickConnection('', ''); return; }
       const label = (p: CapturePoint): string =>
         [`${p.ids.join('+')}${p.name ? ` ${p.name}` : ''}`, p.description ?? '', host.t('capture.segments', { n: p.tcp_packets })].filter((x) => x !== '').join(' · ');
       status.textContent = host.t('capture.ifaces', { n: points.length });
       chooser.append(choiceList([
-        ...points.map((p) => ({ label: label(p), cls: 'capture-iface', onPick: () => pickConnection(p.choice, p.name ?? `#${p.choice}`) })),
-        { label: host.t('capture.iface.all'), cls: 'capture-iface-all', onPick: () => pickConnection('all', '') },
+        ...points.map((p) => ({ label: label(p), cls: 'capture-iface', onPick: () => void pickConnection(p.choice, p.name ?? `#${p.choice}`) })),
+        { label: host.t('capture.iface.all'), cls: 'capture-iface-all', onPick: () => void pickConnection('all', '') },
       ]));
     } catch (e) {
+      if (mine !== loads) return;
       progress.hidden = true;
       status.textContent = host.t('capture.error', { msg: (e as Error).message });
     }
