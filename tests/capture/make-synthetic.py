@@ -109,7 +109,7 @@ def main():
     files["ns-two-sections.pcapng"] = ng
     # 6. pcapng with two named interfaces that saw the same packets (two capture points, as in
     #    tcplab's "all hosts" export): every segment twice, once per interface. The second
-    #    if_description is not UTF-8 (both readers then read it one character per byte).
+    #    if_description is not UTF-8 (the reader then reads it one character per byte).
     e = "<"
     named = lambda name, desc: block(e, 1, struct.pack(e + "HHI", 1, 0, 0) + opt(e, 2, name) + opt(e, 3, desc)
                                      + opt(e, 9, bytes([6])) + struct.pack(e + "I", 0))

@@ -1,9 +1,9 @@
 // Reading real captures: pcap and pcapng files, down to the TCP segments they carry.
 //
 // The reader is written here rather than taken from libpcap on purpose:
-//  - the browser build (WebAssembly) must not depend on libpcap, and the browser's own
-//    TypeScript reader (web/src/capture/reader.ts) follows this file step by step, so both
-//    produce the same connection list and segment sequence from the same bytes;
+//  - the browser build (WebAssembly) must not depend on libpcap: the page runs this very reader,
+//    compiled to WebAssembly, in a Web Worker, so the CLI and the page see the same connections
+//    and segments from the same bytes;
 //  - every error must name the byte offset where the file stops making sense, which libpcap
 //    does not report;
 //  - it only ever looks at a byte span: no file I/O in core.
@@ -109,7 +109,7 @@ std::string ip_to_string(uint8_t version, const std::array<uint8_t, 16>& ip);
 std::string endpoint_string(uint8_t version, const std::array<uint8_t, 16>& ip,
                             uint16_t port);  // "ip:port", "[v6]:port"
 
-// The reader's result as JSON, the format both readers (C++ and TypeScript) produce:
+// The reader's result as JSON (the CLI's --segments and the page's worker both use it):
 // { "format", "linktypes", "packets", "tcp_packets", "skipped": {reason: n}, "truncated_at"?,
 //   "interfaces": [ { "id", "linktype", "name"?, "description"?, "packets", "tcp_packets" } ],
 //   "connections": [ { "a": "ip:port", "b": "ip:port", "segments": n } ],   // by first appearance

@@ -1,6 +1,6 @@
 // pcap / pcapng reader: the containers, their records and timestamps (the packets inside are
-// decoded by packet_decode.cpp). See capture.hpp for why it is our own.
-// web/src/capture/reader.ts is the same algorithm in TypeScript: change both together.
+// decoded by packet_decode.cpp). See capture.hpp for why it is our own. The browser runs this
+// same reader, compiled to WebAssembly, in a Web Worker (web/src/capture/).
 #include "packet_decode.hpp"
 #include "tcplab/capture.hpp"
 #include "tcplab/error.hpp"
@@ -136,8 +136,7 @@ bool valid_utf8(const uint8_t* p, size_t n) {
 }
 
 // An option's text (if_name, if_description): UTF-8, or, when the bytes are not valid UTF-8, one
-// character per byte (Latin-1), so the JSON stays valid; trailing NULs dropped. The browser's
-// reader does the same (optionText in reader.ts).
+// character per byte (Latin-1), so the JSON stays valid; trailing NULs dropped.
 std::string option_text(const uint8_t* p, size_t n) {
     while (n > 0 && p[n - 1] == 0) --n;
     if (valid_utf8(p, n)) return std::string(reinterpret_cast<const char*>(p), n);
