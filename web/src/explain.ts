@@ -12,7 +12,7 @@ const consumed = (s: SegInfo): number =>
 const endOf = (s: SegInfo): number => mod32(s.send.seg.seq + consumed(s));
 
 function shown(s: SegInfo, field: 'seq' | 'ack', mode: NumberMode): number {
-  if (mode === 'rel' && s.send.rel) return s.send.rel[field];
+  if (mode === 'rel' && s.send.rel?.[field] !== undefined) return s.send.rel[field];
   return s.send.seg[field];
 }
 
@@ -63,8 +63,8 @@ export function whyAck(m: Model, s: SegInfo, mode: NumberMode): Why {
 
 /** TCP header length in 32-bit words: the trace's own value if it has one, else 5 + options (RFC 9293 §3.1). */
 export function dataOffset(s: SegInfo): { words: number; fromTrace: boolean } {
-  const d = s.send.seg['doff'] ?? s.send.seg['hlen'];
-  if (typeof d === 'number') return { words: d > 15 ? d / 4 : d, fromTrace: true };
+  const d = (s.send.seg as { hlen?: number }).hlen;
+  if (typeof d === 'number') return { words: d / 4, fromTrace: true };
   const o = s.send.seg.opts ?? {};
   let bytes = 0;
   if (o.mss !== undefined) bytes += 4;
