@@ -43,12 +43,14 @@ test('the handshake example plays: ESTABLISHED after the handshake, TIME_WAIT th
   await stepUntil(page, async () => (await laneState(page, 'server').textContent()) === 'CLOSED');
   await expect(laneState(page, 'client')).toHaveText('TIME_WAIT');
   await expect(page.locator('.timer.pending[data-timer="time_wait"]')).toHaveCount(1);
-  await expect(page.locator('.break-label')).toHaveCount(0);
+  // The 2 s of TIME_WAIT (the lesson's MSL is 1 s) are not drawn as a compressed gap before
+  // they have passed; at the end they are (from the last ACK, just under 2 s).
+  const timeWaitGap = page.locator('.break-label', { hasText: /\b(1\.9\d|2) s\b/ });
+  await expect(timeWaitGap).toHaveCount(0);
   await shot(page, 'handshake-time-wait');
   await page.keyboard.press('End');
   await expect(laneState(page, 'client')).toHaveText('CLOSED');
-  // The lesson's MSL is 1 s: TIME_WAIT lasts 2 s.
-  await expect(page.locator('.break-label')).toContainText('2 s');
+  await expect(timeWaitGap).toHaveCount(1);
   await shot(page, 'handshake-end');
 });
 

@@ -155,32 +155,8 @@ function fitLadder(g: LadderGeometry, target: SVGSVGElement, m: Model, v: Ladder
 
 // ---- lane heads ------------------------------------------------------------------------------
 
-/** Remembers the last drawing of each ladder so that a change of the box's width redraws it. */
-const lastDraw = new WeakMap<Element, { head?: () => void; body?: () => void; width: number }>();
-const watched = new WeakSet<Element>();
-
-function watchBox(target: SVGSVGElement): void {
-  const boxEl = target.parentElement;
-  if (!boxEl || watched.has(boxEl) || typeof ResizeObserver === 'undefined') return;
-  watched.add(boxEl);
-  new ResizeObserver(() => {
-    const d = lastDraw.get(boxEl);
-    if (!d || Math.abs(d.width - boxEl.clientWidth) < 1) return;
-    d.head?.();
-    d.body?.();
-  }).observe(boxEl);
-}
-
 export function renderLadderHeader(target: SVGSVGElement, m: Model, g: LadderGeometry, states: Map<string, string | undefined>, v: LadderView): void {
   clear(target);
-  const boxEl = target.parentElement;
-  if (boxEl) {
-    const d = lastDraw.get(boxEl) ?? { width: 0 };
-    d.head = () => renderLadderHeader(target, m, g, states, { ...v, animate: false });
-    d.width = boxEl.clientWidth;
-    lastDraw.set(boxEl, d);
-    watchBox(target);
-  }
   const full = m.hosts.map((h) => `${h}  ${m.trace.hosts[h]?.ip ?? ''}`.trim());
   fitLadder(g, target, m, v, m.hosts);
   const n = m.hosts.length;
@@ -246,22 +222,17 @@ const stayPut: Offset[] = [[0, 0]];
 
 const TIME = 0, CURRENT_STATE = 1, CURRENT_SEG = 2, TIMER = 3, OLD_STATE = 4, OLD_SEG = 5;
 
-/** Keeps the time column at the visible left edge of the box. */
-const timeLayers = new WeakMap<Element, SVGGElement>();
-function freezeTimes(boxEl: HTMLElement, layer: SVGGElement): void {
-  const sync = (): void => { timeLayers.get(boxEl)?.setAttribute('transform', boxEl.scrollLeft > 0 ? `translate(${boxEl.scrollLeft} 0)` : ''); };
-  if (!timeLayers.has(boxEl)) boxEl.addEventListener('scroll', sync, { passive: true });
-  timeLayers.set(boxEl, layer);
-  sync();
+/** Keeps the time column at the visible left edge of the box (called when the box scrolls). */
+export function syncTimeColumn(boxEl: HTMLElement): void {
+  boxEl.querySelector('.ladder .times')?.setAttribute('transform', boxEl.scrollLeft > 0 ? `translate(${boxEl.scrollLeft} 0)` : '');
 }
 
-export function renderLadder(target: SVGSVGElement, m: Model, lay: TimeLayout, g: LadderGeometry, v: LadderView, onSelect: (segId: number) => void): number {
+/** What a drawing of the ladder tells its caller: the y of the selected segment (for scrolling)
+ *  and the segment that had the keyboard focus, when it was drawn anew. */
+export interface LadderDrawn { ySel: number; refocus?: SVGGElement }
+
+export function renderLadder(target: SVGSVGElement, m: Model, lay: TimeLayout, g: LadderGeometry, v: LadderView): LadderDrawn {
   const boxEl = target.parentElement;
-  if (boxEl) {
-    const d = lastDraw.get(boxEl) ?? { width: boxEl.clientWidth };
-    d.body = () => { renderLadder(target, m, lay, g, { ...v, animate: false }, onSelect); };
-    lastDraw.set(boxEl, d);
-  }
   const active = document.activeElement;
   const focusedEl = active && target.contains(active) ? active.closest('.seg') : null;
   const focusedSeg = focusedEl ? Number(focusedEl.getAttribute('data-seg')) : undefined;
@@ -294,7 +265,7 @@ export function renderLadder(target: SVGSVGElement, m: Model, lay: TimeLayout, g
   // The time column comes last: it stays at the left edge while the lanes scroll sideways.
   target.append(layers.breaks, layers.lanes, layers.bands, layers.timers, layers.states, layers.arrows, layers.now, layers.times);
   layers.times.append(svg('rect', { x: 0, y: yMin, width: g.timeCol - 2, height: height - yMin, class: 'time-col' }));
-  if (boxEl) freezeTimes(boxEl, layers.times);
+  if (boxEl) syncTimeColumn(boxEl);
 
   const jobs: Job[] = [];
   const fixed: SVGGraphicsElement[] = [];
@@ -477,7 +448,6 @@ export function renderLadder(target: SVGSVGElement, m: Model, lay: TimeLayout, g
       'data-seg': s.id, role: 'option', tabindex: -1, 'aria-selected': String(selected), 'aria-label': name,
     });
     grp.append(svg('title', {}, `#${s.id} ${segLabel(s.send, 'abs')}${s.repeats !== undefined ? ` (${v.t('ladder.retrans')} #${s.repeats})` : ''}`));
-    grp.addEventListener('click', () => onSelect(s.id));
     const d: Drawn = { x0, y0 };
     const toX = toLane !== undefined ? g.laneX[toLane]! : x0 + (fromLane === n - 1 ? -1 : 1) * g.laneGap;
     const prio = fresh || selected ? CURRENT_SEG : OLD_SEG;
@@ -609,8 +579,7 @@ export function renderLadder(target: SVGSVGElement, m: Model, lay: TimeLayout, g
   fixed.push(nowLabel);
 
   placeLabels({ x: 0, y: yMin, w: g.width, h: height - yMin }, g.timeCol, jobs, fixed, marks, lines);
-  keyboard(layers.arrows, segEls, v.selected, focusedSeg, onSelect);
-  return yFocus;
+  return { ySel: yFocus, refocus: roving(segEls, v.selected, focusedSeg) };
 }
 
 /** Next to the end of an arrow: inside the gap first, a line lower or higher, then across. */
@@ -694,33 +663,15 @@ function withinBounds(b: Rect, cands: Offset[], bounds: Rect): Offset[] {
   return out;
 }
 
-/** One segment at a time is in the tab order; ↑ ↓ move between segments, Enter or Space selects. */
-function keyboard(list: SVGGElement, segs: SVGGElement[], selected: number | undefined, focused: number | undefined, onSelect: (id: number) => void): void {
-  if (!segs.length) return;
+/** One segment at a time is in the tab order (effects.ts moves it with ↑ ↓): the focused one,
+ *  else the selected one, else the last. Returns it when it had the focus before this drawing. */
+function roving(segs: SVGGElement[], selected: number | undefined, focused: number | undefined): SVGGElement | undefined {
+  if (!segs.length) return undefined;
   const idOf = (e: Element): number => Number(e.getAttribute('data-seg'));
   const byId = (id: number | undefined): SVGGElement | undefined => (id === undefined || Number.isNaN(id) ? undefined : segs.find((s) => idOf(s) === id));
-  const roving = byId(focused) ?? byId(selected) ?? segs.at(-1)!;
-  roving.setAttribute('tabindex', '0');
-  const move = (from: SVGGElement, to: SVGGElement | undefined): void => {
-    if (!to) return;
-    from.setAttribute('tabindex', '-1');
-    to.setAttribute('tabindex', '0');
-    to.focus();
-  };
-  list.addEventListener('keydown', (ev) => {
-    const cur = (ev.target as Element).closest<SVGGElement>('.seg');
-    if (!cur) return;
-    const i = segs.indexOf(cur);
-    let handled = true;
-    switch (ev.key) {
-      case 'ArrowDown': move(cur, segs[i + 1]); break;
-      case 'ArrowUp': move(cur, segs[i - 1]); break;
-      case 'Enter': case ' ': onSelect(idOf(cur)); break;
-      default: handled = false;
-    }
-    if (handled) { ev.preventDefault(); ev.stopPropagation(); }
-  });
-  if (focused !== undefined && !Number.isNaN(focused)) roving.focus({ preventScroll: true });
+  const r = byId(focused) ?? byId(selected) ?? segs.at(-1)!;
+  r.setAttribute('tabindex', '0');
+  return focused !== undefined && !Number.isNaN(focused) ? r : undefined;
 }
 
 function arrow(grp: SVGGElement, d: Drawn, x1: number, y1: number, kind: string, animate: boolean, head = true): void {
