@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { buildModel, endpointStates, focusConn, snapshotAt } from './model';
 import { defaultSteps, findStep, stepOfEvent } from './steps';
 import { ssRows } from './sstable';
-import { whyAck, whySeq } from './explain';
+import { dataOffset, whyAck, whySeq } from './explain';
 import { checkTrace } from './types';
 import { example } from './lessons';
 
@@ -90,7 +90,7 @@ describe('ss -tan table', () => {
   });
 });
 
-describe('why seq and ack are what they are', () => {
+describe('why seq and ack are what they are (the trace\'s send.why, looked up)', () => {
   const seg = (m: typeof hs, id: number) => m.segs.get(id)!;
   it('explains the SYN,ACK ack as the SYN seq plus one', () => {
     const w = whyAck(hs, seg(hs, 2), 'rel');
@@ -103,9 +103,9 @@ describe('why seq and ack are what they are', () => {
     expect(whySeq(hs, seg(hs, 8), 'abs')).toMatchObject({ key: 'why.seq.next', args: { id: 4, pseq: seg(hs, 4).send.seg.seq, len: 100, value: seg(hs, 4).send.seg.seq + 100 } });
     expect(whyAck(hs, seg(hs, 9), 'rel')).toMatchObject({ key: 'why.ack.next', args: { id: 8, plus: '+FIN', value: 102 } });
   });
-  it('recognises the ISN, data after a pure ACK (which used no numbers), and a retransmission', () => {
+  it('names the ISN, SND.NXT for a pure ACK, a retransmission and a RST\'s seq taken from the ACK it answers', () => {
     expect(whySeq(hs, seg(hs, 1), 'rel').key).toBe('why.seq.isn');
-    expect(whySeq(hs, seg(hs, 3), 'rel')).toMatchObject({ key: 'why.seq.next', args: { id: 1, plus: '+SYN', value: 1 } });
+    expect(whySeq(hs, seg(hs, 3), 'rel')).toEqual({ key: 'why.seq.sndnxt.syn', args: { value: 1 } });
     expect(whySeq(hs, seg(hs, 4), 'rel')).toMatchObject({ key: 'why.seq.next', args: { id: 1, plus: '+SYN', value: 1 } });
     expect(seg(tw, 8).send.retransmission).toBe(true);
     expect(whySeq(tw, seg(tw, 8), 'rel')).toEqual({ key: 'why.seq.retrans', args: { id: 6 } });
@@ -114,6 +114,9 @@ describe('why seq and ack are what they are', () => {
     expect(seg(hs, 5).repeats).toBeUndefined();
     expect(seg(cr, 5).send.seg.flags).toEqual(['RST']);
     expect(whyAck(cr, seg(cr, 5), 'rel').key).toBe('why.ack.none');
+    expect(whySeq(cr, seg(cr, 5), 'abs')).toEqual({ key: 'why.seq.fromack', args: { id: 4, value: seg(cr, 4).send.seg.ack } });
+    expect(dataOffset(seg(hs, 1))).toBe(10);
+    expect(dataOffset(seg(hs, 4))).toBe(8); // 20 bytes + timestamps (10, padded to 12)
   });
 });
 

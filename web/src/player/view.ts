@@ -50,8 +50,12 @@ export interface PlayerView {
   hash: string;
 }
 
+const connectionsCache = new WeakMap<Model, ConnRef[]>();
+
 /** The connections of a trace, one entry per connection (not per side), in order of appearance. */
 export function connectionsOf(m: Model): ConnRef[] {
+  const hit = connectionsCache.get(m);
+  if (hit) return hit;
   const seen = new Set<string>();
   const out: ConnRef[] = [];
   for (const [conn, hosts] of m.connHosts) {
@@ -62,6 +66,7 @@ export function connectionsOf(m: Model): ConnRef[] {
     seen.add(key);
     out.push({ host: [...hosts][0]!, conn });
   }
+  connectionsCache.set(m, out);
   return out;
 }
 
@@ -96,19 +101,10 @@ export function transitionLabel(m: Model, index: number, w: Words): string {
   return parts.join(' / ');
 }
 
-/** The segment this endpoint sent as part of the state change at `index`, if any. */
+/** The segment this endpoint sent as part of the state change at `index`, as the trace says. */
 export function sentWith(m: Model, index: number): SegInfo | undefined {
   const e = m.events[index] as StateEvent;
-  for (let i = index + 1; i < m.events.length; i++) {
-    const x = m.events[i]!;
-    if (x.t_us !== e.t_us || x.host !== e.host) break;
-    if (x.kind === 'state') break;
-    // Another segment arriving at the same moment (a request right behind the handshake's ACK)
-    // has its own answer: what follows it is not this transition's.
-    if (x.kind === 'deliver') break;
-    if (x.kind === 'send' && x.conn === e.conn) return m.segs.get(x.seg.id);
-  }
-  return undefined;
+  return e.sent !== undefined ? m.segs.get(e.sent) : undefined;
 }
 
 /** The trace's cause of a state change, in the diagram's terms. */

@@ -45,7 +45,7 @@ export function renderInspector(root: HTMLElement, m: Model, s: SegInfo | undefi
   grid.append(field('f-seq', 32, t('insp.seq'), String(seg.seq), rel ? t('insp.relative', { n: rel.seq }) : undefined));
   grid.append(field(`f-ack${seg.flags.includes('ACK') ? '' : ' off'}`, 32, t('insp.ack'), String(seg.ack), rel?.ack !== undefined && seg.flags.includes('ACK') ? t('insp.relative', { n: rel.ack }) : undefined));
   const doff = dataOffset(s);
-  grid.append(field('f-doff', 4, t('insp.doff'), String(doff.words), `${doff.words * 4} B`));
+  grid.append(field('f-doff', 4, t('insp.doff'), doff === undefined ? '—' : String(doff), doff === undefined ? undefined : `${doff * 4} B`));
   grid.append(field('f-rsv', 4, t('insp.rsv'), '0'));
   for (const f of FLAG_BITS) {
     const on = (seg.flags as readonly string[]).includes(f);
@@ -73,7 +73,6 @@ export function renderInspector(root: HTMLElement, m: Model, s: SegInfo | undefi
   why.append(el('li', {}, el('b', {}, 'seq '), t(ws.key, ws.args)));
   const wa = whyAck(m, s, mode);
   why.append(el('li', {}, el('b', {}, 'ack '), t(wa.key, wa.args)));
-  if (!doff.fromTrace) why.append(el('li', { class: 'muted' }, t('insp.doff.why', { words: doff.words })));
   if (s.send.injected) why.append(el('li', {}, t('insp.injected')));
   root.append(why);
 }

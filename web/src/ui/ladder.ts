@@ -383,7 +383,7 @@ function drawSegments(m: Model, lay: TimeLayout, g: LadderGeometry, v: LadderVie
         class: `seg ${hostClass(fromLane)}${fresh ? ' current' : ''}${selected ? ' selected' : ''}${s.send.injected ? ' injected' : ''}`,
         'data-seg': s.id, role: 'option', tabindex: -1, 'aria-selected': String(selected), 'aria-label': name,
       });
-      grp.append(svg('title', {}, `#${s.id} ${segLabel(s.send, 'abs')}${s.repeats !== undefined ? ` (${v.t('ladder.retrans')} #${s.repeats})` : ''}`));
+      grp.append(svg('title', {}, `#${s.id} ${segLabel(s.send, 'abs')}${s.repeats !== undefined && s.repeats > 0 ? ` (${v.t('ladder.retrans')} #${s.repeats})` : ''}`));
       const d = { x0, y0 };
       const prio = fresh || selected ? CURRENT_SEG : OLD_SEG;
       const order = fresh ? k : -k;
