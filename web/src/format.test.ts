@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import type { Flags } from './generated/trace';
 import { callText, fmtDuration, fmtTime, returnText, segLabel, splitConn, ssState } from './format';
 
-const seg = (flags: string[], seq: number, ack: number, len = 0) => ({ id: 1, src: 'a:1', dst: 'b:2', flags, seq, ack, win: 100, len });
+const seg = (flags: Flags, seq: number, ack: number, len = 0) => ({ id: 1, src: 'a:1', dst: 'b:2', flags, seq, ack, win: 100, len });
 
 describe('labels', () => {
   it('writes Wireshark-style labels with relative numbers', () => {

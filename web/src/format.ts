@@ -12,7 +12,8 @@ export function segLabel(ev: Pick<SendEvent, 'seg' | 'rel'>, mode: NumberMode = 
   const s: Segment = ev.seg;
   const useRel = mode === 'rel' && ev.rel !== undefined;
   const seq = useRel ? ev.rel!.seq : s.seq;
-  const ack = useRel ? ev.rel!.ack : s.ack;
+  // Before the sender knows the peer's ISN there is no relative ack: the wire's value then.
+  const ack = useRel ? ev.rel!.ack ?? s.ack : s.ack;
   let out = `${flagText(s.flags)} seq=${seq}`;
   if (s.flags.includes('ACK')) out += ` ack=${ack}`;
   if (s.len > 0) out += ` len=${s.len}`;

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { EngineCatalog } from './engine';
-import { fromResolved, learningPath, listExamples, listLessons } from './lessons';
-import handshake from './fixtures/handshake-close.trace.json';
+import { example, fromResolved, learningPath, listExamples, listLessons } from './lessons';
+
+const handshake = example('handshake-close').trace;
 
 describe('lesson list', () => {
   it('lists every lesson file (not the schema or the index) in learning-path order', () => {
@@ -13,8 +14,8 @@ describe('lesson list', () => {
     const path = learningPath().flatMap((p) => p.lessons).filter((id) => lessons.some((l) => l.id === id));
     expect(lessons.slice(0, path.length).map((l) => l.id)).toEqual(path);
   });
-  it('offers the recorded example traces', () => {
-    expect(listExamples().map((e) => e.id).sort()).toEqual(['example-handshake-close', 'example-loss-rst']);
+  it('offers the example runs the engine computed at build time', () => {
+    expect(listExamples().map((e) => e.id).sort()).toEqual(['example-crash-reboot', 'example-handshake-close', 'example-time-wait', 'example-write-after-close']);
   });
 });
 

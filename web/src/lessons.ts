@@ -1,10 +1,10 @@
-// The lesson list: lesson files from ../lessons (bundled as text) and, for development and
-// before the engine module exists, the recorded example traces in ./fixtures.
+// The lesson list: lesson files from ../lessons (bundled as text) and the example traces, plain
+// runs of a few lessons' scenarios that the engine computed at build time (scripts/generate.mjs).
 import { checkTrace, type Localized, type Trace } from './types';
 import { defaultSteps, type Step } from './steps';
 
 const lessonFiles = import.meta.glob('../../lessons/*.json', { query: '?raw', import: 'default', eager: true }) as Record<string, string>;
-const fixtureFiles = import.meta.glob('./fixtures/*.trace.json', { query: '?raw', import: 'default', eager: true }) as Record<string, string>;
+const exampleFiles = import.meta.glob('./generated/examples/*.trace.json', { query: '?raw', import: 'default', eager: true }) as Record<string, string>;
 
 export interface LessonEntry {
   id: string;
@@ -99,12 +99,19 @@ const lessonOrder = (e: LessonEntry): number => {
 };
 
 export function listExamples(): LessonEntry[] {
-  return Object.entries(fixtureFiles).map(([path, text]) => {
+  return Object.entries(exampleFiles).map(([path, text]) => {
     const id = `example-${baseName(path)}`;
     let title = same(baseName(path));
     try { const j = JSON.parse(text) as { title?: string }; if (j.title) title = same(j.title); } catch { /* keep the file name */ }
-    return { id, file: `web/src/fixtures/${baseName(path)}.trace.json`, kind: 'example' as const, title, text };
+    return { id, file: `lessons/${baseName(path)}.json`, kind: 'example' as const, title, text };
   });
+}
+
+/** The example run of lesson `name` (its scenario's trace, steps cut by the player). */
+export function example(name: string): PlayerLesson {
+  const e = listExamples().find((x) => x.id === `example-${name}`);
+  if (!e) throw new Error(`no example trace "${name}": web/scripts/generate.mjs writes them when the engine is built`);
+  return exampleLesson(e);
 }
 
 export function exampleLesson(e: LessonEntry): PlayerLesson {

@@ -2,13 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { buildModel, endpointStates, focusConn, snapshotAt } from './model';
 import { defaultSteps, findStep, stepOfEvent } from './steps';
 import { ssRows } from './sstable';
-import { whyAck, whySeq } from './explain';
+import { dataOffset, whyAck, whySeq } from './explain';
 import { checkTrace } from './types';
-import handshake from './fixtures/handshake-close.trace.json';
-import lossRst from './fixtures/loss-rst.trace.json';
+import { example } from './lessons';
 
-const hs = buildModel(checkTrace(handshake));
-const lr = buildModel(checkTrace(lossRst));
+// The engine's runs of three lessons (scripts/generate.mjs): a handshake, data and close; a
+// lost last ACK and the FIN sent again; a crash answered by a RST.
+const hs = buildModel(example('handshake-close').trace);
+const tw = buildModel(example('time-wait').trace);
+const cr = buildModel(example('crash-reboot').trace);
 const indexOf = (m: typeof hs, pred: (e: (typeof hs.events)[number]) => boolean): number => m.events.findIndex(pred);
 
 describe('steps', () => {
@@ -74,8 +76,9 @@ describe('ss -tan table', () => {
   it('lists the listener with its accept queue and backlog, and connections with their queues', () => {
     const i = indexOf(hs, (e) => e.kind === 'buffers' && e.host === 'server' && e.recv_q === 100);
     const rows = ssRows(snapshotAt(hs, i), 'server');
-    expect(rows[0]).toMatchObject({ state: 'LISTEN', recvQ: 0, sendQ: 128, local: '10.0.0.2:80', peer: '*:*' });
-    expect(rows[1]).toMatchObject({ state: 'ESTAB', recvQ: 100, sendQ: 0, local: '10.0.0.2:80', peer: '10.0.0.1:40000' });
+    // The data arrives while the connection still waits in the accept queue (Recv-Q 1 of 128).
+    expect(rows[0]).toMatchObject({ state: 'LISTEN', recvQ: 1, sendQ: 128, local: '10.0.0.2:80', peer: '*:*' });
+    expect(rows[1]).toMatchObject({ state: 'ESTAB', recvQ: 100, sendQ: 0, local: '10.0.0.2:80', peer: hs.segs.get(1)!.send.seg.src });
   });
   it('shows unacknowledged bytes as Send-Q and leaves out CLOSED sockets', () => {
     const i = indexOf(hs, (e) => e.kind === 'buffers' && e.host === 'client' && e.send_q === 100);
@@ -87,38 +90,44 @@ describe('ss -tan table', () => {
   });
 });
 
-describe('why seq and ack are what they are', () => {
+describe('why seq and ack are what they are (the trace\'s send.why, looked up)', () => {
+  const seg = (m: typeof hs, id: number) => m.segs.get(id)!;
   it('explains the SYN,ACK ack as the SYN seq plus one', () => {
-    const w = whyAck(hs, hs.segs.get(2)!, 'rel');
+    const w = whyAck(hs, seg(hs, 2), 'rel');
     expect(w).toEqual({ key: 'why.ack.next', args: { id: 1, qseq: 0, len: 0, plus: '+SYN', value: 1, host: 'server' } });
   });
   it('explains the data ack as seq plus length, and the FIN seq after the data', () => {
-    expect(whyAck(hs, hs.segs.get(5)!, 'rel')).toMatchObject({ key: 'why.ack.next', args: { id: 4, qseq: 1, len: 100, value: 101 } });
-    expect(whySeq(hs, hs.segs.get(6)!, 'abs')).toMatchObject({ key: 'why.seq.next', args: { id: 4, pseq: 1001, len: 100, value: 1101 } });
-    expect(whyAck(hs, hs.segs.get(9)!, 'rel')).toMatchObject({ key: 'why.ack.next', args: { id: 8, plus: '+FIN', value: 2 } });
+    expect(seg(hs, 4).send.seg.len).toBe(100);
+    expect(whyAck(hs, seg(hs, 5), 'rel')).toMatchObject({ key: 'why.ack.next', args: { id: 4, qseq: 1, len: 100, value: 101 } });
+    expect(seg(hs, 8).send.seg.flags).toContain('FIN');
+    expect(whySeq(hs, seg(hs, 8), 'abs')).toMatchObject({ key: 'why.seq.next', args: { id: 4, pseq: seg(hs, 4).send.seg.seq, len: 100, value: seg(hs, 4).send.seg.seq + 100 } });
+    expect(whyAck(hs, seg(hs, 9), 'rel')).toMatchObject({ key: 'why.ack.next', args: { id: 8, plus: '+FIN', value: 102 } });
   });
-  it('recognises the ISN, data after a pure ACK (which used no numbers), and a retransmission', () => {
-    expect(whySeq(hs, hs.segs.get(1)!, 'rel').key).toBe('why.seq.isn');
-    expect(whySeq(hs, hs.segs.get(3)!, 'rel')).toMatchObject({ key: 'why.seq.next', args: { id: 1, plus: '+SYN', value: 1 } });
-    expect(whySeq(hs, hs.segs.get(4)!, 'rel')).toMatchObject({ key: 'why.seq.next', args: { id: 1, plus: '+SYN', value: 1 } });
-    expect(whySeq(lr, lr.segs.get(5)!, 'rel')).toEqual({ key: 'why.seq.retrans', args: { id: 4 } });
-    expect(lr.segs.get(5)!.repeats).toBe(4);
-    expect(lr.segs.get(4)!.repeats).toBeUndefined();
-    expect(hs.segs.get(5)!.repeats).toBeUndefined();
-    expect(whyAck(lr, lr.segs.get(9)!, 'rel').key).toBe('why.ack.none');
+  it('names the ISN, SND.NXT for a pure ACK, a retransmission and a RST\'s seq taken from the ACK it answers', () => {
+    expect(whySeq(hs, seg(hs, 1), 'rel').key).toBe('why.seq.isn');
+    expect(whySeq(hs, seg(hs, 3), 'rel')).toEqual({ key: 'why.seq.sndnxt.syn', args: { value: 1 } });
+    expect(whySeq(hs, seg(hs, 4), 'rel')).toMatchObject({ key: 'why.seq.next', args: { id: 1, plus: '+SYN', value: 1 } });
+    expect(seg(tw, 8).send.retransmission).toBe(true);
+    expect(whySeq(tw, seg(tw, 8), 'rel')).toEqual({ key: 'why.seq.retrans', args: { id: 6 } });
+    expect(seg(tw, 8).repeats).toBe(6);
+    expect(seg(tw, 6).repeats).toBeUndefined();
+    expect(seg(hs, 5).repeats).toBeUndefined();
+    expect(seg(cr, 5).send.seg.flags).toEqual(['RST']);
+    expect(whyAck(cr, seg(cr, 5), 'rel').key).toBe('why.ack.none');
+    expect(whySeq(cr, seg(cr, 5), 'abs')).toEqual({ key: 'why.seq.fromack', args: { id: 4, value: seg(cr, 4).send.seg.ack } });
+    expect(dataOffset(seg(hs, 1))).toBe(10);
+    expect(dataOffset(seg(hs, 4))).toBe(8); // 20 bytes + timestamps (10, padded to 12)
   });
 });
 
 describe('faults', () => {
-  it('records the dropped segment, the duplicate delivery and the RST', () => {
-    expect(lr.segs.get(4)!.drop?.reason).toBe('fault');
-    expect(lr.segs.get(4)!.deliveries).toHaveLength(0);
-    expect(lr.segs.get(5)!.deliveries).toHaveLength(2);
-    expect(lr.segs.get(9)!.send.seg.flags).toEqual(['RST']);
-    const end = snapshotAt(lr, lr.events.length - 1);
-    const client = end.api.get('client')!;
-    expect(client.some((l) => l.signal?.signal === 'SIGPIPE')).toBe(true);
-    expect(client.filter((l) => l.ret).at(-1)!.ret?.errno).toBe('EPIPE');
+  it('records the dropped segment, the RST after a crash and the error it gives', () => {
+    expect(tw.segs.get(7)!.drop?.reason).toBe('fault');
+    expect(tw.segs.get(7)!.deliveries).toHaveLength(0);
+    expect(tw.segs.get(8)!.deliveries).toHaveLength(1);
+    const end = snapshotAt(cr, cr.events.length - 1);
+    expect(end.hostAction.get('server')).toBe('reboot');
+    expect(end.api.get('client')!.filter((l) => l.ret).at(-1)!.ret?.errno).toBe('ECONNRESET');
   });
 });
 

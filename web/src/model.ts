@@ -1,5 +1,7 @@
 // Indexes a trace once per lesson so that every step, scrub and back-step is a cheap lookup.
-// Everything here is bookkeeping over trace events; no TCP rule is decided in the player.
+// Everything here is bookkeeping over trace events; no TCP rule is decided in the player (which
+// segment a retransmission repeats, why a number is what it is, what a transition sent: the
+// trace says).
 import type {
   BuffersEvent, CallEvent, QueueEvent, ReturnEvent, SendEvent, SignalEvent, StateEvent,
   StateName, TimerEvent, Trace, TraceEvent,
@@ -15,7 +17,8 @@ export interface SegInfo {
   to: string | undefined; // receiving host (by delivery, else by destination address)
   deliveries: Delivery[];
   drop?: { index: number; t: number; reason: string };
-  /** the earlier segment with the same direction, seq, sequence-space length and flags, if any */
+  /** a retransmission: the segment it repeats (the trace's retransmission_of, else -1 when the
+   *  trace says only that it is one) */
   repeats?: number;
 }
 
@@ -48,7 +51,6 @@ export function buildModel(trace: Trace): Model {
   const segOrder: SegInfo[] = [];
   const sendIndexes: number[] = [];
   const stateIndexes: number[] = [];
-  const firstOf = new Map<string, number>();
   const connHosts = new Map<string, Set<string>>();
   const noteConn = (conn: unknown, host: string): void => {
     if (typeof conn !== 'string') return;
@@ -64,13 +66,7 @@ export function buildModel(trace: Trace): Model {
           id: e.seg.id, send: e, sendIndex: index, from: e.host,
           to: hostOfIp.get(ipOf(e.seg.dst)), deliveries: [],
         };
-        const f = e.seg.flags;
-        const span = e.seg.len + (f.includes('SYN') ? 1 : 0) + (f.includes('FIN') ? 1 : 0);
-        if (span > 0) {
-          const key = `${e.seg.src}>${e.seg.dst}|${e.seg.seq}|${span}|${f.filter((x) => x !== 'PSH').join(',')}`;
-          const first = firstOf.get(key);
-          if (first !== undefined) info.repeats = first; else firstOf.set(key, e.seg.id);
-        }
+        if (e.retransmission) info.repeats = e.retransmission_of ?? -1;
         segs.set(e.seg.id, info);
         noteConn(e.conn, e.host);
         segOrder.push(info);

@@ -1,74 +1,18 @@
-// The trace format (docs/CONTRACTS.md "Trace" plus its additive fields). The player only
-// reads these events; it never decides TCP behaviour by itself.
+// The trace's types are generated from core/schema/trace.schema.json (scripts/generate.mjs);
+// this file adds only what the player checks at run time before it trusts a trace.
+import type { Event, StateName, Trace } from './generated/trace';
 
-export type StateName =
-  | 'CLOSED' | 'LISTEN' | 'SYN_SENT' | 'SYN_RECEIVED' | 'ESTABLISHED' | 'FIN_WAIT_1'
-  | 'FIN_WAIT_2' | 'CLOSE_WAIT' | 'CLOSING' | 'LAST_ACK' | 'TIME_WAIT';
+export type {
+  ActionEvent, BuffersEvent, CallEvent, DeliverEvent, DiscardEvent, DropEvent, NoteEvent, QueueEvent,
+  ReturnEvent, Segment, SendEvent, SignalEvent, StateEvent, StateName, TimerEvent, Trace,
+} from './generated/trace';
+export type TraceEvent = Event;
 
+/** The states in the order the diagram and the quizzes list them (RFC 9293 §3.3.2). */
 export const STATES: readonly StateName[] = [
   'CLOSED', 'LISTEN', 'SYN_SENT', 'SYN_RECEIVED', 'ESTABLISHED', 'FIN_WAIT_1',
   'FIN_WAIT_2', 'CLOSE_WAIT', 'CLOSING', 'LAST_ACK', 'TIME_WAIT',
 ];
-
-export interface SegOpts {
-  mss?: number;
-  wscale?: number;
-  sack_ok?: boolean;
-  ts?: [number, number];
-  [k: string]: unknown;
-}
-
-export interface Segment {
-  id: number;
-  src: string;
-  dst: string;
-  flags: string[];
-  seq: number;
-  ack: number;
-  win: number;
-  len: number;
-  opts?: SegOpts;
-  [k: string]: unknown;
-}
-
-interface Base {
-  t_us: number;
-  host?: string;
-  conn?: string;
-  [k: string]: unknown;
-}
-
-export interface CallEvent extends Base { kind: 'call'; host: string; app: string; call: string; sock?: string; args?: Record<string, unknown> }
-export interface ReturnEvent extends Base {
-  kind: 'return'; host: string; app: string; call: string; sock?: string;
-  result: number | string | string[]; errno?: string; new_sock?: string; peer?: string;
-}
-export interface SendEvent extends Base { kind: 'send'; host: string; seg: Segment; rel?: { seq: number; ack: number }; injected?: boolean }
-export interface DeliverEvent extends Base { kind: 'deliver'; host: string; seg_id: number }
-export interface DropEvent extends Base { kind: 'drop'; seg_id: number; reason: string }
-export interface DiscardEvent extends Base { kind: 'discard'; host: string; seg_id: number; reason: string }
-export interface StateEvent extends Base { kind: 'state'; host: string; conn: string; from: StateName; to: StateName; cause: string }
-export interface TimerEvent extends Base { kind: 'timer'; host: string; timer: string; action: 'set' | 'fire' | 'cancel'; expires_us?: number }
-export interface QueueEvent extends Base { kind: 'queue'; host: string; listener: string; syn_queue: number; syn_max: number; accept_queue: number; accept_max: number }
-export interface ActionEvent extends Base { kind: 'action'; host: string; action: string }
-export interface NoteEvent extends Base { kind: 'note'; code: string; args?: Record<string, unknown> }
-export interface BuffersEvent extends Base { kind: 'buffers'; host: string; conn: string; recv_q: number; send_q: number }
-export interface SignalEvent extends Base { kind: 'signal'; host: string; app?: string; signal: string }
-export interface OtherEvent extends Base { kind: 'other' }
-
-export type TraceEvent =
-  | CallEvent | ReturnEvent | SendEvent | DeliverEvent | DropEvent | DiscardEvent | StateEvent
-  | TimerEvent | QueueEvent | ActionEvent | NoteEvent | BuffersEvent | SignalEvent | OtherEvent;
-
-export interface Trace {
-  tcplab: number;
-  title?: string;
-  profile?: string;
-  seed?: number;
-  end_us?: number;
-  hosts: Record<string, { ip: string; [k: string]: unknown }>;
-  events: TraceEvent[];
-}
 
 /** Text in both languages, as lessons and the engine catalogue carry it. */
 export type Localized = { en: string; 'zh-CN': string } & Record<string, string>;

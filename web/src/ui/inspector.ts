@@ -8,7 +8,7 @@ import { clear, el } from './dom';
 
 type T = (key: string, args?: Record<string, string | number>) => string;
 
-const FLAG_BITS = ['CWR', 'ECE', 'URG', 'ACK', 'PSH', 'RST', 'SYN', 'FIN'];
+const FLAG_BITS = ['CWR', 'ECE', 'URG', 'ACK', 'PSH', 'RST', 'SYN', 'FIN'] as const;
 
 function field(cls: string, span: number, name: string, value: string, sub?: string): HTMLElement {
   const c = el('div', { class: `hf ${cls}`, style: `grid-column: span ${span}` },
@@ -43,19 +43,20 @@ export function renderInspector(root: HTMLElement, m: Model, s: SegInfo | undefi
   grid.append(bits);
   grid.append(field('f-port', 16, t('insp.sport'), port(seg.src)), field('f-port', 16, t('insp.dport'), port(seg.dst)));
   grid.append(field('f-seq', 32, t('insp.seq'), String(seg.seq), rel ? t('insp.relative', { n: rel.seq }) : undefined));
-  grid.append(field(`f-ack${seg.flags.includes('ACK') ? '' : ' off'}`, 32, t('insp.ack'), String(seg.ack), rel && seg.flags.includes('ACK') ? t('insp.relative', { n: rel.ack }) : undefined));
+  grid.append(field(`f-ack${seg.flags.includes('ACK') ? '' : ' off'}`, 32, t('insp.ack'), String(seg.ack), rel?.ack !== undefined && seg.flags.includes('ACK') ? t('insp.relative', { n: rel.ack }) : undefined));
   const doff = dataOffset(s);
-  grid.append(field('f-doff', 4, t('insp.doff'), String(doff.words), `${doff.words * 4} B`));
+  grid.append(field('f-doff', 4, t('insp.doff'), doff === undefined ? '—' : String(doff), doff === undefined ? undefined : `${doff * 4} B`));
   grid.append(field('f-rsv', 4, t('insp.rsv'), '0'));
   for (const f of FLAG_BITS) {
-    const on = seg.flags.includes(f);
+    const on = (seg.flags as readonly string[]).includes(f);
     grid.append(el('div', { class: `hf flag${on ? ' on' : ''}`, title: f, 'aria-label': `${f} ${on ? 1 : 0}` },
       el('span', { class: 'hf-name' }, f), el('span', { class: 'hf-value' }, on ? '1' : '0')));
   }
   grid.append(field('f-win', 16, t('insp.win'), String(seg.win)));
-  const cks = seg['checksum'];
-  grid.append(field('f-cks', 16, t('insp.checksum'), typeof cks === 'number' ? `0x${cks.toString(16).padStart(4, '0')}` : '—'));
-  grid.append(field('f-urg', 16, t('insp.urgptr'), String(seg['urg'] ?? 0)));
+  // The trace carries no checksum (the simulated link does not corrupt) and no urgent pointer
+  // (no URG data is ever sent).
+  grid.append(field('f-cks', 16, t('insp.checksum'), '—'));
+  grid.append(field('f-urg', 16, t('insp.urgptr'), '0'));
   const opts = seg.opts ?? {};
   const optText: string[] = [];
   if (opts.mss !== undefined) optText.push(`MSS ${opts.mss}`);
@@ -72,7 +73,6 @@ export function renderInspector(root: HTMLElement, m: Model, s: SegInfo | undefi
   why.append(el('li', {}, el('b', {}, 'seq '), t(ws.key, ws.args)));
   const wa = whyAck(m, s, mode);
   why.append(el('li', {}, el('b', {}, 'ack '), t(wa.key, wa.args)));
-  if (!doff.fromTrace) why.append(el('li', { class: 'muted' }, t('insp.doff.why', { words: doff.words })));
   if (s.send.injected) why.append(el('li', {}, t('insp.injected')));
   root.append(why);
 }

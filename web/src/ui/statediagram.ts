@@ -15,6 +15,7 @@ import type { StateName } from '../types';
 import { LabelPlacer, overlaps, rectSegmentDistance, segmentHitsRect, type Rect } from '../layout';
 import { clear, svg } from './dom';
 import { hostClass, hostMark, measureTexts } from './ladder';
+import { attach, border, clampAll, edgeCandidates, formsOf, placeBadge, quad, writeLines, type Attach, type Form, type Metric, type P } from './statediagram-geometry';
 
 type NodeId = StateName | 'CLOSED_END';
 
@@ -39,10 +40,6 @@ const LAST_ROW = 5;
  *  with the flags the label names, or a timer. Compared with the trace's own cause, so that a
  *  lit edge never claims a cause the trace does not show. */
 export interface Trigger { calls?: readonly string[]; rcv?: readonly string[]; timer?: boolean }
-
-/** Where a line meets a box: its side (top, bottom, left, right) and the distance (px) from that
- *  side's middle (to the right on top/bottom, downwards on left/right). */
-type Attach = readonly ['t' | 'b' | 'l' | 'r', number];
 
 /** A transition of the figure. `a`/`b`: where its line leaves and enters a box, when not on the
  *  line between the two boxes' centres (a pair's two arrows side by side, arrows that leave by a
@@ -110,15 +107,8 @@ export interface Lit {
   transition?: { from: StateName; to: StateName; label: string; current: boolean; cause?: Cause; raw?: string };
 }
 
-type P = [number, number];
-
 /** A straight piece of a drawn line, with the edge (index) or arc it belongs to. */
 interface Piece { x1: number; y1: number; x2: number; y2: number; owner: number }
-
-/** Text boxes relative to the anchor point (text-anchor middle, baseline at 0). */
-type Metric = Rect;
-
-interface Form { lines: string[]; m: Metric[]; lineH: number; w: number; h: number }
 
 export class StateDiagram {
   readonly root: SVGSVGElement;
@@ -127,13 +117,16 @@ export class StateDiagram {
 
   constructor(root: SVGSVGElement, private t: (k: string) => string, private stateName: (s: string) => string) {
     this.root = root;
-    if (typeof ResizeObserver !== 'undefined') {
-      new ResizeObserver(() => {
-        const w = root.clientWidth, h = root.clientHeight;
-        if (Math.abs(w - this.size.w) >= 1 || Math.abs(h - this.size.h) >= 1) this.draw();
-      }).observe(root);
-    }
     this.draw();
+  }
+
+  /** Draws again if the box is not the size the figure was drawn at. Called when the box changes
+   *  size, and in the frame after each drawing: a draw made while the page is half laid out (a
+   *  step's text and question still being filled in) can see a size the box leaves again within
+   *  the same frame, which no resize observer reports. */
+  resized(): void {
+    const w = this.root.clientWidth, h = this.root.clientHeight;
+    if (Math.abs(w - this.size.w) >= 1 || Math.abs(h - this.size.h) >= 1) this.draw();
   }
 
   relabel(t: (k: string) => string, stateName: (s: string) => string): void {
@@ -147,20 +140,6 @@ export class StateDiagram {
     this.draw();
   }
 
-  /** Draws again before the next paint if the box is not the size it was drawn at. A draw made
-   *  while the page is half laid out (a step's text and question still being filled in) can see
-   *  a size the box leaves again within the same frame, which the ResizeObserver never reports:
-   *  the figure would be painted scaled to the wrong box, its type under the readable size. */
-  private recheck = 0;
-  private checkSizeSoon(): void {
-    if (this.recheck || typeof requestAnimationFrame === 'undefined') return;
-    this.recheck = requestAnimationFrame(() => {
-      this.recheck = 0;
-      const w = this.root.clientWidth, h = this.root.clientHeight;
-      if (Math.abs(w - this.size.w) >= 1 || Math.abs(h - this.size.h) >= 1) this.draw();
-    });
-  }
-
   private nodeName(id: NodeId): string {
     return this.stateName(id === 'CLOSED_END' ? 'CLOSED' : id);
   }
@@ -171,7 +150,6 @@ export class StateDiagram {
     clear(root);
     const boxW = root.clientWidth, boxH = root.clientHeight;
     this.size = { w: boxW, h: boxH };
-    this.checkSizeSoon();
     if (boxW < 10 || boxH < 10) return;
 
     const lits = this.lits;
@@ -444,115 +422,4 @@ export class StateDiagram {
     // 5. The optional edges, where room is left.
     EDGES.forEach((e, i) => { if (!e.core && !taken.has(i) && drawn[i]) placeEdgeLabel(i); });
   }
-}
-
-/** A label's text as one line, broken after its "/", or broken at the space nearest its middle. */
-function formsOf(root: SVGSVGElement, text: string, cls: string): Form[] {
-  const variants: string[][] = [[text]];
-  const slash = text.indexOf(' / ');
-  if (slash >= 0) variants.push([text.slice(0, slash + 2).trim(), text.slice(slash + 3).trim()]);
-  else {
-    const spaces = [...text.matchAll(/ /g)].map((m) => m.index!);
-    if (spaces.length) {
-      const mid = spaces.reduce((best, i) => (Math.abs(i - text.length / 2) < Math.abs(best - text.length / 2) ? i : best));
-      variants.push([text.slice(0, mid), text.slice(mid + 1)]);
-    }
-  }
-  const ms = measureTexts(root, variants.flat().map((s) => ({ cls, text: s, anchor: 'middle' as const })));
-  let k = 0;
-  return variants.map((lines) => {
-    const m = ms.slice(k, k + lines.length);
-    k += lines.length;
-    const lineH = Math.max(...m.map((x) => x.h));
-    return { lines, m, lineH, w: Math.max(...m.map((x) => x.w)), h: lineH * lines.length };
-  });
-}
-
-/** Fills a centred text element with one tspan per line inside the box `r`. */
-function writeLines(text: SVGElement, f: Form, r: Rect): void {
-  f.lines.forEach((line, li) => {
-    const m = f.m[li]!;
-    text.append(svg('tspan', { x: r.x + r.w / 2, y: r.y + li * f.lineH + (f.lineH - m.h) / 2 - m.y }, line));
-  });
-}
-
-function quad(p: P, c: P, q: P, t: number): P {
-  const u = 1 - t;
-  return [u * u * p[0] + 2 * u * t * c[0] + t * t * q[0], u * u * p[1] + 2 * u * t * c[1] + t * t * q[1]];
-}
-
-function border(from: P, to: P, nw: number, nh: number): P {
-  const dx = to[0] - from[0], dy = to[1] - from[1];
-  if (dx === 0 && dy === 0) return from;
-  const sx = dx === 0 ? Infinity : (nw / 2 + 3) / Math.abs(dx);
-  const sy = dy === 0 ? Infinity : (nh / 2 + 3) / Math.abs(dy);
-  const s = Math.min(sx, sy);
-  return [from[0] + dx * s, from[1] + dy * s];
-}
-
-/** The normal of the line a → b that points right (or down, for a level line): side +1, the
- *  same for both directions. */
-function sideNormal(a: P, b: P): P {
-  const dx = b[0] - a[0], dy = b[1] - a[1];
-  const len = Math.hypot(dx, dy) || 1;
-  let nx = -dy / len, ny = dx / len;
-  if (nx < -1e-6 || (Math.abs(nx) <= 1e-6 && ny < 0)) { nx = -nx; ny = -ny; }
-  return [nx, ny];
-}
-
-/** A point just outside a box's side (clear of its border by the arrowhead's margin). */
-function attach(c: P, [side, along]: Attach, nw: number, nh: number): P {
-  switch (side) {
-    case 't': return [c[0] + along, c[1] - nh / 2 - 3];
-    case 'b': return [c[0] + along, c[1] + nh / 2 + 3];
-    case 'l': return [c[0] - nw / 2 - 3, c[1] + along];
-    case 'r': return [c[0] + nw / 2 + 3, c[1] + along];
-  }
-}
-
-/** Top-left corners for a w × h label beside the segment p → q: its middle first, then along it;
- *  the preferred side first, clear of the line by the box's own extent. */
-function edgeCandidates(p: P, q: P, w: number, h: number, side: -1 | 1): P[] {
-  const dx = q[0] - p[0], dy = q[1] - p[1];
-  const [nx, ny] = sideNormal(p, q);
-  const clear = Math.abs(nx) * w / 2 + Math.abs(ny) * h / 2 + 4;
-  const out: P[] = [];
-  // Moved off the line straight out from it, or level with it (sideways or up/down): between two
-  // rows of boxes a label beside a shallow line fits only level with it.
-  const dirs: P[] = [[nx, ny]];
-  if (Math.abs(nx) > 0.15 && Math.abs(ny) > 0.15) dirs.push([Math.sign(nx), 0], [0, Math.sign(ny)]);
-  for (const s of [side, -side]) {
-    for (const f of [0.5, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8]) {
-      const cx = p[0] + dx * f, cy = p[1] + dy * f;
-      for (const [ux, uy] of dirs) {
-        const k = clear / Math.abs(ux * nx + uy * ny);
-        for (const more of [0, 3]) out.push([cx + s * ux * (k + more) - w / 2, cy + s * uy * (k + more) - h / 2]);
-      }
-    }
-  }
-  return out;
-}
-
-/** Each candidate, then the same one slid back inside the drawing if it stuck out. */
-function clampAll(b: Rect, cands: P[], w: number, h: number): P[] {
-  const out: P[] = [];
-  for (const [x, y] of cands) {
-    out.push([x, y]);
-    const cx = Math.min(Math.max(x, 1), w - b.w - 1), cy = Math.min(Math.max(y, 1), h - b.h - 1);
-    if (cx !== x || cy !== y) out.push([cx, cy]);
-  }
-  return out;
-}
-
-/** A badge may cover its own box's border but not its name, nor anything else placed. */
-function placeBadge(placer: LabelPlacer, box: Rect, cands: readonly P[], ownName: Rect, ownBox: Rect): P | undefined {
-  for (const clearOfLines of [true, false]) {
-    for (const [x, y] of cands) {
-      const r = { x, y, w: box.w, h: box.h };
-      if (!placer.inside(r) || overlaps(r, ownName)) continue;
-      // Tested against everything but the own box.
-      if (placer.fits(r, ownBox) && (!clearOfLines || !placer.crossesLine(r))) { placer.block(r); return [x, y]; }
-    }
-  }
-  return undefined;
 }
