@@ -1,12 +1,14 @@
 // The trace index and event matchers (docs/LESSONS.md "Matchers").
 #include "match.hpp"
 
+#include "tcplab/flag_match.hpp"
 #include "tcplab/lesson.hpp"
 #include "tcplab/segment.hpp"
 
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <optional>
 #include <sstream>
 #include <vector>
 
@@ -32,12 +34,22 @@ std::string lesson_flag_list() {
     return out;
 }
 
+// A set of flag names as header bits; nullopt if a name is not a flag.
+std::optional<std::uint8_t> flag_bits(const std::set<std::string>& names) {
+    std::uint8_t bits = 0;
+    for (const auto& n : names) {
+        const auto b = parse_flags(n);
+        if (!b) return std::nullopt;
+        bits |= *b;
+    }
+    return bits;
+}
+
+// The fault matcher's rule (tcplab/flag_match.hpp): exact, PSH aside unless named.
 bool flags_equal(const std::string& wanted_text, const ojson& actual) {
-    std::set<std::string> wanted = parse_flag_set(wanted_text);
-    std::set<std::string> got = event_flag_set(actual);
-    // As in the scenario's fault matcher (CONTRACTS.md): PSH is ignored unless named.
-    if (!wanted.count("PSH")) got.erase("PSH");
-    return wanted == got;
+    const auto wanted = flag_bits(parse_flag_set(wanted_text));
+    const auto got = flag_bits(event_flag_set(actual));
+    return wanted && got && flags_match(*wanted, *got);
 }
 
 bool flags_include(const std::string& wanted_text, const ojson& actual) {
