@@ -200,18 +200,63 @@ void Host::set_state(Tcb& c, State to, const std::string& cause) {
     const State from = c.state;
     c.state = to;
     if (sim_.trace().on())
-        trace_state(conn_name(c.tuple), from, to, cause);
+        trace_state(conn_name(c.tuple), from, to, cause, &c.tuple, c.passive);
     else
         sim_.trace().count();
 }
 
-void Host::trace_state(const std::string& conn, State from, State to, const std::string& cause) {
+Host::Step Host::step() const { return {sim_.events_executed(), sim_.now()}; }
+
+bool Host::wanted(Want w, std::uint8_t flags) {
+    switch (w) {
+        case Want::None: return false;
+        case Want::Syn: return (flags & SYN) != 0;
+        case Want::Fin: return (flags & FIN) != 0;
+        case Want::PureAck: return (flags & (SYN | FIN | RST | ACK)) == ACK;
+        case Want::Rst: return (flags & RST) != 0;
+    }
+    return false;
+}
+
+void Host::trace_state(const std::string& conn, State from, State to, const std::string& cause,
+                       const FourTuple* t, bool passive) {
     auto e = Trace::event(sim_.now(), "state");
     e["host"] = name_;
     e["conn"] = conn;
     e["from"] = state_name(from);
     e["to"] = state_name(to);
     e["cause"] = cause;
+    sent_link_.pending = false;
+    if (t) {
+        // The segment this side sends as part of the transition: a SYN with SYN-SENT and
+        // SYN-RECEIVED, the FIN with FIN-WAIT-1 and LAST-ACK, the handshake's third ACK with
+        // ESTABLISHED, the ACK of the peer's FIN with CLOSE-WAIT, CLOSING and TIME-WAIT, a RST
+        // with CLOSED. Sent before the state event (ACK of a FIN, RST) or after it.
+        Want want = Want::None;
+        bool before = false, after = false;
+        switch (to) {
+            case State::SynSent:
+            case State::SynReceived: want = Want::Syn, after = true; break;
+            case State::FinWait1:
+            case State::LastAck: want = Want::Fin, after = true; break;
+            case State::Established:
+                if (from == State::SynSent || (from == State::SynReceived && !passive))
+                    want = Want::PureAck, after = true;
+                break;
+            case State::CloseWait: want = Want::PureAck, after = true; break;
+            case State::Closing: want = Want::PureAck, before = true; break;
+            case State::TimeWait: want = Want::PureAck, before = after = true; break;
+            case State::Closed: want = Want::Rst, before = true; break;
+            default: break;
+        }
+        const Step now = step();
+        if (before && last_sent_.id && last_sent_.tuple == *t && last_sent_.step == now &&
+            wanted(want, last_sent_.flags)) {
+            e["sent"] = last_sent_.id;
+        } else if (after) {
+            sent_link_ = SentLink{*t, sim_.trace().recorded(), want, now, true};
+        }
+    }
     sim_.trace().add(std::move(e));
 }
 
@@ -303,6 +348,7 @@ void Host::crash() {
     free_tcbs_.clear();
     tws_.clear();
     free_tws_.clear();
+    tw_facts_.clear();
     tw_count_ = 0;
     demux_.clear();
     listeners_.clear();

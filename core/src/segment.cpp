@@ -90,14 +90,16 @@ std::optional<std::uint32_t> parse_ip(const std::string& text) {
     return ip;
 }
 
-std::uint32_t ip_packet_bytes(const Segment& s) {
+std::uint32_t tcp_header_bytes(const Segment& s) {
     std::uint32_t opt = 0;
     if (s.opts.mss) opt += 4;
     if (s.opts.wscale) opt += 3;
     if (s.opts.sack_ok) opt += 2;
     if (s.opts.ts_val) opt += 10;
     opt = (opt + 3) / 4 * 4;  // options are padded to a 32-bit boundary
-    return 20 + 20 + opt + s.len();
+    return 20 + opt;
 }
+
+std::uint32_t ip_packet_bytes(const Segment& s) { return 20 + tcp_header_bytes(s) + s.len(); }
 
 }  // namespace tcplab

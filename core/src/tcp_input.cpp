@@ -145,6 +145,7 @@ void Host::rcv_syn_sent(Tcb& c, Segment& seg) {
     c.irs = seg.seq;
     c.rcv_nxt = seg.seq + 1;
     c.rcv_wup = c.rcv_nxt;
+    c.rcv_adv_id = seg.id;
     process_options(c, seg);
     if (ack_ok) {
         syn_acked(c, seg);
@@ -330,6 +331,7 @@ void Host::rcv_text(Tcb& c, Segment& seg) {
         }
         c.ooo.erase(it);
     }
+    if (n > 0 || filled_hole) c.rcv_adv_id = seg.id;
     if (!c.ato_set) {
         // Linux tcp_event_data_recv(): the first data starts quick-ACK mode (TCP_MAX_QUICKACKS).
         c.ato_set = true;
@@ -354,6 +356,7 @@ Host::FinResult Host::rcv_fin(Tcb& c, Segment& seg) {
     if (!in_order) return FinResult::None;  // data before it is missing: wait for it
     // "eighth, check the FIN bit": the FIN consumes one sequence number; signal EOF.
     c.rcv_nxt += 1;
+    c.rcv_adv_id = seg.id;
     c.fin_received = true;
     wake_tcb(c);
     switch (c.state) {

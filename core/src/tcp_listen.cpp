@@ -107,6 +107,7 @@ void Host::rcv_listen(int lfd, Segment& seg) {
                 c.snd_una = c.snd_nxt = c.snd_max = c.snd_sml = seg.ack;
                 c.irs = seg.seq - 1;
                 c.rcv_nxt = c.rcv_wup = seg.seq;
+                c.rcv_adv_id = seg.id;
                 c.peer_mss = *mss;
                 c.mss = std::min<std::uint16_t>(*mss, static_cast<std::uint16_t>(p_.mtu - 40));
                 c.snd_wnd = seg.window;  // no window scale: the cookie could not keep it
@@ -167,7 +168,11 @@ void Host::rcv_listen(int lfd, Segment& seg) {
         Tcb numbers;  // only for the trace's relative numbers: the cookie is this side's ISN
         numbers.iss = r.seq;
         numbers.irs = seg.seq;
-        emit(std::move(r), std::string(), &numbers, false);
+        SendWhy why;
+        why.seq = SendWhy::SeqRule::Cookie;
+        why.ack = SendWhy::AckRule::RcvNxt;
+        why.ack_after = seg.id;
+        emit(std::move(r), std::string(), &numbers, false, why);
         return;
     }
     const FourTuple t{ip_, seg.src.ip, seg.dst.port, seg.src.port};
@@ -190,6 +195,7 @@ void Host::rcv_listen(int lfd, Segment& seg) {
     c.irs = seg.seq;
     c.rcv_nxt = seg.seq + 1;
     c.rcv_wup = c.rcv_nxt;
+    c.rcv_adv_id = seg.id;
     process_options(c, seg);
     c.last_rcv = sim_.now();
     // "set RCV.NXT to SEG.SEQ+1, IRS is set to SEG.SEQ ... <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK>

@@ -35,8 +35,10 @@ Segment Host::make_segment(Tcb& c, std::uint8_t flags, Seq seq) {
     return s;
 }
 
-void Host::emit(Segment&& seg, const std::string& conn, const Tcb* c, bool retransmission) {
+std::uint32_t Host::emit(Segment&& seg, const std::string& conn, const Tcb* c, bool retransmission,
+                         const SendWhy& why, std::uint32_t retransmission_of) {
     seg.id = sim_.next_segment_id();
+    const std::uint32_t id = seg.id;
     Trace& tr = sim_.trace();
     if (tr.on()) {
         auto e = Trace::event(sim_.now(), "send");
@@ -50,11 +52,50 @@ void Host::emit(Segment&& seg, const std::string& conn, const Tcb* c, bool retra
             e["rel"] = std::move(rel);
         }
         if (retransmission) e["retransmission"] = true;
+        if (retransmission && retransmission_of) e["retransmission_of"] = retransmission_of;
+        e["why"] = why_json(why);
         tr.add(std::move(e));
+        // The state event of a transition this segment goes with (its "sent").
+        const FourTuple from{seg.src.ip, seg.dst.ip, seg.src.port, seg.dst.port};
+        const Step now = step();
+        last_sent_ = LastSent{from, id, seg.flags, now};
+        if (sent_link_.pending && sent_link_.tuple == from && sent_link_.step == now &&
+            wanted(sent_link_.want, seg.flags)) {
+            tr.events()[sent_link_.event]["sent"] = id;
+            sent_link_.pending = false;
+        }
     } else {
         tr.count();
     }
     sim_.send(index_, std::move(seg));
+    return id;
+}
+
+SendWhy Host::why_for(const Tcb& c, const Segment& seg, bool retransmission,
+                      std::uint32_t* retransmission_of) const {
+    SendWhy w;
+    *retransmission_of = 0;
+    if (retransmission) {
+        // The first segment that carried this SEQ, or (re-segmented) the one it began in.
+        w.seq = SendWhy::SeqRule::Retransmission;
+        auto it = c.first_sent.upper_bound(seg.seq - c.iss);
+        if (it != c.first_sent.begin()) *retransmission_of = w.seq_after = std::prev(it)->second;
+    } else if (seg.flags & SYN) {
+        w.seq = SendWhy::SeqRule::Isn;
+    } else if (seg.seg_len() > 0) {
+        w.seq = SendWhy::SeqRule::Next;
+        w.seq_after = c.snd_adv_id;
+    } else if (seg.seq == c.snd_max) {
+        w.seq = SendWhy::SeqRule::SndNxt;
+        if (!c.snd_adv_syn) w.seq_after = c.snd_adv_id;
+    } else {
+        w.seq = SendWhy::SeqRule::Probe;
+    }
+    if (seg.flags & ACK) {
+        w.ack = SendWhy::AckRule::RcvNxt;
+        w.ack_after = c.rcv_adv_id;
+    }
+    return w;
 }
 
 void Host::transmit(Tcb& c, Segment&& seg, bool retransmission) {
@@ -83,8 +124,19 @@ void Host::transmit(Tcb& c, Segment&& seg, bool retransmission) {
             if (c.ato_set && now - c.last_rcv < p_.delack_min) c.pingpong = true;
         }
     }
-    std::string conn = sim_.trace().on() ? conn_name(c.tuple) : std::string();
-    emit(std::move(seg), conn, &c, retransmission);
+    const bool tracing = sim_.trace().on();
+    std::string conn = tracing ? conn_name(c.tuple) : std::string();
+    std::uint32_t first = 0;
+    const SendWhy why = tracing ? why_for(c, seg, retransmission, &first) : SendWhy{};
+    const Seq seq = seg.seq;
+    const std::uint32_t id = emit(std::move(seg), conn, &c, retransmission, why, first);
+    if (len > 0 && !retransmission) {
+        if (tracing) c.first_sent.emplace(seq - c.iss, id);
+        if (seq + len == c.snd_max) {
+            c.snd_adv_id = id;
+            c.snd_adv_syn = seq == c.iss;
+        }
+    }
     if (len > 0 && !c.timer_token[static_cast<std::size_t>(TimerKind::Retransmit)])
         arm_retransmit(c);
 }
@@ -131,6 +183,15 @@ void Host::reply_rst(const Segment& seg, const char* why, const std::string& con
         r.flags = RST | ACK;
     }
     note(conn, why, {{"seg_id", seg.id}});
+    SendWhy w;
+    if (seg.flags & ACK) {
+        w.seq = SendWhy::SeqRule::FromAck;
+        w.seq_after = seg.id;
+    } else {
+        w.seq = SendWhy::SeqRule::Zero;
+        w.ack = SendWhy::AckRule::SegEnd;
+        w.ack_after = seg.id;
+    }
     // The trace's relative numbers, counted as the peer's connection counts them (its ISS is
     // this reply's IRS), so a learner reads "RST,ACK seq=0 ack=1" beside "SYN seq=0", not a
     // 32-bit ISN. A RST,ACK's sequence number is a plain 0: it has no sequence space of its own.
@@ -149,7 +210,7 @@ void Host::reply_rst(const Segment& seg, const char* why, const std::string& con
         numbers.iss = peer_irs;
         numbers.irs = peer_iss;
     }
-    emit(std::move(r), std::string(), rel ? &numbers : nullptr, false);
+    emit(std::move(r), std::string(), rel ? &numbers : nullptr, false, w);
 }
 
 void Host::ack_received_data(Tcb& c, bool force_now) {

@@ -63,6 +63,10 @@ void Host::enter_time_wait(Tcb& c, State substate, Time timeout, const std::stri
     } else {
         free_tcb(c);
     }
+    if (sim_.trace().on()) {
+        if (tw_facts_.size() < tws_.size()) tw_facts_.resize(tws_.size());
+        tw_facts_[slot] = {c.snd_adv_syn ? 0 : c.snd_adv_id, c.rcv_adv_id};
+    }
     demux_[tw.tuple] = Demux{true, slot};
     tw_schedule(tw, timeout);
 }
@@ -97,7 +101,7 @@ void Host::tw_kill(TimeWaitSock& tw, const std::string& cause) {
     if (sim_.trace().on() && cause.rfind("timer:", 0) != 0)
         trace_timer(conn_name(tw.tuple), tw_timer_name(tw), "cancel", -1);
     if (sim_.trace().on())
-        trace_state(conn_name(tw.tuple), tw.substate, State::Closed, cause);
+        trace_state(conn_name(tw.tuple), tw.substate, State::Closed, cause, &tw.tuple);
     else
         sim_.trace().count();
     auto it = demux_.find(tw.tuple);
@@ -125,7 +129,15 @@ void Host::tw_send_ack(TimeWaitSock& tw) {
     Tcb numbers;  // only for the trace's relative sequence numbers
     numbers.iss = tw.iss;
     numbers.irs = tw.irs;
-    emit(std::move(s), sim_.trace().on() ? conn_name(tw.tuple) : std::string(), &numbers, false);
+    SendWhy why;
+    why.ack = SendWhy::AckRule::RcvNxt;
+    const bool tracing = sim_.trace().on();
+    const auto slot = static_cast<std::size_t>(&tw - tws_.data());
+    if (tracing && slot < tw_facts_.size()) {
+        why.seq_after = tw_facts_[slot][0];
+        why.ack_after = tw_facts_[slot][1];
+    }
+    emit(std::move(s), tracing ? conn_name(tw.tuple) : std::string(), &numbers, false, why);
 }
 
 void Host::rcv_time_wait(TimeWaitSock& tw, Segment& seg) {
@@ -153,13 +165,15 @@ void Host::rcv_time_wait(TimeWaitSock& tw, Segment& seg) {
         }
         // The FIN: enter TIME-WAIT proper and ACK it.
         tw.rcv_nxt = end;
+        if (const auto slot = static_cast<std::size_t>(&tw - tws_.data()); slot < tw_facts_.size())
+            tw_facts_[slot][1] = seg.id;
         if (seg.opts.ts_val) {
             tw.ts_recent = *seg.opts.ts_val;
             tw.ts_recent_stamp = sim_.now();
         }
         if (sim_.trace().on()) {
             trace_timer(conn_name(tw.tuple), "fin_wait_2", "cancel", -1);
-            trace_state(conn_name(tw.tuple), State::FinWait2, State::TimeWait, cause);
+            trace_state(conn_name(tw.tuple), State::FinWait2, State::TimeWait, cause, &tw.tuple);
         } else {
             sim_.trace().count();
         }

@@ -18,6 +18,7 @@
 #include "tcplab/tcb.hpp"
 #include "tcplab/trace.hpp"
 
+#include <array>
 #include <deque>
 #include <memory>
 #include <optional>
@@ -182,7 +183,9 @@ private:
     std::optional<std::uint16_t> pick_ephemeral(Addr remote, bool* reused_tw);
     bool tw_reusable(const TimeWaitSock& tw) const;
     void set_state(Tcb& c, State to, const std::string& cause);
-    void trace_state(const std::string& conn, State from, State to, const std::string& cause);
+    // A state event; with `t`, its "sent" names the segment sent with the transition.
+    void trace_state(const std::string& conn, State from, State to, const std::string& cause,
+                     const FourTuple* t = nullptr, bool passive = false);
     void trace_timer(const std::string& conn, const char* timer, const char* action, Time expires);
     void trace_queue(int lfd);
     void trace_buffers(Tcb& c);
@@ -237,7 +240,13 @@ private:
     void ack_received_data(Tcb& c, bool force_now);
     std::uint16_t window_field(const Tcb& c, bool syn) const;
     std::uint32_t ts_now(const Tcb& c) const;
-    void emit(Segment&& seg, const std::string& conn, const Tcb* c, bool retransmission);
+    // Puts a segment on the wire and records its send event; returns its id. `numbers` gives
+    // the ISS/IRS for "rel", `retransmission_of` the first segment that carried its SEQ.
+    std::uint32_t emit(Segment&& seg, const std::string& conn, const Tcb* numbers,
+                       bool retransmission, const SendWhy& why,
+                       std::uint32_t retransmission_of = 0);
+    SendWhy why_for(const Tcb& c, const Segment& seg, bool retransmission,
+                    std::uint32_t* retransmission_of) const;
 
     // tcp_timer.cpp
     void arm(Tcb& c, TimerKind k, Time at);
@@ -278,6 +287,34 @@ private:
     // Linux's bind hash: who holds each local port. Only ports in use have an entry (a table of
     // all 65,536 made every host cost 768 KiB); an absent port is held by nobody.
     std::unordered_map<std::uint16_t, PortUse> ports_;
+    // Trace facts of TIME-WAIT records, by slot: {snd_adv_id, rcv_adv_id} (only while tracing,
+    // so the record itself stays 64 bytes).
+    std::vector<std::array<std::uint32_t, 2>> tw_facts_;
+    // A state event's "sent": the segment that goes with a transition is sent just before the
+    // state event (an ACK of a FIN, a RST) or just after it (a SYN, a FIN), in the same step.
+    enum class Want : std::uint8_t { None, Syn, Fin, PureAck, Rst };
+    struct Step {
+        std::size_t events = 0;
+        Time now = -1;
+        bool operator==(const Step&) const = default;
+    };
+    struct SentLink {
+        FourTuple tuple{};
+        std::size_t event = 0;
+        Want want = Want::None;
+        Step step;
+        bool pending = false;
+    };
+    struct LastSent {
+        FourTuple tuple{};
+        std::uint32_t id = 0;
+        std::uint8_t flags = 0;
+        Step step;
+    };
+    SentLink sent_link_;
+    LastSent last_sent_;
+    Step step() const;
+    static bool wanted(Want w, std::uint8_t flags);
     std::optional<Seq> tw_isn_hint_;  // RFC 6191: ISN for a SYN that replaced a TIME-WAIT
     std::uint32_t port_hint_ = 0;
 };

@@ -67,7 +67,10 @@ struct Segment {
     bool has(std::uint8_t f) const { return (flags & f) == f; }
 };
 
-// Bytes the segment occupies as an IPv4 packet: 20 (IP) + 20 (TCP) + options + payload.
+// TCP header length in bytes: 20 plus the options, padded to a multiple of 4 (RFC 9293 §3.1,
+// Data Offset).
+std::uint32_t tcp_header_bytes(const Segment& s);
+// Bytes the segment occupies as an IPv4 packet: 20 (IP) + the TCP header + payload.
 std::uint32_t ip_packet_bytes(const Segment& s);
 
 }  // namespace tcplab

@@ -117,6 +117,14 @@ struct Tcb {
     bool reuse = false;       // SO_REUSEADDR of the socket (inherited from a listener)
     bool retired = false;     // CLOSED, no longer in the demux table, kept for its socket
 
+    // Why the numbers of the segments it sends are what they are (the trace's "why" and
+    // "retransmission_of"): trace segment ids, 0 = none.
+    std::uint32_t snd_adv_id = 0;  // the segment that last advanced SND.NXT to a new high
+    bool snd_adv_syn = true;       // ... which was the SYN (or SYN,ACK)
+    std::uint32_t rcv_adv_id = 0;  // the peer's segment that last advanced RCV.NXT
+    // Offset from the ISS -> the first segment sent starting there (only while tracing).
+    std::map<std::uint32_t, std::uint32_t> first_sent;
+
     std::array<std::uint32_t, kTimerKinds> timer_token{};  // 0 = not armed
     std::array<Time, kTimerKinds> timer_at{};
     std::array<const char*, kTimerKinds> timer_label{};  // the name it was set under, for the trace
