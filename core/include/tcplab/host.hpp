@@ -4,12 +4,12 @@
 // SYN cookies, crash and reboot, and the results the socket API returns.
 //
 // The TCP event processing itself is split by the RFC's own sections:
-//   tcp_input.cpp     SEGMENT ARRIVES (RFC 9293 §3.10.7) for full sockets
-//   tcp_listen.cpp    LISTEN state, SYN queue, accept queue, SYN cookies (§3.10.7.2)
-//   tcp_timewait.cpp  TIME-WAIT and orphaned FIN-WAIT-2 (§3.10.7.4, RFC 1337, RFC 6191)
-//   tcp_output.cpp    sending data, FIN, ACK, RST; delayed ACK
-//   tcp_timer.cpp     retransmission, keepalive, user timeout (§3.10.8)
-//   socket_api.cpp    user calls: OPEN, SEND, RECEIVE, CLOSE, ABORT (§3.10.1–3.10.5)
+//   tcp/input.cpp     SEGMENT ARRIVES (RFC 9293 §3.10.7) for full sockets
+//   tcp/listen.cpp    LISTEN state, SYN queue, accept queue, SYN cookies (§3.10.7.2)
+//   tcp/timewait.cpp  TIME-WAIT and orphaned FIN-WAIT-2 (§3.10.7.4, RFC 1337, RFC 6191)
+//   tcp/output.cpp    sending data, FIN, ACK, RST; delayed ACK
+//   tcp/timer.cpp     retransmission, keepalive, user timeout (§3.10.8)
+//   tcp/socket_api.cpp user calls: OPEN, SEND, RECEIVE, CLOSE, ABORT (§3.10.1–3.10.5)
 #pragma once
 
 #include "tcplab/isn.hpp"
@@ -124,7 +124,7 @@ public:
     const Params& params() const { return p_; }
     bool up() const { return up_; }
 
-    // ---- socket API (socket_api.cpp). Calls never block: a result with `block` set means
+    // ---- socket API (tcp/socket_api.cpp). Calls never block: a result with `block` set means
     // "wait for this socket to change, then call again" (the caller implements blocking).
     int socket();
     SysResult bind(int fd, std::uint32_t ip, std::uint16_t port);
@@ -166,7 +166,7 @@ private:
         std::uint32_t slot = 0;
     };
 
-    // host.cpp: tables, ports, trace helpers
+    // sim/host.cpp: tables, ports, trace helpers
     Tcb& new_tcb(const FourTuple& t, State initial);
     void free_tcb(Tcb& c);
     Tcb* lookup(const FourTuple& t);
@@ -194,7 +194,7 @@ private:
     void wake_tcb(Tcb& c);
     Socket& sk(int fd) { return socks_[static_cast<std::size_t>(fd)]; }
 
-    // tcp_input.cpp
+    // tcp/input.cpp
     void rcv_established_family(Tcb& c, Segment& seg);
     void rcv_syn_sent(Tcb& c, Segment& seg);
     void syn_acked(Tcb& c, const Segment& seg);
@@ -212,7 +212,7 @@ private:
     void established(Tcb& c, const std::string& cause);
     void connection_done(Tcb& c, const std::string& cause);
 
-    // tcp_listen.cpp
+    // tcp/listen.cpp
     void rcv_listen(int lfd, Segment& seg);
     void rcv_syn_received(Tcb& c, Segment& seg);
     std::uint32_t cookie_make(const Segment& syn, std::uint16_t* mss_out) const;
@@ -221,14 +221,14 @@ private:
     void child_established(Tcb& c, const std::string& cause);
     void detach_from_listener(Tcb& c);
 
-    // tcp_timewait.cpp
+    // tcp/timewait.cpp
     void enter_time_wait(Tcb& c, State substate, Time timeout, const std::string& cause);
     void rcv_time_wait(TimeWaitSock& tw, Segment& seg);
     void tw_kill(TimeWaitSock& tw, const std::string& cause);
     void tw_schedule(TimeWaitSock& tw, Time timeout);
     void tw_send_ack(TimeWaitSock& tw);
 
-    // tcp_output.cpp
+    // tcp/output.cpp
     Segment make_segment(Tcb& c, std::uint8_t flags, Seq seq);
     void transmit(Tcb& c, Segment&& seg, bool retransmission = false);
     void output(Tcb& c);  // send what the window, Nagle and state allow
@@ -248,7 +248,7 @@ private:
     SendWhy why_for(const Tcb& c, const Segment& seg, bool retransmission,
                     std::uint32_t* retransmission_of) const;
 
-    // tcp_timer.cpp
+    // tcp/timer.cpp
     void arm(Tcb& c, TimerKind k, Time at);
     void disarm(Tcb& c, TimerKind k);
     void arm_retransmit(Tcb& c);

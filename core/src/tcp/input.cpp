@@ -1,7 +1,6 @@
 // SEGMENT ARRIVES (RFC 9293 §3.10.7) for full sockets: demultiplexing, SYN-SENT (§3.10.7.3),
 // and the synchronized states (§3.10.7.4) in the RFC's order: sequence number, RST, SYN, ACK,
-// segment text, FIN. LISTEN and SYN-RECEIVED are in tcp_listen.cpp, TIME-WAIT in
-// tcp_timewait.cpp.
+// segment text, FIN. LISTEN and SYN-RECEIVED are in listen.cpp, TIME-WAIT in timewait.cpp.
 #include "tcplab/host.hpp"
 #include "tcplab/simulator.hpp"
 
