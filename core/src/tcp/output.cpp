@@ -1,18 +1,21 @@
-// Sending: segments, the send loop (window, congestion window, Nagle), ACKs (immediate and
-// delayed), SYN and SYN,ACK, and RSTs.
-#include "tcplab/host.hpp"
-#include "tcplab/simulator.hpp"
+// Sending (RFC 9293 §3.10.2 SEND, §3.8.6 windows): segments, the send loop (window, congestion
+// window, Nagle), ACKs (immediate and delayed), SYN and SYN,ACK, an active RST; and, for the
+// trace, why each segment's numbers are what they are.
+#include "tcplab/tcp/connection.hpp"
 
 #include <algorithm>
+#include <iterator>
 
-namespace tcplab {
+namespace tcplab::tcp {
 
-std::uint32_t Host::ts_now(const Tcb& c) const {
+std::uint32_t Connection::ts_now() const {
+    const Tcb& c = *this;
     // Linux TCP timestamps tick in milliseconds (tcp_time_stamp_ms) plus the per-pair offset.
-    return static_cast<std::uint32_t>(sim_.now() / 1000) + c.ts_offset;
+    return static_cast<std::uint32_t>(now_ / 1000) + c.ts_offset;
 }
 
-std::uint16_t Host::window_field(const Tcb& c, bool syn) const {
+std::uint16_t Connection::window_field(bool syn) const {
+    const Tcb& c = *this;
     const std::uint32_t used = static_cast<std::uint32_t>(c.rcvbuf.size());
     const std::uint32_t space = c.rcv_wnd > used ? c.rcv_wnd - used : 0;
     // RFC 7323 §2.2: the window in a SYN is never scaled.
@@ -20,59 +23,68 @@ std::uint16_t Host::window_field(const Tcb& c, bool syn) const {
     return static_cast<std::uint16_t>(std::min<std::uint32_t>(space >> c.rcv_wscale, 65535));
 }
 
-Segment Host::make_segment(Tcb& c, std::uint8_t flags, Seq seq) {
+Segment Connection::make_segment(std::uint8_t flags, Seq seq) {
+    Tcb& c = *this;
     Segment s;
     s.src = c.tuple.local();
     s.dst = c.tuple.remote();
     s.seq = seq;
     s.flags = flags;
     if (flags & ACK) s.ack = c.rcv_nxt;
-    s.window = window_field(c, (flags & SYN) != 0);
+    s.window = window_field((flags & SYN) != 0);
     if (c.ts_ok) {
-        s.opts.ts_val = ts_now(c);
+        s.opts.ts_val = ts_now();
         s.opts.ts_ecr = c.ts_recent;
     }
     return s;
 }
 
-std::uint32_t Host::emit(Segment&& seg, const std::string& conn, const Tcb* c, bool retransmission,
-                         const SendWhy& why, std::uint32_t retransmission_of) {
-    seg.id = sim_.next_segment_id();
-    const std::uint32_t id = seg.id;
-    Trace& tr = sim_.trace();
-    if (tr.on()) {
-        auto e = Trace::event(sim_.now(), "send");
-        e["host"] = name_;
-        if (!conn.empty()) e["conn"] = conn;
-        e["seg"] = segment_json(seg);
-        if (c) {
-            ojson rel;
-            rel["seq"] = seg.seq - c->iss;
-            if (seg.flags & ACK) rel["ack"] = seg.ack - c->irs;
-            e["rel"] = std::move(rel);
-        }
-        if (retransmission) e["retransmission"] = true;
-        if (retransmission && retransmission_of) e["retransmission_of"] = retransmission_of;
-        e["why"] = why_json(why);
-        tr.add(std::move(e));
-        // The state event of a transition this segment goes with (its "sent").
-        const FourTuple from{seg.src.ip, seg.dst.ip, seg.src.port, seg.dst.port};
-        const Step now = step();
-        last_sent_ = LastSent{from, id, seg.flags, now};
-        if (sent_link_.pending && sent_link_.tuple == from && sent_link_.step == now &&
-            wanted(sent_link_.want, seg.flags)) {
-            tr.events()[sent_link_.event]["sent"] = id;
-            sent_link_.pending = false;
-        }
-    } else {
-        tr.count();
+void Connection::transmit(Segment&& seg, bool retransmission) {
+    Tcb& c = *this;
+    const Time now = now_;
+    if (seg.flags & ACK) {
+        // Linux tcp_event_ack_sent(): any segment carrying the ACK settles a pending delayed ACK.
+        c.ack_pending = false;
+        c.rcv_wup = c.rcv_nxt;
+        if (c.timer_token[static_cast<std::size_t>(TimerKind::DelayedAck)])
+            disarm(TimerKind::DelayedAck, now_);
     }
-    sim_.send(index_, std::move(seg));
-    return id;
+    const std::uint32_t len = seg.seg_len();
+    if (len > 0) {
+        if (c.snd_una == c.snd_max || seq_le(seg.seq, c.snd_una)) {
+            if (!retransmission) c.head_sent_at = now;
+        }
+        // RTT measurement on one segment at a time, never on a retransmission (Karn's rule,
+        // RFC 6298 §3).
+        if (!retransmission && c.rtt_sent_at < 0) {
+            c.rtt_seq = seg.seq + len;
+            c.rtt_sent_at = now;
+        }
+        if (seg.len() > 0) {
+            // Linux tcp_event_data_sent(): replying within the ACK timeout of the last receive
+            // means an interactive exchange: enter ping-pong (delayed ACK) mode.
+            if (c.ato_set && now - c.last_rcv < p_.delack_min) c.pingpong = true;
+        }
+    }
+    const bool tracing = io_.tracing();
+    std::uint32_t first = 0;
+    const SendWhy why = tracing ? why_for(seg, retransmission, &first) : SendWhy{};
+    const Seq seq = seg.seq;
+    const std::uint32_t id = io_.transmit(*this, std::move(seg), retransmission, why, first);
+    if (len > 0 && !retransmission) {
+        if (tracing) c.first_sent.emplace(seq - c.iss, id);
+        if (seq + len == c.snd_max) {
+            c.snd_adv_id = id;
+            c.snd_adv_syn = seq == c.iss;
+        }
+    }
+    if (len > 0 && !c.timer_token[static_cast<std::size_t>(TimerKind::Retransmit)])
+        arm_retransmit();
 }
 
-SendWhy Host::why_for(const Tcb& c, const Segment& seg, bool retransmission,
-                      std::uint32_t* retransmission_of) const {
+SendWhy Connection::why_for(const Segment& seg, bool retransmission,
+                            std::uint32_t* retransmission_of) const {
+    const Tcb& c = *this;
     SendWhy w;
     *retransmission_of = 0;
     if (retransmission) {
@@ -98,57 +110,16 @@ SendWhy Host::why_for(const Tcb& c, const Segment& seg, bool retransmission,
     return w;
 }
 
-void Host::transmit(Tcb& c, Segment&& seg, bool retransmission) {
-    const Time now = sim_.now();
-    if (seg.flags & ACK) {
-        // Linux tcp_event_ack_sent(): any segment carrying the ACK settles a pending delayed ACK.
-        c.ack_pending = false;
-        c.rcv_wup = c.rcv_nxt;
-        if (c.timer_token[static_cast<std::size_t>(TimerKind::DelayedAck)])
-            disarm(c, TimerKind::DelayedAck);
-    }
-    const std::uint32_t len = seg.seg_len();
-    if (len > 0) {
-        if (c.snd_una == c.snd_max || seq_le(seg.seq, c.snd_una)) {
-            if (!retransmission) c.head_sent_at = now;
-        }
-        // RTT measurement on one segment at a time, never on a retransmission (Karn's rule,
-        // RFC 6298 §3).
-        if (!retransmission && c.rtt_sent_at < 0) {
-            c.rtt_seq = seg.seq + len;
-            c.rtt_sent_at = now;
-        }
-        if (seg.len() > 0) {
-            // Linux tcp_event_data_sent(): replying within the ACK timeout of the last receive
-            // means an interactive exchange: enter ping-pong (delayed ACK) mode.
-            if (c.ato_set && now - c.last_rcv < p_.delack_min) c.pingpong = true;
-        }
-    }
-    const bool tracing = sim_.trace().on();
-    std::string conn = tracing ? conn_name(c.tuple) : std::string();
-    std::uint32_t first = 0;
-    const SendWhy why = tracing ? why_for(c, seg, retransmission, &first) : SendWhy{};
-    const Seq seq = seg.seq;
-    const std::uint32_t id = emit(std::move(seg), conn, &c, retransmission, why, first);
-    if (len > 0 && !retransmission) {
-        if (tracing) c.first_sent.emplace(seq - c.iss, id);
-        if (seq + len == c.snd_max) {
-            c.snd_adv_id = id;
-            c.snd_adv_syn = seq == c.iss;
-        }
-    }
-    if (len > 0 && !c.timer_token[static_cast<std::size_t>(TimerKind::Retransmit)])
-        arm_retransmit(c);
-}
-
-void Host::send_syn(Tcb& c, bool with_ack, bool retransmission) {
-    Segment s = make_segment(c, with_ack ? SYN | ACK : SYN, c.iss);
+void Connection::send_syn(bool with_ack, bool retransmission, Time now) {
+    Tcb& c = *this;
+    now_ = now;
+    Segment s = make_segment(with_ack ? SYN | ACK : SYN, c.iss);
     // Linux tcp_syn_options(): MSS, SACK-permitted, timestamps, window scale, in this order.
     s.opts.mss = static_cast<std::uint16_t>(p_.mtu - 40);
     if (!with_ack || c.sack_ok) s.opts.sack_ok = p_.sack != 0;
     const bool ts = with_ack ? c.ts_ok : p_.timestamps != 0;
     if (ts) {
-        s.opts.ts_val = ts_now(c);
+        s.opts.ts_val = ts_now();
         s.opts.ts_ecr = with_ack ? c.ts_recent : 0;
     } else {
         s.opts.ts_val.reset();
@@ -156,64 +127,19 @@ void Host::send_syn(Tcb& c, bool with_ack, bool retransmission) {
     if (with_ack ? c.wscale_ok : p_.window_scaling != 0) s.opts.wscale = c.rcv_wscale;
     c.snd_nxt = c.iss + 1;
     c.snd_max = c.iss + 1;
-    transmit(c, std::move(s), retransmission);
+    transmit(std::move(s), retransmission);
 }
 
-void Host::send_ack(Tcb& c) { transmit(c, make_segment(c, ACK, c.snd_max)); }
+void Connection::send_ack() { transmit(make_segment(ACK, snd_max)); }
 
-void Host::send_rst(Tcb& c) {
+void Connection::send_rst(Time now) {
+    now_ = now;
     // Linux tcp_send_active_reset(): <SEQ=SND.NXT><CTL=RST,ACK>.
-    Segment s = make_segment(c, RST | ACK, c.snd_max);
-    transmit(c, std::move(s));
+    transmit(make_segment(RST | ACK, snd_max));
 }
 
-void Host::reply_rst(const Segment& seg, const char* why, const std::string& conn) {
-    // RFC 9293 §3.10.7.1: never answer a RST; if the segment had an ACK, <SEQ=SEG.ACK><CTL=RST>;
-    // otherwise <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>. Linux tcp_v4_send_reset() agrees.
-    if (seg.flags & RST) return;
-    Segment r;
-    r.src = seg.dst;
-    r.dst = seg.src;
-    if (seg.flags & ACK) {
-        r.seq = seg.ack;
-        r.flags = RST;
-    } else {
-        r.seq = 0;
-        r.ack = seg.seq + seg.seg_len();
-        r.flags = RST | ACK;
-    }
-    note(conn, why, {{"seg_id", seg.id}});
-    SendWhy w;
-    if (seg.flags & ACK) {
-        w.seq = SendWhy::SeqRule::FromAck;
-        w.seq_after = seg.id;
-    } else {
-        w.seq = SendWhy::SeqRule::Zero;
-        w.ack = SendWhy::AckRule::SegEnd;
-        w.ack_after = seg.id;
-    }
-    // The trace's relative numbers, counted as the peer's connection counts them (its ISS is
-    // this reply's IRS), so a learner reads "RST,ACK seq=0 ack=1" beside "SYN seq=0", not a
-    // 32-bit ISN. A RST,ACK's sequence number is a plain 0: it has no sequence space of its own.
-    Tcb numbers;
-    Seq peer_iss = 0, peer_irs = 0;
-    const Host* peer = sim_.host_by_ip(seg.src.ip);
-    const bool known = peer && peer->isns({seg.src.ip, seg.dst.ip, seg.src.port, seg.dst.port},
-                                          &peer_iss, &peer_irs);
-    bool rel = known;
-    if (r.flags & ACK) {
-        numbers.iss = 0;
-        // A SYN answered gives its sender's ISN even when no connection sent it (a forged SYN).
-        numbers.irs = known ? peer_iss : seg.seq;
-        rel = known || (seg.flags & SYN);
-    } else {
-        numbers.iss = peer_irs;
-        numbers.irs = peer_iss;
-    }
-    emit(std::move(r), std::string(), rel ? &numbers : nullptr, false, w);
-}
-
-void Host::ack_received_data(Tcb& c, bool force_now) {
+void Connection::ack_received_data(bool force_now) {
+    Tcb& c = *this;
     // Linux __tcp_ack_snd_check(): ACK at once when more than one full segment is unacked, in
     // quick-ACK mode (connection start, not ping-pong), or when the event demands it (out of
     // order, a FIN that changes state); otherwise delay the ACK (TCP_DELACK_MIN, 40 ms).
@@ -221,7 +147,7 @@ void Host::ack_received_data(Tcb& c, bool force_now) {
     const bool quick = p_.quickack && c.quick > 0 && !c.pingpong;
     if (force_now || two_segments || quick) {
         if (quick) --c.quick;
-        send_ack(c);
+        send_ack();
         return;
     }
     c.ack_pending = true;
@@ -230,10 +156,11 @@ void Host::ack_received_data(Tcb& c, bool force_now) {
     // timer tick.
     const Time delay = c.ato_set ? p_.delack_min : p_.tick;
     if (!c.timer_token[static_cast<std::size_t>(TimerKind::DelayedAck)])
-        arm(c, TimerKind::DelayedAck, sim_.now() + delay);
+        arm(TimerKind::DelayedAck, now_ + delay);
 }
 
-void Host::output(Tcb& c) {
+void Connection::output() {
+    Tcb& c = *this;
     switch (c.state) {
         case State::Established:
         case State::CloseWait:
@@ -243,7 +170,7 @@ void Host::output(Tcb& c) {
         default: return;
     }
     for (;;) {
-        const Seq base = data_base(c);
+        const Seq base = data_base();
         const std::uint32_t off = seq_diff(c.snd_nxt, base);
         const std::uint32_t queued = static_cast<std::uint32_t>(c.sndbuf.size());
         const std::uint32_t unsent = queued > off ? queued - off : 0;
@@ -268,7 +195,7 @@ void Host::output(Tcb& c) {
             const bool with_fin =
                 last && c.fin_pending && (!c.fin_sent || c.fin_seq == c.snd_nxt + len);
             if (with_fin) flags |= FIN;
-            Segment s = make_segment(c, flags, c.snd_nxt);
+            Segment s = make_segment(flags, c.snd_nxt);
             s.payload = c.sndbuf.substr(off, len);
             if (!retrans) c.last_seg_seq = c.snd_nxt;
             c.snd_nxt += len;
@@ -279,22 +206,22 @@ void Host::output(Tcb& c) {
             }
             c.snd_max = seq_max(c.snd_max, c.snd_nxt);
             if (len < c.mss) c.snd_sml = c.snd_nxt;
-            transmit(c, std::move(s), retrans);
+            transmit(std::move(s), retrans);
             if (with_fin) break;
             continue;
         }
         if (c.fin_pending && c.snd_nxt == fin_at) {
             const bool retrans = seq_lt(c.snd_nxt, c.snd_max);  // sent before, then backed off
-            Segment s = make_segment(c, FIN | ACK, c.snd_nxt);
+            Segment s = make_segment(FIN | ACK, c.snd_nxt);
             if (!retrans) c.last_seg_seq = c.snd_nxt;
             c.fin_sent = true;
             c.fin_seq = c.snd_nxt;
             c.snd_nxt += 1;
             c.snd_max = seq_max(c.snd_max, c.snd_nxt);
-            transmit(c, std::move(s), retrans);
+            transmit(std::move(s), retrans);
         }
         break;
     }
 }
 
-}  // namespace tcplab
+}  // namespace tcplab::tcp
