@@ -54,6 +54,11 @@ void Host::enter_time_wait(Connection& c, State substate, Time timeout, const st
     ++tw_count_;
     if (substate == State::TimeWait) ++stats_.time_wait_entered;
     stats_.peak_time_wait = std::max(stats_.peak_time_wait, tw_count_);
+    // Its trace facts, read before the connection is freed.
+    if (sim_.trace().on()) {
+        if (tw_facts_.size() < tws_.size()) tw_facts_.resize(tws_.size());
+        tw_facts_[slot] = {c.snd_adv_syn ? 0 : c.snd_adv_id, c.rcv_adv_id};
+    }
     // The full socket is gone; an application that still holds it sees a closed socket.
     c.fin_received = c.fin_received || substate == State::TimeWait;
     if (c.fd >= 0) {
@@ -61,10 +66,6 @@ void Host::enter_time_wait(Connection& c, State substate, Time timeout, const st
         wake(c.fd);
     } else {
         free_tcb(c);
-    }
-    if (sim_.trace().on()) {
-        if (tw_facts_.size() < tws_.size()) tw_facts_.resize(tws_.size());
-        tw_facts_[slot] = {c.snd_adv_syn ? 0 : c.snd_adv_id, c.rcv_adv_id};
     }
     demux_[tw.tuple] = Demux{true, slot};
     tw_schedule(tw, timeout);
