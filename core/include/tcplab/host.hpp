@@ -3,19 +3,21 @@
 // accept queue, ephemeral ports, TIME-WAIT bookkeeping, RSTs for segments that match nothing,
 // SYN cookies, crash and reboot, and the results the socket API returns.
 //
-// The TCP event processing itself is split by the RFC's own sections:
-//   tcp_input.cpp     SEGMENT ARRIVES (RFC 9293 §3.10.7) for full sockets
-//   tcp_listen.cpp    LISTEN state, SYN queue, accept queue, SYN cookies (§3.10.7.2)
-//   tcp_timewait.cpp  TIME-WAIT and orphaned FIN-WAIT-2 (§3.10.7.4, RFC 1337, RFC 6191)
-//   tcp_output.cpp    sending data, FIN, ACK, RST; delayed ACK
-//   tcp_timer.cpp     retransmission, keepalive, user timeout (§3.10.8)
-//   socket_api.cpp    user calls: OPEN, SEND, RECEIVE, CLOSE, ABORT (§3.10.1–3.10.5)
+// Each connection is a tcp::Connection (tcplab/tcp/connection.hpp), which processes its own
+// segments, timers and user calls and asks the host, as its tcp::Io, for what it does. The host:
+//   sim/host.cpp        tables: sockets, connections, ports, demultiplexing; crash and reboot
+//   sim/host_io.cpp     a segment or a timer to its connection; tcp::Io for the connections
+//   sim/host_trace.cpp  the host's trace events, its segments, RSTs for no socket (§3.10.7.1)
+//   tcp/listen.cpp      LISTEN state, SYN queue, accept queue, SYN cookies (§3.10.7.2)
+//   tcp/timewait.cpp    compact TIME-WAIT and orphaned FIN-WAIT-2 (§3.10.7.4, RFC 1337, 6191)
+//   tcp/socket_api.cpp  the BSD socket calls around the connection's OPEN, SEND, RECEIVE, CLOSE
 #pragma once
 
 #include "tcplab/isn.hpp"
 #include "tcplab/profile.hpp"
 #include "tcplab/segment.hpp"
 #include "tcplab/tcb.hpp"
+#include "tcplab/tcp/connection.hpp"
 #include "tcplab/trace.hpp"
 
 #include <array>
@@ -113,7 +115,7 @@ struct SysResult {
     static SysResult wait() { return {0, Errno::ok, true, false}; }
 };
 
-class Host {
+class Host : private tcp::Io {
 public:
     Host(Simulator& sim, int index, std::string name, std::uint32_t ip, Params params, IsnSpec isn,
          std::uint64_t secret);
@@ -124,7 +126,7 @@ public:
     const Params& params() const { return p_; }
     bool up() const { return up_; }
 
-    // ---- socket API (socket_api.cpp). Calls never block: a result with `block` set means
+    // ---- socket API (tcp/socket_api.cpp). Calls never block: a result with `block` set means
     // "wait for this socket to change, then call again" (the caller implements blocking).
     int socket();
     SysResult bind(int fd, std::uint32_t ip, std::uint16_t port);
@@ -144,7 +146,6 @@ public:
     // ---- network side
     void receive(Segment& seg);  // a segment arrives
     void on_timer(std::uint32_t slot, TimerKind kind, std::uint32_t token);
-    void on_tw_timer(std::uint32_t slot, std::uint32_t token);
     void crash();
     void reboot();
 
@@ -161,105 +162,74 @@ public:
 
 private:
     friend class HostTestAccess;
+    using Connection = tcp::Connection;
     struct Demux {
         bool tw = false;
         std::uint32_t slot = 0;
     };
 
-    // host.cpp: tables, ports, trace helpers
-    Tcb& new_tcb(const FourTuple& t, State initial);
+    // sim/host.cpp: tables, ports
+    Connection& new_tcb(const FourTuple& t, State initial);
     void free_tcb(Tcb& c);
-    Tcb* lookup(const FourTuple& t);
     int lookup_listener(Addr local) const;
     bool port_in_use(std::uint16_t port) const;
     void port_take(std::uint16_t port, bool reuse, bool listener);
     void port_release(std::uint16_t port, bool reuse, bool listener);
     bool bind_conflict(std::uint16_t port, bool reuse) const;
     void retire(Tcb& c);
-    static void set_iss(Tcb& c, Seq iss) {
-        c.iss = c.snd_una = c.snd_nxt = c.snd_max = c.snd_sml = iss;
-    }
-    Seq data_base(const Tcb& c) const { return c.snd_una == c.iss ? c.iss + 1 : c.snd_una; }
     std::optional<std::uint16_t> pick_ephemeral(Addr remote, bool* reused_tw);
     bool tw_reusable(const TimeWaitSock& tw) const;
-    void set_state(Tcb& c, State to, const std::string& cause);
+    Socket& sk(int fd) { return socks_[static_cast<std::size_t>(fd)]; }
+    void wake(int fd);
+    void wake_tcb(const Tcb& c);
+    void connection_done(Connection& c);
+
+    // sim/host_trace.cpp: what the host records, and what its connections report
     // A state event; with `t`, its "sent" names the segment sent with the transition.
     void trace_state(const std::string& conn, State from, State to, const std::string& cause,
                      const FourTuple* t = nullptr, bool passive = false);
-    void trace_timer(const std::string& conn, const char* timer, const char* action, Time expires);
+    void trace_timer(const std::string& conn, TimerName timer, ev::Timer::Action action,
+                     Time expires);
     void trace_queue(int lfd);
-    void trace_buffers(Tcb& c);
     void note(const std::string& conn, const char* code, ojson args = ojson::object());
-    void wake(int fd);
-    void wake_tcb(Tcb& c);
-    Socket& sk(int fd) { return socks_[static_cast<std::size_t>(fd)]; }
-
-    // tcp_input.cpp
-    void rcv_established_family(Tcb& c, Segment& seg);
-    void rcv_syn_sent(Tcb& c, Segment& seg);
-    void syn_acked(Tcb& c, const Segment& seg);
-    void discard_segment(const Segment& seg, const char* reason);
-    bool acceptable(const Tcb& c, const Segment& seg) const;
-    void rcv_rst(Tcb& c, Segment& seg);
-    bool rcv_ack(Tcb& c, Segment& seg);
-    void rcv_text(Tcb& c, Segment& seg);
-    enum class FinResult { None, Acked, Dead };
-    FinResult rcv_fin(Tcb& c, Segment& seg);
-    bool data_after_close(const Tcb& c, const Segment& seg) const;
-    void reset_on_data_after_close(Tcb& c, Segment& seg);
-    void process_options(Tcb& c, const Segment& seg);
-    void connection_reset(Tcb& c, Errno err, const std::string& cause);
-    void established(Tcb& c, const std::string& cause);
-    void connection_done(Tcb& c, const std::string& cause);
-
-    // tcp_listen.cpp
-    void rcv_listen(int lfd, Segment& seg);
-    void rcv_syn_received(Tcb& c, Segment& seg);
-    std::uint32_t cookie_make(const Segment& syn, std::uint16_t* mss_out) const;
-    std::optional<std::uint16_t> cookie_check(const Segment& ack) const;
-    bool accept_queue_full(const Socket& l) const;
-    void child_established(Tcb& c, const std::string& cause);
-    void detach_from_listener(Tcb& c);
-
-    // tcp_timewait.cpp
-    void enter_time_wait(Tcb& c, State substate, Time timeout, const std::string& cause);
-    void rcv_time_wait(TimeWaitSock& tw, Segment& seg);
-    void tw_kill(TimeWaitSock& tw, const std::string& cause);
-    void tw_schedule(TimeWaitSock& tw, Time timeout);
-    void tw_send_ack(TimeWaitSock& tw);
-
-    // tcp_output.cpp
-    Segment make_segment(Tcb& c, std::uint8_t flags, Seq seq);
-    void transmit(Tcb& c, Segment&& seg, bool retransmission = false);
-    void output(Tcb& c);  // send what the window, Nagle and state allow
-    void send_ack(Tcb& c);
-    void send_rst(Tcb& c);  // active reset, <SEQ=SND.NXT><CTL=RST,ACK>
-    void send_syn(Tcb& c, bool with_ack, bool retransmission = false);
-    // RFC 9293 §3.10.7.1; `why` is noted once, on `conn` when a connection answers.
-    void reply_rst(const Segment& seg, const char* why, const std::string& conn = std::string());
-    void ack_received_data(Tcb& c, bool force_now);
-    std::uint16_t window_field(const Tcb& c, bool syn) const;
-    std::uint32_t ts_now(const Tcb& c) const;
+    void discard_segment(std::uint32_t seg_id, const char* reason);
     // Puts a segment on the wire and records its send event; returns its id. `numbers` gives
     // the ISS/IRS for "rel", `retransmission_of` the first segment that carried its SEQ.
     std::uint32_t emit(Segment&& seg, const std::string& conn, const Tcb* numbers,
                        bool retransmission, const SendWhy& why,
                        std::uint32_t retransmission_of = 0);
-    SendWhy why_for(const Tcb& c, const Segment& seg, bool retransmission,
-                    std::uint32_t* retransmission_of) const;
+    // RFC 9293 §3.10.7.1; `why` is noted once, on `conn` when a connection answers.
+    void reply_rst_to(const Segment& seg, const char* why, const std::string& conn);
 
-    // tcp_timer.cpp
-    void arm(Tcb& c, TimerKind k, Time at);
-    void disarm(Tcb& c, TimerKind k);
-    void arm_retransmit(Tcb& c);
-    void arm_keepalive(Tcb& c, Time after);
-    void retransmit_timeout(Tcb& c);
-    void delayed_ack_timeout(Tcb& c);
-    void keepalive_timeout(Tcb& c);
-    void linger_timeout(Tcb& c);
-    void rtt_sample(Tcb& c, Time rtt);
-    bool retries_exhausted(const Tcb& c) const;
-    const char* retransmit_timer_name(const Tcb& c) const;
+    // tcp::Io: what the host does for its connections (sim/host_io.cpp)
+    bool tracing() const override;
+    void record(const Connection& c, ConnEvent&& e) override;
+    std::uint32_t transmit(const Connection& c, Segment&& s, bool retransmission,
+                           const SendWhy& why, std::uint32_t retransmission_of) override;
+    void reply_rst(const Segment& seg, const char* why, const Connection* c) override;
+    std::uint32_t schedule(const Connection& c, TimerKind k, Time at) override;
+    void wake(const Connection& c) override;
+    void child_established(Connection& c, const std::string& cause) override;
+    bool accept_queue_full(const Connection& c) const override;
+    void detach(Connection& c) override;
+    void done(Connection& c) override;
+    void free(Connection& c) override;
+    void enter_time_wait(Connection& c, State substate, Time timeout,
+                         const std::string& cause) override;
+
+    // tcp/listen.cpp: LISTEN, the SYN queue and the accept queue, SYN cookies
+    void rcv_listen(int lfd, Segment& seg);
+    std::uint32_t cookie_make(const Segment& syn, std::uint16_t* mss_out) const;
+    std::optional<std::uint16_t> cookie_check(const Segment& ack) const;
+    bool accept_queue_full(const Socket& l) const;
+    void detach_from_listener(Tcb& c);
+
+    // tcp/timewait.cpp: the compact TIME-WAIT and orphaned FIN-WAIT-2 records
+    void rcv_time_wait(TimeWaitSock& tw, Segment& seg);
+    void on_tw_timer(std::uint32_t slot, std::uint32_t token);
+    void tw_kill(TimeWaitSock& tw, const std::string& cause);
+    void tw_schedule(TimeWaitSock& tw, Time timeout);
+    void tw_send_ack(TimeWaitSock& tw);
 
     Simulator& sim_;
     int index_;
@@ -273,7 +243,7 @@ private:
 
     std::vector<Socket> socks_;
     std::priority_queue<int, std::vector<int>, std::greater<int>> free_fds_;
-    std::vector<std::unique_ptr<Tcb>> conns_;
+    std::vector<std::unique_ptr<Connection>> conns_;
     std::vector<std::uint32_t> free_tcbs_;
     std::vector<TimeWaitSock> tws_;
     std::vector<std::uint32_t> free_tws_;

@@ -77,7 +77,6 @@ public:
 
     // Events.
     void schedule_timer(Time at, int host, std::uint32_t slot, TimerKind k, std::uint32_t token);
-    void schedule_tw_timer(Time at, int host, std::uint32_t slot, std::uint32_t token);
     void schedule_wake(int host, int fd);
     void schedule(Time at, std::function<void()> fn);
     // Called (through a scheduled event, after the current one) when a socket may have changed.
@@ -97,7 +96,7 @@ public:
     bool idle() const { return queue_.empty(); }
 
 private:
-    enum class EvType : std::uint8_t { Deliver, Timer, TwTimer, Wake, Callback };
+    enum class EvType : std::uint8_t { Deliver, Timer, Wake, Callback };
     struct Ev {
         Time t;
         std::uint64_t order;

@@ -6,6 +6,7 @@
 #include "tcplab/seq.hpp"
 #include "tcplab/state.hpp"
 #include "tcplab/time.hpp"
+#include "tcplab/timers.hpp"
 
 #include <array>
 #include <cstdint>
@@ -34,11 +35,6 @@ struct FourTupleHash {
 // "10.0.0.1:40000>10.0.0.2:80" as in CONTRACTS.md.
 std::string conn_name(const FourTuple& t);
 std::string listener_name(Addr local);  // "10.0.0.2:80>*"
-
-// Timers of a full socket. TIME-WAIT and orphaned FIN-WAIT-2 live in TimeWaitSock instead,
-// as Linux moves them to an inet_timewait_sock (net/ipv4/tcp_minisocks.c).
-enum class TimerKind : std::uint8_t { Retransmit, DelayedAck, Keepalive, Linger, Count };
-constexpr std::size_t kTimerKinds = static_cast<std::size_t>(TimerKind::Count);
 
 struct Tcb {
     std::uint32_t slot = 0;
@@ -127,7 +123,7 @@ struct Tcb {
 
     std::array<std::uint32_t, kTimerKinds> timer_token{};  // 0 = not armed
     std::array<Time, kTimerKinds> timer_at{};
-    std::array<const char*, kTimerKinds> timer_label{};  // the name it was set under, for the trace
+    std::array<TimerName, kTimerKinds> timer_label{};  // the name it was set under, for the trace
 
     bool synchronized() const { return state >= State::Established; }
 };

@@ -1,86 +1,94 @@
-// Timeouts (RFC 9293 §3.10.8): retransmission with exponential backoff (RFC 6298), SYN and
-// SYN,ACK retry limits, delayed ACK, keepalive (§3.8.4) and the user timeout.
-#include "tcplab/host.hpp"
-#include "tcplab/simulator.hpp"
+// Timeouts (RFC 9293 §3.10.8), all of a connection's in one place: retransmission with
+// exponential backoff (RFC 6298), SYN and SYN,ACK retry limits, the tail loss probe, delayed
+// ACK, keepalive (§3.8.4) and the user timeout. TIME-WAIT and the orphaned FIN-WAIT-2 expire
+// in the host's compact records (timewait.cpp), on timer kind TimeWait.
+#include "tcplab/tcp/connection.hpp"
 
 #include <algorithm>
 
-namespace tcplab {
+namespace tcplab::tcp {
 
 namespace {
-const char* timer_name(TimerKind k) {
-    switch (k) {
-        case TimerKind::Retransmit: return "retransmit";
-        case TimerKind::DelayedAck: return "delayed_ack";
-        case TimerKind::Keepalive: return "keepalive";
-        case TimerKind::Linger: return "fin_wait_2";
-        case TimerKind::Count: break;
-    }
-    return "timer";
+// Linux tcp_model_timeout(): how long `boundary` retransmissions take with exponential
+// backoff from rto_base, capped at TCP_RTO_MAX (net/ipv4/tcp_timer.c).
+Time model_timeout(int boundary, Time rto_base, Time rto_max) {
+    int thresh = 0;
+    while ((rto_base << (thresh + 1)) <= rto_max) ++thresh;  // ilog2(rto_max / rto_base)
+    if (boundary <= thresh) return ((Time{2} << boundary) - 1) * rto_base;
+    return ((Time{2} << thresh) - 1) * rto_base + (boundary - thresh) * rto_max;
 }
 }  // namespace
 
-const char* Host::retransmit_timer_name(const Tcb& c) const {
-    if (c.state == State::SynSent) return "syn_retransmit";
-    if (c.state == State::SynReceived) return "synack_retransmit";
-    return "retransmit";
+TimerName Connection::retransmit_timer() const {
+    if (state == State::SynSent) return TimerName::SynRetransmit;
+    if (state == State::SynReceived) return TimerName::SynackRetransmit;
+    return TimerName::Retransmit;
 }
 
-void Host::arm(Tcb& c, TimerKind k, Time at) {
-    const auto i = static_cast<std::size_t>(k);
-    c.timer_token[i] = next_token_++;
-    c.timer_at[i] = at;
-    c.timer_label[i] = k == TimerKind::Retransmit ? retransmit_timer_name(c) : timer_name(k);
-    sim_.schedule_timer(at, index_, c.slot, k, c.timer_token[i]);
-    if (sim_.trace().on()) {
-        trace_timer(conn_name(c.tuple), c.timer_label[i], "set", at);
-    } else {
-        sim_.trace().count();
-    }
-}
-
-void Host::disarm(Tcb& c, TimerKind k) {
-    const auto i = static_cast<std::size_t>(k);
-    if (!c.timer_token[i]) return;
-    c.timer_token[i] = 0;
-    if (sim_.trace().on()) {
-        trace_timer(conn_name(c.tuple), c.timer_label[i], "cancel", -1);
-    } else {
-        sim_.trace().count();
-    }
-}
-
-void Host::on_timer(std::uint32_t slot, TimerKind k, std::uint32_t token) {
-    if (slot >= conns_.size() || !conns_[slot]) return;
-    Tcb& c = *conns_[slot];
-    const auto i = static_cast<std::size_t>(k);
-    if (c.timer_token[i] != token) return;  // cancelled or re-armed since
-    c.timer_token[i] = 0;
-    if (sim_.trace().on()) {
-        trace_timer(conn_name(c.tuple), c.timer_label[i], "fire", -1);
-    } else {
-        sim_.trace().count();
-    }
+TimerName Connection::timer_name_of(TimerKind k) const {
     switch (k) {
-        case TimerKind::Retransmit: retransmit_timeout(c); break;
-        case TimerKind::DelayedAck: delayed_ack_timeout(c); break;
-        case TimerKind::Keepalive: keepalive_timeout(c); break;
-        case TimerKind::Linger: linger_timeout(c); break;
+        case TimerKind::Retransmit: return retransmit_timer();
+        case TimerKind::DelayedAck: return TimerName::DelayedAck;
+        case TimerKind::Keepalive: return TimerName::Keepalive;
+        case TimerKind::Linger:
+        case TimerKind::TimeWait:
         case TimerKind::Count: break;
     }
+    return TimerName::FinWait2;
 }
 
-void Host::arm_retransmit(Tcb& c) {
+void Connection::arm(TimerKind k, Time at) {
+    const auto i = static_cast<std::size_t>(k);
+    timer_token[i] = io_.schedule(*this, k, at);
+    timer_at[i] = at;
+    timer_label[i] = timer_name_of(k);
+    io_.record(*this, ev::Timer{timer_label[i], ev::Timer::Action::Set, at});
+}
+
+void Connection::disarm(TimerKind k, Time now) {
+    now_ = now;
+    const auto i = static_cast<std::size_t>(k);
+    if (!timer_token[i]) return;
+    timer_token[i] = 0;
+    io_.record(*this, ev::Timer{timer_label[i], ev::Timer::Action::Cancel});
+}
+
+void Connection::disarm_all(Time now) {
+    for (std::size_t k = 0; k < kTimerKinds; ++k)
+        if (timer_token[k]) disarm(static_cast<TimerKind>(k), now);
+}
+
+void Connection::timer_fires(TimerKind k, std::uint32_t token, Time now) {
+    now_ = now;
+    const auto i = static_cast<std::size_t>(k);
+    if (timer_token[i] != token) return;  // cancelled or re-armed since
+    timer_token[i] = 0;
+    io_.record(*this, ev::Timer{timer_label[i], ev::Timer::Action::Fire});
+    switch (k) {
+        case TimerKind::Retransmit: return retransmit_timeout();
+        case TimerKind::DelayedAck: return delayed_ack_timeout();
+        case TimerKind::Keepalive: return keepalive_timeout();
+        // FIN-WAIT-2 with a socket still open never times out (RFC 9293; Linux only limits
+        // orphans, which wait in the host's compact record).
+        case TimerKind::Linger:
+        case TimerKind::TimeWait:
+        case TimerKind::Count: return;
+    }
+}
+
+void Connection::arm_retransmit() {
+    Tcb& c = *this;
     Time rto = c.rto;
     // Linux tcp_clamp_rto_to_user_timeout(): never wait past TCP_USER_TIMEOUT.
     if (c.user_timeout > 0 && c.retransmits > 0) {
-        const Time left = c.retrans_stamp + c.user_timeout - sim_.now();
+        const Time left = c.retrans_stamp + c.user_timeout - now_;
         rto = std::max<Time>(1, std::min(rto, left));
     }
-    arm(c, TimerKind::Retransmit, sim_.now() + rto);
+    arm(TimerKind::Retransmit, now_ + rto);
 }
 
-void Host::rtt_sample(Tcb& c, Time r) {
+void Connection::rtt_sample(Time r) {
+    Tcb& c = *this;
     // RFC 6298 §2.2–2.3 with Linux's floor: RTO = SRTT + max(4*RTTVAR, TCP_RTO_MIN)
     // (tcp_rtt_estimator / __tcp_set_rto in net/ipv4/tcp_input.c).
     if (r < 1) r = 1;
@@ -96,31 +104,22 @@ void Host::rtt_sample(Tcb& c, Time r) {
     c.rto = std::min(c.srtt + std::max(4 * c.rttvar, p_.rto_min), p_.rto_max);
 }
 
-namespace {
-// Linux tcp_model_timeout(): how long `boundary` retransmissions take with exponential
-// backoff from rto_base, capped at TCP_RTO_MAX (net/ipv4/tcp_timer.c).
-Time model_timeout(int boundary, Time rto_base, Time rto_max) {
-    int thresh = 0;
-    while ((rto_base << (thresh + 1)) <= rto_max) ++thresh;  // ilog2(rto_max / rto_base)
-    if (boundary <= thresh) return ((Time{2} << boundary) - 1) * rto_base;
-    return ((Time{2} << thresh) - 1) * rto_base + (boundary - thresh) * rto_max;
-}
-}  // namespace
-
-bool Host::retries_exhausted(const Tcb& c) const {
+bool Connection::retries_exhausted() const {
+    const Tcb& c = *this;
     if (c.state == State::SynSent) {
         // Linux tcp_write_timeout(): SYN retries, extended by tcp_syn_linear_timeouts.
         return c.retransmits >= p_.syn_retries + p_.syn_linear_timeouts;
     }
     if (c.state == State::SynReceived) return c.retransmits >= p_.synack_retries;
-    const Time elapsed = sim_.now() - c.retrans_stamp;
+    const Time elapsed = now_ - c.retrans_stamp;
     if (c.user_timeout > 0) return c.retransmits > 0 && elapsed >= c.user_timeout;
     int boundary = p_.retries2;
     if (c.orphan) boundary = p_.orphan_retries ? p_.orphan_retries : 8;  // tcp_orphan_retries()
     return c.retransmits >= 1 && elapsed >= model_timeout(boundary, p_.rto_min, p_.rto_max);
 }
 
-void Host::retransmit_timeout(Tcb& c) {
+void Connection::retransmit_timeout() {
+    Tcb& c = *this;
     if (c.snd_una == c.snd_max) return;
     if (c.retransmits == 0) c.retrans_stamp = c.head_sent_at;
     if (c.retransmits == 0 && !c.tlp_done && p_.tail_loss_probe &&
@@ -129,32 +128,32 @@ void Host::retransmit_timeout(Tcb& c) {
         // the newest segment again, without backing off; the real RTO follows one RTO later.
         // (Linux arms the probe timer separately at about the same moment for a lone segment.)
         c.tlp_done = true;
-        note(conn_name(c.tuple), "tail_loss_probe");
+        note("tail_loss_probe");
         const Seq keep = c.snd_nxt;
         const bool fin_was_sent = c.fin_sent;
         c.snd_nxt = seq_lt(c.last_seg_seq, c.snd_una) ? c.snd_una : c.last_seg_seq;
         if (c.fin_sent && seq_le(c.snd_nxt, c.fin_seq)) c.fin_sent = false;
         const std::uint32_t cwnd = c.cwnd;
         c.cwnd = std::max<std::uint32_t>(c.cwnd, 1);
-        output(c);
+        output();
         c.cwnd = cwnd;
         if (seq_lt(c.snd_nxt, keep)) c.snd_nxt = keep;
         c.fin_sent = c.fin_sent || fin_was_sent;
-        if (!c.timer_token[static_cast<std::size_t>(TimerKind::Retransmit)]) arm_retransmit(c);
+        if (!c.timer_token[static_cast<std::size_t>(TimerKind::Retransmit)]) arm_retransmit();
         return;
     }
-    if (retries_exhausted(c)) {
+    if (retries_exhausted()) {
         if (c.state == State::SynReceived && c.passive) {
             // Linux reqsk_timer_handler(): the request is dropped silently, no RST.
-            detach_from_listener(c);
-            note(conn_name(c.tuple), "synack_retries_exhausted", {{"retries", c.retransmits}});
-            set_state(c, State::Closed, "timer:synack_retransmit");
-            free_tcb(c);
+            io_.detach(*this);
+            note("synack_retries_exhausted", {{"retries", c.retransmits}});
+            set_state(State::Closed, "timer:synack_retransmit", now_);
+            io_.free(*this);
             return;
         }
         // Linux tcp_write_err(): sk_err = ETIMEDOUT and tcp_done(); nothing is sent.
-        note(conn_name(c.tuple), "retries_exhausted", {{"retries", c.retransmits}});
-        connection_reset(c, Errno::etimedout, std::string("timer:") + retransmit_timer_name(c));
+        note("retries_exhausted", {{"retries", c.retransmits}});
+        connection_reset(Errno::etimedout, std::string("timer:") + timer_name(retransmit_timer()));
         return;
     }
     ++c.retransmits;
@@ -170,28 +169,31 @@ void Host::retransmit_timeout(Tcb& c) {
     if (!(c.state == State::SynSent && c.total_rto <= p_.syn_linear_timeouts))
         c.rto = std::min(c.rto * 2, p_.rto_max);
     if (c.state == State::SynSent) {
-        send_syn(c, false, true);
+        send_syn(false, true, now_);
     } else if (c.state == State::SynReceived) {
-        send_syn(c, true, true);
+        send_syn(true, true, now_);
     } else {
         // Go back to the oldest unacknowledged byte and send from there as the window allows.
         c.snd_nxt = c.snd_una;
         if (c.fin_sent && seq_le(c.snd_nxt, c.fin_seq)) c.fin_sent = false;
-        output(c);
+        output();
     }
-    if (!c.timer_token[static_cast<std::size_t>(TimerKind::Retransmit)]) arm_retransmit(c);
+    if (!c.timer_token[static_cast<std::size_t>(TimerKind::Retransmit)]) arm_retransmit();
 }
 
-void Host::delayed_ack_timeout(Tcb& c) {
-    if (c.ack_pending) send_ack(c);
+void Connection::delayed_ack_timeout() {
+    Tcb& c = *this;
+    if (c.ack_pending) send_ack();
 }
 
-void Host::arm_keepalive(Tcb& c, Time after) {
+void Connection::arm_keepalive(Time after) {
+    Tcb& c = *this;
     if (!c.keepalive) return;
-    arm(c, TimerKind::Keepalive, sim_.now() + after);
+    arm(TimerKind::Keepalive, now_ + after);
 }
 
-void Host::keepalive_timeout(Tcb& c) {
+void Connection::keepalive_timeout() {
+    Tcb& c = *this;
     // Linux tcp_keepalive_timer(): probes only when nothing is outstanding; idle time counts
     // from the last segment received. After keepcnt unanswered probes (or TCP_USER_TIMEOUT),
     // send a RST and report ETIMEDOUT.
@@ -200,33 +202,28 @@ void Host::keepalive_timeout(Tcb& c) {
     const Time intvl = sec(c.keepintvl ? c.keepintvl : p_.keepalive_intvl);
     const int cnt = c.keepcnt ? c.keepcnt : p_.keepalive_probes;
     if (c.snd_una != c.snd_max || !c.sndbuf.empty()) {
-        arm_keepalive(c, idle);
+        arm_keepalive(idle);
         return;
     }
-    const Time elapsed = sim_.now() - c.last_rcv;
+    const Time elapsed = now_ - c.last_rcv;
     if (elapsed >= idle) {
         const bool dead = c.user_timeout > 0 ? (elapsed >= c.user_timeout && c.probes_out > 0)
                                              : c.probes_out >= cnt;
         if (dead) {
-            note(conn_name(c.tuple), "keepalive_dead", {{"probes", c.probes_out}});
-            send_rst(c);
-            connection_reset(c, Errno::etimedout, "timer:keepalive");
+            note("keepalive_dead", {{"probes", c.probes_out}});
+            send_rst(now_);
+            connection_reset(Errno::etimedout, "timer:keepalive");
             return;
         }
         // tcp_xmit_probe_skb(): an ACK with SEQ = SND.UNA - 1, so the peer must answer.
-        Segment probe = make_segment(c, ACK, c.snd_una - 1);
+        Segment probe = make_segment(ACK, c.snd_una - 1);
         ++c.probes_out;
-        note(conn_name(c.tuple), "keepalive_probe", {{"n", c.probes_out}});
-        transmit(c, std::move(probe));
-        arm_keepalive(c, intvl);
+        note("keepalive_probe", {{"n", c.probes_out}});
+        transmit(std::move(probe));
+        arm_keepalive(intvl);
     } else {
-        arm_keepalive(c, idle - elapsed);
+        arm_keepalive(idle - elapsed);
     }
 }
 
-void Host::linger_timeout(Tcb& c) {
-    // FIN_WAIT_2 with a socket still open never times out (RFC 9293; Linux only limits orphans).
-    (void)c;
-}
-
-}  // namespace tcplab
+}  // namespace tcplab::tcp

@@ -1,4 +1,5 @@
 #include "tcplab/catalog.hpp"
+#include "tcplab/timers.hpp"
 
 namespace tcplab {
 
@@ -50,14 +51,16 @@ ordered_json catalog() {
         "主动关闭的一方等待 2MSL：如果最后的 ACK 丢失可以重发，旧连接的迟到报文也会在此期间消亡。");
 
     auto& tm = c["timers"];
-    tm["retransmit"] = text("Retransmission timer (RTO)", "重传定时器（RTO）");
-    tm["syn_retransmit"] = text("SYN retransmission timer", "SYN 重传定时器");
-    tm["synack_retransmit"] = text("SYN,ACK retransmission timer", "SYN,ACK 重传定时器");
-    tm["delayed_ack"] = text("Delayed ACK timer", "延迟确认定时器");
-    tm["keepalive"] = text("Keepalive timer", "保活（keepalive）定时器");
-    tm["fin_wait_2"] =
+    tm[timer_name(TimerName::Retransmit)] = text("Retransmission timer (RTO)", "重传定时器（RTO）");
+    tm[timer_name(TimerName::SynRetransmit)] = text("SYN retransmission timer", "SYN 重传定时器");
+    tm[timer_name(TimerName::SynackRetransmit)] =
+        text("SYN,ACK retransmission timer", "SYN,ACK 重传定时器");
+    tm[timer_name(TimerName::DelayedAck)] = text("Delayed ACK timer", "延迟确认定时器");
+    tm[timer_name(TimerName::Keepalive)] = text("Keepalive timer", "保活（keepalive）定时器");
+    tm[timer_name(TimerName::FinWait2)] =
         text("FIN_WAIT_2 timeout (tcp_fin_timeout)", "FIN_WAIT_2 超时（tcp_fin_timeout）");
-    tm["time_wait"] = text("TIME_WAIT timer (2MSL)", "TIME_WAIT 定时器（2MSL）");
+    tm[timer_name(TimerName::TimeWait)] =
+        text("TIME_WAIT timer (2MSL)", "TIME_WAIT 定时器（2MSL）");
 
     auto& er = c["errno"];
     er["EAGAIN"] = text("Would block: the socket is non-blocking and the call cannot complete now.",

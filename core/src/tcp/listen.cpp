@@ -73,19 +73,19 @@ void Host::detach_from_listener(Tcb& c) {
     c.listener_fd = -1;
 }
 
-void Host::child_established(Tcb& c, const std::string& cause) {
+void Host::child_established(Connection& c, const std::string& cause) {
     Socket& l = sk(c.listener_fd);
     if (l.syn_queue > 0) --l.syn_queue;
     l.accept_queue.push_back(c.slot);
     c.in_accept_queue = true;
-    established(c, cause);
+    c.established(cause, sim_.now());
     trace_queue(c.listener_fd);
     wake(c.listener_fd);
 }
 
 void Host::rcv_listen(int lfd, Segment& seg) {
     Socket& l = sk(lfd);
-    auto discard = [&](const char* reason) { discard_segment(seg, reason); };
+    auto discard = [&](const char* reason) { discard_segment(seg.id, reason); };
     const std::optional<Seq> isn_hint = tw_isn_hint_;
     tw_isn_hint_.reset();
     // "first check for an RST: An incoming RST segment could not be valid ... ignore it".
@@ -100,10 +100,10 @@ void Host::rcv_listen(int lfd, Segment& seg) {
             if (auto mss = cookie_check(seg)) {
                 if (accept_queue_full(l)) return discard("accept_queue_full");
                 const FourTuple t{ip_, seg.src.ip, seg.dst.port, seg.src.port};
-                Tcb& c = new_tcb(t, State::Listen);
+                Connection& c = new_tcb(t, State::Listen);
                 c.passive = true;
                 c.listener_fd = lfd;
-                set_iss(c, seg.ack - 1);
+                c.set_iss(seg.ack - 1);
                 c.snd_una = c.snd_nxt = c.snd_max = c.snd_sml = seg.ack;
                 c.irs = seg.seq - 1;
                 c.rcv_nxt = c.rcv_wup = seg.seq;
@@ -119,16 +119,16 @@ void Host::rcv_listen(int lfd, Segment& seg) {
                 c.holds_port = true;
                 port_take(c.tuple.lport, c.reuse, false);
                 note(conn_name(t), "syn_cookie_accepted", {{"mss", *mss}});
-                set_state(c, State::SynReceived, "syn_cookie");
+                c.set_state(State::SynReceived, "syn_cookie", sim_.now());
                 ++l.syn_queue;
                 child_established(c, "seg:" + std::to_string(seg.id));
-                rcv_established_family(c, seg);  // data in the third segment
+                c.synchronized_segment_arrives(seg, sim_.now());  // data in the third segment
                 return;
             }
         }
         // "any acknowledgment is bad if it arrives on a connection still in the LISTEN state.
         // An acceptable reset segment should be formed for any arriving ACK-bearing segment."
-        reply_rst(seg, "rst_ack_to_listener");
+        reply_rst_to(seg, "rst_ack_to_listener", std::string());
         return;
     }
     if (!(seg.flags & SYN)) return discard("no_syn");
@@ -176,7 +176,7 @@ void Host::rcv_listen(int lfd, Segment& seg) {
         return;
     }
     const FourTuple t{ip_, seg.src.ip, seg.dst.port, seg.src.port};
-    Tcb& c = new_tcb(t, State::Listen);
+    Connection& c = new_tcb(t, State::Listen);
     c.passive = true;
     c.listener_fd = lfd;
     c.keepalive = l.keepalive;
@@ -191,115 +191,11 @@ void Host::rcv_listen(int lfd, Segment& seg) {
     port_take(c.tuple.lport, c.reuse, false);
     // RFC 6191 / Linux tcp_timewait_state_process(): a SYN that reopens a TIME-WAIT 4-tuple
     // gets ISN = old SND.NXT + 65535 + 2, so old and new sequence spaces cannot overlap.
-    set_iss(c, isn_hint ? *isn_hint : isn_.next(sim_.now(), t.local(), t.remote()));
-    c.irs = seg.seq;
-    c.rcv_nxt = seg.seq + 1;
-    c.rcv_wup = c.rcv_nxt;
-    c.rcv_adv_id = seg.id;
-    process_options(c, seg);
-    c.last_rcv = sim_.now();
-    // "set RCV.NXT to SEG.SEQ+1, IRS is set to SEG.SEQ ... <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK>
-    // ... the connection state should be changed to SYN-RECEIVED".
-    set_state(c, State::SynReceived, "seg:" + std::to_string(seg.id));
+    c.set_iss(isn_hint ? *isn_hint : isn_.next(sim_.now(), t.local(), t.remote()));
+    c.syn_arrives_in_listen(seg, sim_.now());
     ++l.syn_queue;
     trace_queue(lfd);
-    send_syn(c, true);
-}
-
-void Host::rcv_syn_received(Tcb& c, Segment& seg) {
-    const std::string cause = "seg:" + std::to_string(seg.id);
-    // Linux tcp_check_req(): a retransmitted SYN (same ISN) gets the SYN,ACK again.
-    if ((seg.flags & (SYN | ACK | RST)) == SYN && seg.seq == c.irs) {
-        Segment s = make_segment(c, SYN | ACK, c.iss);
-        s.opts.mss = static_cast<std::uint16_t>(p_.mtu - 40);
-        if (c.sack_ok) s.opts.sack_ok = true;
-        if (c.wscale_ok) s.opts.wscale = c.rcv_wscale;
-        transmit(c, std::move(s), true);
-        return;
-    }
-    if (!c.passive && (seg.flags & (SYN | ACK | RST)) == (SYN | ACK) && seg.seq == c.irs &&
-        seq_lt(c.snd_una, seg.ack) && seq_le(seg.ack, c.snd_max)) {
-        // Simultaneous open, the other side's SYN,ACK (RFC 9293 Figure 8, line 5): it
-        // acknowledges our SYN, so ESTABLISHED. Linux lets it through tcp_validate_incoming()
-        // and, its SYN being old, answers it with an immediate ACK (tcp_data_queue()).
-        syn_acked(c, seg);
-        c.snd_wnd = static_cast<std::uint32_t>(seg.window) << c.snd_wscale;
-        c.snd_wl1 = seg.seq;
-        c.snd_wl2 = seg.ack;
-        established(c, cause);
-        send_ack(c);
-        output(c);
-        return;
-    }
-    if (!acceptable(c, seg)) {
-        if (!(seg.flags & RST)) send_ack(c);
-        return;
-    }
-    if (seg.flags & RST) {
-        // §3.10.7.4 SYN-RECEIVED: "If this connection was initiated with a passive OPEN, then
-        // return this connection to the LISTEN state"; initiated actively: "connection refused".
-        if (c.passive) {
-            detach_from_listener(c);
-            set_state(c, State::Closed, cause);
-            free_tcb(c);
-        } else {
-            connection_reset(c, Errno::econnrefused, cause);
-        }
-        return;
-    }
-    if (seg.flags & SYN) {
-        if (c.passive) {
-            // Linux tcp_check_req(): a SYN with another sequence number kills the request and
-            // is answered with a RST (embryonic_reset).
-            reply_rst(seg, "rst_syn_in_syn_received");
-            detach_from_listener(c);
-            set_state(c, State::Closed, cause);
-            free_tcb(c);
-        } else {
-            note(conn_name(c.tuple), "challenge_ack", {{"seg_id", seg.id}, {"why", "syn"}});
-            send_ack(c);
-        }
-        return;
-    }
-    if (!(seg.flags & ACK)) return;
-    // "If SND.UNA < SEG.ACK =< SND.NXT, then enter ESTABLISHED ... If the segment
-    // acknowledgment is not acceptable, form a reset segment <SEQ=SEG.ACK><CTL=RST>".
-    if (!(seq_lt(c.snd_una, seg.ack) && seq_le(seg.ack, c.snd_max))) {
-        reply_rst(seg, "rst_bad_ack_syn_received");
-        return;
-    }
-    if (c.passive) {
-        Socket& l = sk(c.listener_fd);
-        if (accept_queue_full(l)) {
-            if (p_.abort_on_overflow) {
-                note(conn_name(c.tuple), "accept_queue_full_abort");
-                reply_rst(seg, "rst_accept_queue_full");
-                detach_from_listener(c);
-                set_state(c, State::Closed, cause);
-                free_tcb(c);
-                return;
-            }
-            // Linux tcp_check_req() listen_overflow: drop the ACK, remember it (req->acked) and
-            // keep retransmitting the SYN,ACK; the client is already ESTABLISHED.
-            c.acked_on_overflow = true;
-            note(conn_name(c.tuple), "accept_queue_full_ack_dropped");
-            discard_segment(seg, "accept_queue_full");
-            return;
-        }
-    }
-    syn_acked(c, seg);
-    c.snd_wnd = static_cast<std::uint32_t>(seg.window) << c.snd_wscale;
-    c.snd_wl1 = seg.seq;
-    c.snd_wl2 = seg.ack;
-    if (c.passive)
-        child_established(c, cause);
-    else
-        established(c, cause);
-    // Data and FIN in the same segment are processed as in ESTABLISHED.
-    if (seg.len() > 0 || (seg.flags & FIN))
-        rcv_established_family(c, seg);
-    else
-        output(c);
+    c.send_syn(true, false, sim_.now());
 }
 
 }  // namespace tcplab

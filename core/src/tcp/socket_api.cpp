@@ -76,7 +76,7 @@ SysResult Host::connect(int fd, Addr remote) {
     if (s.kind == Socket::Kind::Listener) return SysResult::fail(Errno::eisconn);
     if (s.kind == Socket::Kind::Conn) {
         // A second call: report how the handshake went.
-        Tcb* c = s.tcb != Socket::kNone ? conns_[s.tcb].get() : nullptr;
+        Connection* c = s.tcb != Socket::kNone ? conns_[s.tcb].get() : nullptr;
         if (!c) {
             const Errno e = s.error != Errno::ok ? s.error : Errno::econnrefused;
             s.error = Errno::ok;
@@ -129,7 +129,7 @@ SysResult Host::connect(int fd, Addr remote) {
         if (reused_tw) take_over(tws_[demux_.find(t)->second.slot]);
         s.local = {ip_, *port};
     }
-    Tcb& c = new_tcb(t, State::Closed);
+    Connection& c = new_tcb(t, State::Closed);
     c.fd = fd;
     c.keepalive = s.keepalive;
     c.keepidle = s.keepidle;
@@ -146,11 +146,8 @@ SysResult Host::connect(int fd, Addr remote) {
     s.kind = Socket::Kind::Conn;
     s.tcb = c.slot;
     s.connecting = true;
-    set_iss(c, reuse_isn ? *reuse_isn : isn_.next(sim_.now(), t.local(), t.remote()));
-    c.rcv_wscale = p_.window_scaling ? 7 : 0;
-    // "OPEN call, CLOSED state ... active: issue a SYN segment ... enter SYN-SENT" (§3.10.1).
-    set_state(c, State::SynSent, "connect");
-    send_syn(c, false);
+    c.set_iss(reuse_isn ? *reuse_isn : isn_.next(sim_.now(), t.local(), t.remote()));
+    c.open(sim_.now());
     return s.nonblock ? SysResult::fail(Errno::einprogress) : SysResult::wait();
 }
 
@@ -163,7 +160,7 @@ SysResult Host::accept(int fd, int* new_fd, Addr* peer) {
     // accept() pops a completed connection; the handshake is long over (inet_csk_accept()).
     const std::uint32_t slot = l.accept_queue.front();
     l.accept_queue.pop_front();
-    Tcb& c = *conns_[slot];
+    Connection& c = *conns_[slot];
     c.in_accept_queue = false;
     c.listener_fd = -1;
     trace_queue(fd);
@@ -187,7 +184,7 @@ SysResult Host::accept(int fd, int* new_fd, Addr* peer) {
 SysResult Host::send(int fd, std::string_view data, bool nosignal) {
     if (!valid_fd(fd)) return SysResult::fail(Errno::ebadf);
     Socket& s = sk(fd);
-    Tcb* c = s.tcb != Socket::kNone ? conns_[s.tcb].get() : nullptr;
+    Connection* c = s.tcb != Socket::kNone ? conns_[s.tcb].get() : nullptr;
     // Linux sk_stream_error(): EPIPE raises SIGPIPE unless MSG_NOSIGNAL.
     auto epipe = [&] {
         SysResult r = SysResult::fail(Errno::epipe);
@@ -220,32 +217,18 @@ SysResult Host::send(int fd, std::string_view data, bool nosignal) {
                                  : 0;
     if (room == 0) return s.nonblock ? SysResult::fail(Errno::eagain) : SysResult::wait();
     const std::size_t n = std::min(room, data.size());
-    c->sndbuf.append(data.substr(0, n));
-    output(*c);
-    trace_buffers(*c);
+    c->send(data.substr(0, n), sim_.now());
     return SysResult::ok(static_cast<long>(n));
 }
 
 SysResult Host::recv(int fd, std::size_t max, std::string* out) {
     if (!valid_fd(fd)) return SysResult::fail(Errno::ebadf);
     Socket& s = sk(fd);
-    Tcb* c = s.tcb != Socket::kNone ? conns_[s.tcb].get() : nullptr;
+    Connection* c = s.tcb != Socket::kNone ? conns_[s.tcb].get() : nullptr;
     if (!c)
         return SysResult::fail(s.kind == Socket::Kind::Conn ? Errno::econnreset : Errno::enotconn);
-    if (!c->rcvbuf.empty() && max > 0) {
-        const std::size_t n = std::min(max, c->rcvbuf.size());
-        const std::uint16_t before = window_field(*c, false);
-        if (out) out->assign(c->rcvbuf, 0, n);
-        c->rcvbuf.erase(0, n);
-        trace_buffers(*c);
-        // Linux tcp_cleanup_rbuf(): reading can open a window that was nearly closed; tell
-        // the peer at once rather than leave it waiting for a probe.
-        const std::uint16_t after = window_field(*c, false);
-        if (!c->retired && c->synchronized() && before < (c->mss >> c->rcv_wscale) &&
-            after >= 2 * (c->mss >> c->rcv_wscale))
-            send_ack(*c);
-        return SysResult::ok(static_cast<long>(n));
-    }
+    if (!c->rcvbuf.empty() && max > 0)
+        return SysResult::ok(static_cast<long>(c->receive(max, out, sim_.now())));
     if (c->error != Errno::ok && !c->error_reported) {
         c->error_reported = true;
         return SysResult::fail(c->error);
@@ -258,25 +241,10 @@ SysResult Host::recv(int fd, std::size_t max, std::string* out) {
 SysResult Host::shutdown(int fd, bool rd, bool wr) {
     if (!valid_fd(fd)) return SysResult::fail(Errno::ebadf);
     Socket& s = sk(fd);
-    Tcb* c = s.tcb != Socket::kNone ? conns_[s.tcb].get() : nullptr;
+    Connection* c = s.tcb != Socket::kNone ? conns_[s.tcb].get() : nullptr;
     if (!c || c->retired) return SysResult::fail(Errno::enotconn);
     if (rd) c->rcv_shutdown = true;
-    if (wr && !c->snd_shutdown) {
-        c->snd_shutdown = true;
-        // "CLOSE call ... ESTABLISHED: queue this until all preceding SENDs have been
-        // segmentized, then form a FIN segment and send it ... enter FIN-WAIT-1" (§3.10.4);
-        // "CLOSE-WAIT: queue this request until all preceding SENDs have been segmentized;
-        // then send a FIN segment, enter LAST-ACK".
-        if (c->state == State::Established || c->state == State::CloseWait) {
-            c->fin_pending = true;
-            set_state(*c, c->state == State::Established ? State::FinWait1 : State::LastAck,
-                      "shutdown");
-            output(*c);
-        } else if (c->state == State::SynSent) {
-            set_state(*c, State::Closed, "shutdown");
-            connection_done(*c, "shutdown");
-        }
-    }
+    if (wr && !c->snd_shutdown) c->shutdown_write(sim_.now());
     wake(fd);
     return SysResult::ok();
 }
@@ -298,12 +266,12 @@ SysResult Host::close(int fd) {
         port_release(copy.local.port, copy.reuseaddr, true);
         for (auto& up : conns_) {
             if (!up || up->listener_fd != fd) continue;
-            Tcb& c = *up;
+            Connection& c = *up;
             c.listener_fd = -1;
             const bool queued = c.in_accept_queue;
             c.in_accept_queue = false;
-            if (queued && !c.retired) send_rst(c);
-            if (!c.retired) set_state(c, State::Closed, "close");
+            if (queued && !c.retired) c.send_rst(sim_.now());
+            if (!c.retired) c.set_state(State::Closed, "close", sim_.now());
             free_tcb(c);
         }
         if (sim_.trace().on())
@@ -312,86 +280,29 @@ SysResult Host::close(int fd) {
         return SysResult::ok();
     }
     if (copy.tcb == Socket::kNone) return SysResult::ok();
-    Tcb& c = *conns_[copy.tcb];
+    Connection& c = *conns_[copy.tcb];
     c.fd = -1;
     c.orphan = true;
     if (c.retired) {
         free_tcb(c);
         return SysResult::ok();
     }
-    const bool unread = !c.rcvbuf.empty();
-    c.rcv_shutdown = true;
-    c.snd_shutdown = true;
-    if (unread) {
-        // tcp_close(): "As outlined in RFC 2525, section 2.17, we send a RST here because data
-        // was lost." No FIN, no TIME-WAIT.
-        note(conn_name(c.tuple), "rst_unread_data", {{"bytes", c.rcvbuf.size()}});
-        if (c.synchronized() || c.state == State::SynReceived) send_rst(c);
-        set_state(c, State::Closed, "close");
-        connection_done(c, "close");
-        return SysResult::ok();
-    }
-    if (copy.linger_on && copy.linger_secs == 0) {
-        // SO_LINGER {1, 0}: tcp_disconnect() sends a RST in ESTABLISHED, CLOSE-WAIT,
-        // FIN-WAIT-1/2 and SYN-RECEIVED (tcp_need_reset()); nothing in SYN-SENT; no TIME-WAIT.
-        note(conn_name(c.tuple), "abort_linger_zero");
-        if (c.state == State::Established || c.state == State::CloseWait ||
-            c.state == State::FinWait1 || c.state == State::FinWait2 ||
-            c.state == State::SynReceived)
-            send_rst(c);
-        set_state(c, State::Closed, "close");
-        connection_done(c, "close");
-        return SysResult::ok();
-    }
-    switch (c.state) {
-        case State::SynSent:
-            // "CLOSE ... SYN-SENT: Delete the TCB" — nothing is sent.
-            set_state(c, State::Closed, "close");
-            connection_done(c, "close");
-            break;
-        case State::Established:
-        case State::CloseWait:
-            c.fin_pending = true;
-            set_state(c, c.state == State::Established ? State::FinWait1 : State::LastAck, "close");
-            output(c);
-            break;
-        case State::FinWait2: {
-            // Already half-closed by shutdown(): now an orphan, it may wait tcp_fin_timeout.
-            const Time tmo = c.linger2 > 0 ? sec(c.linger2) : p_.fin_timeout;
-            if (c.linger2 < 0) {
-                send_rst(c);
-                connection_reset(c, Errno::econnreset, "close");
-            } else {
-                enter_time_wait(c, State::FinWait2, tmo, "close");
-            }
-            break;
-        }
-        default: break;  // FIN-WAIT-1, CLOSING, LAST-ACK: the FIN is on its way already
-    }
+    c.close(copy.linger_on && copy.linger_secs == 0, sim_.now());
     return SysResult::ok();
 }
 
 SysResult Host::set_option(int fd, const std::string& name, long value, long value2) {
     if (!valid_fd(fd)) return SysResult::fail(Errno::ebadf);
     Socket& s = sk(fd);
-    Tcb* c = s.tcb != Socket::kNone ? conns_[s.tcb].get() : nullptr;
+    Connection* c = s.tcb != Socket::kNone ? conns_[s.tcb].get() : nullptr;
     if (name == "SO_REUSEADDR")
         s.reuseaddr = value != 0;
     else if (name == "SO_KEEPALIVE") {
         s.keepalive = value != 0;
-        if (c && !c->retired) {
-            const bool was = c->keepalive;
-            c->keepalive = s.keepalive;
-            if (c->keepalive && !was && c->synchronized())
-                arm_keepalive(*c, sec(c->keepidle ? c->keepidle : p_.keepalive_time));
-            if (!c->keepalive && was) disarm(*c, TimerKind::Keepalive);
-        }
+        if (c && !c->retired) c->set_keepalive(s.keepalive, sim_.now());
     } else if (name == "TCP_KEEPIDLE") {
         s.keepidle = static_cast<int>(value);
-        if (c) {
-            c->keepidle = s.keepidle;
-            if (c->keepalive && c->synchronized() && !c->retired) arm_keepalive(*c, sec(value));
-        }
+        if (c) c->set_keepidle(s.keepidle, sim_.now());
     } else if (name == "TCP_KEEPINTVL") {
         s.keepintvl = static_cast<int>(value);
         if (c) c->keepintvl = s.keepintvl;
@@ -406,10 +317,7 @@ SysResult Host::set_option(int fd, const std::string& name, long value, long val
         if (c) c->linger2 = s.linger2;
     } else if (name == "TCP_NODELAY") {
         s.nodelay = value != 0;
-        if (c) {
-            c->nodelay = s.nodelay;
-            if (!c->retired) output(*c);
-        }
+        if (c) c->set_nodelay(s.nodelay, sim_.now());
     } else if (name == "SO_LINGER") {
         s.linger_on = value != 0;
         s.linger_secs = static_cast<int>(value2);
@@ -424,7 +332,7 @@ SysResult Host::set_option(int fd, const std::string& name, long value, long val
 SysResult Host::get_error(int fd) {
     if (!valid_fd(fd)) return SysResult::fail(Errno::ebadf);
     Socket& s = sk(fd);
-    Tcb* c = s.tcb != Socket::kNone ? conns_[s.tcb].get() : nullptr;
+    Connection* c = s.tcb != Socket::kNone ? conns_[s.tcb].get() : nullptr;
     Errno e = Errno::ok;
     if (c && c->error != Errno::ok && !c->error_reported) {
         e = c->error;

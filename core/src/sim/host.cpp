@@ -35,17 +35,18 @@ const Socket* Host::sock(int fd) const {
     return valid_fd(fd) ? &socks_[static_cast<std::size_t>(fd)] : nullptr;
 }
 
-Tcb& Host::new_tcb(const FourTuple& t, State initial) {
+tcp::Connection& Host::new_tcb(const FourTuple& t, State initial) {
     std::uint32_t slot;
+    tcp::Io& io = *this;
     if (!free_tcbs_.empty()) {
         slot = free_tcbs_.back();
         free_tcbs_.pop_back();
-        conns_[slot] = std::make_unique<Tcb>();
+        conns_[slot] = std::make_unique<Connection>(io, p_);
     } else {
         slot = static_cast<std::uint32_t>(conns_.size());
-        conns_.push_back(std::make_unique<Tcb>());
+        conns_.push_back(std::make_unique<Connection>(io, p_));
     }
-    Tcb& c = *conns_[slot];
+    Connection& c = *conns_[slot];
     c.slot = slot;
     c.tuple = t;
     c.state = initial;
@@ -76,12 +77,6 @@ void Host::free_tcb(Tcb& c) {
     const std::uint32_t slot = c.slot;
     conns_[slot].reset();  // frees buffers now: a closed connection costs nothing
     free_tcbs_.push_back(slot);
-}
-
-Tcb* Host::lookup(const FourTuple& t) {
-    auto it = demux_.find(t);
-    if (it == demux_.end() || it->second.tw) return nullptr;
-    return conns_[it->second.slot].get();
 }
 
 const Tcb* Host::find_tcb(const FourTuple& t) const {
@@ -194,124 +189,11 @@ std::optional<std::uint16_t> Host::pick_ephemeral(Addr remote, bool* reused_tw) 
     return std::nullopt;
 }
 
-// ---- trace helpers -------------------------------------------------------------------------
-
-void Host::set_state(Tcb& c, State to, const std::string& cause) {
-    const State from = c.state;
-    c.state = to;
-    if (sim_.trace().on())
-        trace_state(conn_name(c.tuple), from, to, cause, &c.tuple, c.passive);
-    else
-        sim_.trace().count();
-}
-
-Host::Step Host::step() const { return {sim_.events_executed(), sim_.now()}; }
-
-bool Host::wanted(Want w, std::uint8_t flags) {
-    switch (w) {
-        case Want::None: return false;
-        case Want::Syn: return (flags & SYN) != 0;
-        case Want::Fin: return (flags & FIN) != 0;
-        case Want::PureAck: return (flags & (SYN | FIN | RST | ACK)) == ACK;
-        case Want::Rst: return (flags & RST) != 0;
-    }
-    return false;
-}
-
-void Host::trace_state(const std::string& conn, State from, State to, const std::string& cause,
-                       const FourTuple* t, bool passive) {
-    auto e = Trace::event(sim_.now(), "state");
-    e["host"] = name_;
-    e["conn"] = conn;
-    e["from"] = state_name(from);
-    e["to"] = state_name(to);
-    e["cause"] = cause;
-    sent_link_.pending = false;
-    if (t) {
-        // The segment this side sends as part of the transition: a SYN with SYN-SENT and
-        // SYN-RECEIVED, the FIN with FIN-WAIT-1 and LAST-ACK, the handshake's third ACK with
-        // ESTABLISHED, the ACK of the peer's FIN with CLOSE-WAIT, CLOSING and TIME-WAIT, a RST
-        // with CLOSED. Sent before the state event (ACK of a FIN, RST) or after it.
-        Want want = Want::None;
-        bool before = false, after = false;
-        switch (to) {
-            case State::SynSent:
-            case State::SynReceived: want = Want::Syn, after = true; break;
-            case State::FinWait1:
-            case State::LastAck: want = Want::Fin, after = true; break;
-            case State::Established:
-                if (from == State::SynSent || (from == State::SynReceived && !passive))
-                    want = Want::PureAck, after = true;
-                break;
-            case State::CloseWait: want = Want::PureAck, after = true; break;
-            case State::Closing: want = Want::PureAck, before = true; break;
-            case State::TimeWait: want = Want::PureAck, before = after = true; break;
-            case State::Closed: want = Want::Rst, before = true; break;
-            default: break;
-        }
-        const Step now = step();
-        if (before && last_sent_.id && last_sent_.tuple == *t && last_sent_.step == now &&
-            wanted(want, last_sent_.flags)) {
-            e["sent"] = last_sent_.id;
-        } else if (after) {
-            sent_link_ = SentLink{*t, sim_.trace().recorded(), want, now, true};
-        }
-    }
-    sim_.trace().add(std::move(e));
-}
-
-void Host::trace_timer(const std::string& conn, const char* timer, const char* action,
-                       Time expires) {
-    auto e = Trace::event(sim_.now(), "timer");
-    e["host"] = name_;
-    e["conn"] = conn;
-    e["timer"] = timer;
-    e["action"] = action;
-    if (expires >= 0) e["expires_us"] = expires;
-    sim_.trace().add(std::move(e));
-}
-
-void Host::trace_queue(int lfd) {
-    if (!sim_.trace().on()) return sim_.trace().count();
-    const Socket& l = sk(lfd);
-    auto e = Trace::event(sim_.now(), "queue");
-    e["host"] = name_;
-    e["listener"] = listener_name(l.local.ip ? l.local : Addr{ip_, l.local.port});
-    e["syn_queue"] = l.syn_queue;
-    e["backlog"] = l.backlog;      // what `ss -ltn` shows as Send-Q
-    e["syn_max"] = l.backlog + 1;  // inet_csk_reqsk_queue_is_full(): qlen > backlog
-    e["accept_queue"] = l.accept_queue.size();
-    // Linux sk_acceptq_is_full(): sk_ack_backlog > sk_max_ack_backlog, so backlog + 1 fit.
-    e["accept_max"] = l.backlog + 1;
-    sim_.trace().add(std::move(e));
-}
-
-void Host::trace_buffers(Tcb& c) {
-    if (!sim_.trace().on()) return;
-    auto e = Trace::event(sim_.now(), "buffers");
-    e["host"] = name_;
-    e["conn"] = conn_name(c.tuple);
-    e["recv_q"] = c.rcvbuf.size();
-    // Send-Q: bytes not yet acknowledged by the peer (what `ss` shows for an established socket).
-    e["send_q"] = c.sndbuf.size();
-    sim_.trace().add(std::move(e));
-}
-
-void Host::note(const std::string& conn, const char* code, ojson args) {
-    if (!sim_.trace().on()) return sim_.trace().count();
-    auto e = Trace::event(sim_.now(), "note");
-    e["host"] = name_;
-    if (!conn.empty()) e["conn"] = conn;
-    e["code"] = code;
-    e["args"] = std::move(args);
-    sim_.trace().add(std::move(e));
-}
-
 void Host::wake(int fd) {
     if (fd >= 0) sim_.schedule_wake(index_, fd);
 }
 
-void Host::wake_tcb(Tcb& c) {
+void Host::wake_tcb(const Tcb& c) {
     if (c.fd >= 0)
         wake(c.fd);
     else if (c.listener_fd >= 0 && c.in_accept_queue)

@@ -68,10 +68,6 @@ void Simulator::schedule_timer(Time at, int host, std::uint32_t slot, TimerKind 
           slot, token});
 }
 
-void Simulator::schedule_tw_timer(Time at, int host, std::uint32_t slot, std::uint32_t token) {
-    push({at, 0, EvType::TwTimer, 0, static_cast<std::uint32_t>(host), slot, token});
-}
-
 void Simulator::schedule_wake(int host, int fd) {
     if (!on_wake) return;
     push({now_, 0, EvType::Wake, 0, static_cast<std::uint32_t>(host),
@@ -217,7 +213,6 @@ bool Simulator::run(Time limit, std::size_t max_events) {
             case EvType::Timer:
                 hosts_[e.a]->on_timer(e.b, static_cast<TimerKind>(e.kind), e.c);
                 break;
-            case EvType::TwTimer: hosts_[e.a]->on_tw_timer(e.b, e.c); break;
             case EvType::Wake:
                 if (on_wake) on_wake(static_cast<int>(e.a), static_cast<int>(e.b));
                 break;

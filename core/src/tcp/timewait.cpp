@@ -9,24 +9,23 @@
 namespace tcplab {
 
 namespace {
-const char* tw_timer_name(const TimeWaitSock& tw) {
-    return tw.substate == State::FinWait2 ? "fin_wait_2" : "time_wait";
+TimerName tw_timer_name(const TimeWaitSock& tw) {
+    return tw.substate == State::FinWait2 ? TimerName::FinWait2 : TimerName::TimeWait;
 }
 }  // namespace
 
-void Host::enter_time_wait(Tcb& c, State substate, Time timeout, const std::string& cause) {
-    for (std::size_t k = 0; k < kTimerKinds; ++k)
-        if (c.timer_token[k]) disarm(c, static_cast<TimerKind>(k));
+void Host::enter_time_wait(Connection& c, State substate, Time timeout, const std::string& cause) {
+    c.disarm_all(sim_.now());
     if (static_cast<int>(tw_count_) >= p_.max_tw_buckets) {
         // tcp_time_wait(): "TCP: time wait bucket table overflow" — the socket is destroyed at
         // once, so no TIME-WAIT protects this 4-tuple.
         note(conn_name(c.tuple), "tw_bucket_overflow", {{"max", p_.max_tw_buckets}});
-        set_state(c, State::Closed, cause);
-        connection_done(c, cause);
+        c.set_state(State::Closed, cause, sim_.now());
+        connection_done(c);
         return;
     }
     if (substate == State::TimeWait && c.state != State::TimeWait)
-        set_state(c, State::TimeWait, cause);
+        c.set_state(State::TimeWait, cause, sim_.now());
     std::uint32_t slot;
     if (!free_tws_.empty()) {
         slot = free_tws_.back();
@@ -46,7 +45,7 @@ void Host::enter_time_wait(Tcb& c, State substate, Time timeout, const std::stri
     tw.ts_recent = c.ts_recent;
     tw.ts_recent_stamp = c.ts_recent_stamp;
     tw.ts_offset = c.ts_offset;
-    tw.rcv_wnd = window_field(c, false);
+    tw.rcv_wnd = c.window_field(false);
     tw.substate = substate;
     tw.live = true;
     tw.reuse = c.reuse;
@@ -55,6 +54,11 @@ void Host::enter_time_wait(Tcb& c, State substate, Time timeout, const std::stri
     ++tw_count_;
     if (substate == State::TimeWait) ++stats_.time_wait_entered;
     stats_.peak_time_wait = std::max(stats_.peak_time_wait, tw_count_);
+    // Its trace facts, read before the connection is freed.
+    if (sim_.trace().on()) {
+        if (tw_facts_.size() < tws_.size()) tw_facts_.resize(tws_.size());
+        tw_facts_[slot] = {c.snd_adv_syn ? 0 : c.snd_adv_id, c.rcv_adv_id};
+    }
     // The full socket is gone; an application that still holds it sees a closed socket.
     c.fin_received = c.fin_received || substate == State::TimeWait;
     if (c.fd >= 0) {
@@ -62,10 +66,6 @@ void Host::enter_time_wait(Tcb& c, State substate, Time timeout, const std::stri
         wake(c.fd);
     } else {
         free_tcb(c);
-    }
-    if (sim_.trace().on()) {
-        if (tw_facts_.size() < tws_.size()) tw_facts_.resize(tws_.size());
-        tw_facts_[slot] = {c.snd_adv_syn ? 0 : c.snd_adv_id, c.rcv_adv_id};
     }
     demux_[tw.tuple] = Demux{true, slot};
     tw_schedule(tw, timeout);
@@ -75,9 +75,9 @@ void Host::tw_schedule(TimeWaitSock& tw, Time timeout) {
     tw.token = next_token_++;
     tw.expires = sim_.now() + timeout;
     const auto slot = static_cast<std::uint32_t>(&tw - tws_.data());
-    sim_.schedule_tw_timer(tw.expires, index_, slot, tw.token);
+    sim_.schedule_timer(tw.expires, index_, slot, TimerKind::TimeWait, tw.token);
     if (sim_.trace().on())
-        trace_timer(conn_name(tw.tuple), tw_timer_name(tw), "set", tw.expires);
+        trace_timer(conn_name(tw.tuple), tw_timer_name(tw), ev::Timer::Action::Set, tw.expires);
     else
         sim_.trace().count();
 }
@@ -87,19 +87,19 @@ void Host::on_tw_timer(std::uint32_t slot, std::uint32_t token) {
     TimeWaitSock& tw = tws_[slot];
     if (!tw.live || tw.token != token) return;
     if (sim_.trace().on())
-        trace_timer(conn_name(tw.tuple), tw_timer_name(tw), "fire", -1);
+        trace_timer(conn_name(tw.tuple), tw_timer_name(tw), ev::Timer::Action::Fire, -1);
     else
         sim_.trace().count();
     // TIME-WAIT: "If the time-wait timeout expires on a connection, delete the TCB, enter the
     // CLOSED state" (§3.10.8). An orphaned FIN-WAIT-2 expires the same way, sending nothing.
     if (tw.substate == State::TimeWait) ++stats_.time_wait_expired;
-    tw_kill(tw, std::string("timer:") + tw_timer_name(tw));
+    tw_kill(tw, std::string("timer:") + timer_name(tw_timer_name(tw)));
 }
 
 void Host::tw_kill(TimeWaitSock& tw, const std::string& cause) {
     // A timer that did not fire is cancelled, so renderers can close its bracket.
     if (sim_.trace().on() && cause.rfind("timer:", 0) != 0)
-        trace_timer(conn_name(tw.tuple), tw_timer_name(tw), "cancel", -1);
+        trace_timer(conn_name(tw.tuple), tw_timer_name(tw), ev::Timer::Action::Cancel, -1);
     if (sim_.trace().on())
         trace_state(conn_name(tw.tuple), tw.substate, State::Closed, cause, &tw.tuple);
     else
@@ -154,13 +154,13 @@ void Host::rcv_time_wait(TimeWaitSock& tw, Segment& seg) {
         if (!in_window) return tw_send_ack(tw);
         if (seg.flags & RST) return tw_kill(tw, cause);
         if ((seg.flags & SYN) && seq_ge(seg.seq, tw.rcv_nxt)) {
-            reply_rst(seg, "rst_syn_in_fin_wait_2");
+            reply_rst_to(seg, "rst_syn_in_fin_wait_2", std::string());
             return tw_kill(tw, cause);
         }
         if (!(seg.flags & ACK) || seq_le(end, tw.rcv_nxt) || end == seg.seq) return;  // dup ACK
         // "New data or FIN. If new data arrive after half-duplex close, reset."
         if (!(seg.flags & FIN) || end != tw.rcv_nxt + 1) {
-            reply_rst(seg, "rst_data_after_close", conn_name(tw.tuple));
+            reply_rst_to(seg, "rst_data_after_close", conn_name(tw.tuple));
             return tw_kill(tw, cause);
         }
         // The FIN: enter TIME-WAIT proper and ACK it.
@@ -172,7 +172,7 @@ void Host::rcv_time_wait(TimeWaitSock& tw, Segment& seg) {
             tw.ts_recent_stamp = sim_.now();
         }
         if (sim_.trace().on()) {
-            trace_timer(conn_name(tw.tuple), "fin_wait_2", "cancel", -1);
+            trace_timer(conn_name(tw.tuple), TimerName::FinWait2, ev::Timer::Action::Cancel, -1);
             trace_state(conn_name(tw.tuple), State::FinWait2, State::TimeWait, cause, &tw.tuple);
         } else {
             sim_.trace().count();

@@ -1,0 +1,106 @@
+// The host around its connections: a segment or a timer goes to the connection it belongs to
+// (or to a listener, a TIME-WAIT record, or a RST), and what a connection asks for (tcp::Io) is
+// done here: segments onto the network, timers into the simulator's queue, events into the
+// trace, and the connection's place in the host's tables.
+#include "tcplab/host.hpp"
+#include "tcplab/simulator.hpp"
+
+#include <type_traits>
+#include <variant>
+
+namespace tcplab {
+
+void Host::receive(Segment& seg) {
+    if (seg.dst.ip != ip_) return;
+    const FourTuple t{ip_, seg.src.ip, seg.dst.port, seg.src.port};
+    auto it = demux_.find(t);
+    if (it != demux_.end()) {
+        if (it->second.tw) return rcv_time_wait(tws_[it->second.slot], seg);
+        return conns_[it->second.slot]->segment_arrives(seg, sim_.now());
+    }
+    const int lfd = lookup_listener(seg.dst);
+    if (lfd >= 0) return rcv_listen(lfd, seg);
+    // §3.10.7.1 CLOSED: "all data in the incoming segment is discarded", answered by a RST.
+    reply_rst_to(seg, "rst_no_socket", std::string());
+}
+
+void Host::on_timer(std::uint32_t slot, TimerKind k, std::uint32_t token) {
+    if (k == TimerKind::TimeWait) return on_tw_timer(slot, token);
+    if (slot >= conns_.size() || !conns_[slot]) return;
+    conns_[slot]->timer_fires(k, token, sim_.now());
+}
+
+void Host::connection_done(Connection& c) {
+    c.disarm_all(sim_.now());
+    if (c.listener_fd >= 0 && !c.in_accept_queue) detach_from_listener(c);
+    if (c.fd >= 0 || c.in_accept_queue) {
+        retire(c);
+        wake_tcb(c);
+        if (c.in_accept_queue) trace_queue(c.listener_fd);
+    } else {
+        free_tcb(c);
+    }
+}
+
+// ---- tcp::Io ---------------------------------------------------------------------------------
+
+bool Host::tracing() const { return sim_.trace().on(); }
+
+void Host::record(const Connection& c, ConnEvent&& e) {
+    if (!sim_.trace().on()) {
+        if (!std::holds_alternative<ev::Buffers>(e)) sim_.trace().count();
+        return;
+    }
+    const std::string conn = conn_name(c.tuple);
+    std::visit(
+        [&](auto& x) {
+            using T = std::decay_t<decltype(x)>;
+            if constexpr (std::is_same_v<T, ev::StateChange>) {
+                trace_state(conn, x.from, x.to, x.cause, &c.tuple, c.passive);
+            } else if constexpr (std::is_same_v<T, ev::Timer>) {
+                trace_timer(conn, x.timer, x.action, x.expires);
+            } else if constexpr (std::is_same_v<T, ev::Note>) {
+                note(conn, x.code, std::move(x.args));
+            } else if constexpr (std::is_same_v<T, ev::Discard>) {
+                discard_segment(x.seg_id, x.reason);
+            } else {
+                auto j = Trace::event(sim_.now(), "buffers");
+                j["host"] = name_;
+                j["conn"] = conn;
+                j["recv_q"] = x.recv_q;
+                j["send_q"] = x.send_q;
+                sim_.trace().add(std::move(j));
+            }
+        },
+        e);
+}
+
+std::uint32_t Host::transmit(const Connection& c, Segment&& s, bool retransmission,
+                             const SendWhy& why, std::uint32_t retransmission_of) {
+    std::string conn = sim_.trace().on() ? conn_name(c.tuple) : std::string();
+    return emit(std::move(s), conn, &c, retransmission, why, retransmission_of);
+}
+
+void Host::reply_rst(const Segment& seg, const char* why, const Connection* c) {
+    reply_rst_to(seg, why, c ? conn_name(c->tuple) : std::string());
+}
+
+std::uint32_t Host::schedule(const Connection& c, TimerKind k, Time at) {
+    const std::uint32_t token = next_token_++;
+    sim_.schedule_timer(at, index_, c.slot, k, token);
+    return token;
+}
+
+void Host::wake(const Connection& c) { wake_tcb(c); }
+
+bool Host::accept_queue_full(const Connection& c) const {
+    return accept_queue_full(socks_[static_cast<std::size_t>(c.listener_fd)]);
+}
+
+void Host::detach(Connection& c) { detach_from_listener(c); }
+
+void Host::done(Connection& c) { connection_done(c); }
+
+void Host::free(Connection& c) { free_tcb(c); }
+
+}  // namespace tcplab

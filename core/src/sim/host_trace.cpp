@@ -1,0 +1,192 @@
+// What a host writes into the trace: its own events (queues, notes, discards, the segments it
+// sends, RSTs for segments no connection takes) and its connections' typed events
+// (sim/host_io.cpp), with the host's name, the connection's name and the time.
+#include "tcplab/host.hpp"
+#include "tcplab/simulator.hpp"
+
+namespace tcplab {
+
+Host::Step Host::step() const { return {sim_.events_executed(), sim_.now()}; }
+
+bool Host::wanted(Want w, std::uint8_t flags) {
+    switch (w) {
+        case Want::None: return false;
+        case Want::Syn: return (flags & SYN) != 0;
+        case Want::Fin: return (flags & FIN) != 0;
+        case Want::PureAck: return (flags & (SYN | FIN | RST | ACK)) == ACK;
+        case Want::Rst: return (flags & RST) != 0;
+    }
+    return false;
+}
+
+void Host::trace_state(const std::string& conn, State from, State to, const std::string& cause,
+                       const FourTuple* t, bool passive) {
+    auto e = Trace::event(sim_.now(), "state");
+    e["host"] = name_;
+    e["conn"] = conn;
+    e["from"] = state_name(from);
+    e["to"] = state_name(to);
+    e["cause"] = cause;
+    sent_link_.pending = false;
+    if (t) {
+        // The segment this side sends as part of the transition: a SYN with SYN-SENT and
+        // SYN-RECEIVED, the FIN with FIN-WAIT-1 and LAST-ACK, the handshake's third ACK with
+        // ESTABLISHED, the ACK of the peer's FIN with CLOSE-WAIT, CLOSING and TIME-WAIT, a RST
+        // with CLOSED. Sent before the state event (ACK of a FIN, RST) or after it.
+        Want want = Want::None;
+        bool before = false, after = false;
+        switch (to) {
+            case State::SynSent:
+            case State::SynReceived: want = Want::Syn, after = true; break;
+            case State::FinWait1:
+            case State::LastAck: want = Want::Fin, after = true; break;
+            case State::Established:
+                if (from == State::SynSent || (from == State::SynReceived && !passive))
+                    want = Want::PureAck, after = true;
+                break;
+            case State::CloseWait: want = Want::PureAck, after = true; break;
+            case State::Closing: want = Want::PureAck, before = true; break;
+            case State::TimeWait: want = Want::PureAck, before = after = true; break;
+            case State::Closed: want = Want::Rst, before = true; break;
+            default: break;
+        }
+        const Step now = step();
+        if (before && last_sent_.id && last_sent_.tuple == *t && last_sent_.step == now &&
+            wanted(want, last_sent_.flags)) {
+            e["sent"] = last_sent_.id;
+        } else if (after) {
+            sent_link_ = SentLink{*t, sim_.trace().recorded(), want, now, true};
+        }
+    }
+    sim_.trace().add(std::move(e));
+}
+
+void Host::trace_timer(const std::string& conn, TimerName timer, ev::Timer::Action action,
+                       Time expires) {
+    static constexpr const char* kActions[] = {"set", "fire", "cancel"};
+    auto e = Trace::event(sim_.now(), "timer");
+    e["host"] = name_;
+    e["conn"] = conn;
+    e["timer"] = timer_name(timer);
+    e["action"] = kActions[static_cast<std::size_t>(action)];
+    if (expires >= 0) e["expires_us"] = expires;
+    sim_.trace().add(std::move(e));
+}
+
+void Host::trace_queue(int lfd) {
+    if (!sim_.trace().on()) return sim_.trace().count();
+    const Socket& l = sk(lfd);
+    auto e = Trace::event(sim_.now(), "queue");
+    e["host"] = name_;
+    e["listener"] = listener_name(l.local.ip ? l.local : Addr{ip_, l.local.port});
+    e["syn_queue"] = l.syn_queue;
+    e["backlog"] = l.backlog;      // what `ss -ltn` shows as Send-Q
+    e["syn_max"] = l.backlog + 1;  // inet_csk_reqsk_queue_is_full(): qlen > backlog
+    e["accept_queue"] = l.accept_queue.size();
+    // Linux sk_acceptq_is_full(): sk_ack_backlog > sk_max_ack_backlog, so backlog + 1 fit.
+    e["accept_max"] = l.backlog + 1;
+    sim_.trace().add(std::move(e));
+}
+
+void Host::note(const std::string& conn, const char* code, ojson args) {
+    if (!sim_.trace().on()) return sim_.trace().count();
+    auto e = Trace::event(sim_.now(), "note");
+    e["host"] = name_;
+    if (!conn.empty()) e["conn"] = conn;
+    e["code"] = code;
+    e["args"] = std::move(args);
+    sim_.trace().add(std::move(e));
+}
+
+void Host::discard_segment(std::uint32_t seg_id, const char* reason) {
+    if (!sim_.trace().on()) return sim_.trace().count();
+    auto e = Trace::event(sim_.now(), "discard");
+    e["host"] = name_;
+    e["seg_id"] = seg_id;
+    e["reason"] = reason;
+    sim_.trace().add(std::move(e));
+}
+
+std::uint32_t Host::emit(Segment&& seg, const std::string& conn, const Tcb* c, bool retransmission,
+                         const SendWhy& why, std::uint32_t retransmission_of) {
+    seg.id = sim_.next_segment_id();
+    const std::uint32_t id = seg.id;
+    Trace& tr = sim_.trace();
+    if (tr.on()) {
+        auto e = Trace::event(sim_.now(), "send");
+        e["host"] = name_;
+        if (!conn.empty()) e["conn"] = conn;
+        e["seg"] = segment_json(seg);
+        if (c) {
+            ojson rel;
+            rel["seq"] = seg.seq - c->iss;
+            if (seg.flags & ACK) rel["ack"] = seg.ack - c->irs;
+            e["rel"] = std::move(rel);
+        }
+        if (retransmission) e["retransmission"] = true;
+        if (retransmission && retransmission_of) e["retransmission_of"] = retransmission_of;
+        e["why"] = why_json(why);
+        tr.add(std::move(e));
+        // The state event of a transition this segment goes with (its "sent").
+        const FourTuple from{seg.src.ip, seg.dst.ip, seg.src.port, seg.dst.port};
+        const Step now = step();
+        last_sent_ = LastSent{from, id, seg.flags, now};
+        if (sent_link_.pending && sent_link_.tuple == from && sent_link_.step == now &&
+            wanted(sent_link_.want, seg.flags)) {
+            tr.events()[sent_link_.event]["sent"] = id;
+            sent_link_.pending = false;
+        }
+    } else {
+        tr.count();
+    }
+    sim_.send(index_, std::move(seg));
+    return id;
+}
+
+void Host::reply_rst_to(const Segment& seg, const char* why, const std::string& conn) {
+    // RFC 9293 §3.10.7.1: never answer a RST; if the segment had an ACK, <SEQ=SEG.ACK><CTL=RST>;
+    // otherwise <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>. Linux tcp_v4_send_reset() agrees.
+    if (seg.flags & RST) return;
+    Segment r;
+    r.src = seg.dst;
+    r.dst = seg.src;
+    if (seg.flags & ACK) {
+        r.seq = seg.ack;
+        r.flags = RST;
+    } else {
+        r.seq = 0;
+        r.ack = seg.seq + seg.seg_len();
+        r.flags = RST | ACK;
+    }
+    note(conn, why, {{"seg_id", seg.id}});
+    SendWhy w;
+    if (seg.flags & ACK) {
+        w.seq = SendWhy::SeqRule::FromAck;
+        w.seq_after = seg.id;
+    } else {
+        w.seq = SendWhy::SeqRule::Zero;
+        w.ack = SendWhy::AckRule::SegEnd;
+        w.ack_after = seg.id;
+    }
+    // The trace's relative numbers, counted as the peer's connection counts them (its ISS is
+    // this reply's IRS), so a learner reads "RST,ACK seq=0 ack=1" beside "SYN seq=0", not a
+    // 32-bit ISN. A RST,ACK's sequence number is a plain 0: it has no sequence space of its own.
+    Tcb numbers;
+    Seq peer_iss = 0, peer_irs = 0;
+    const Host* peer = sim_.host_by_ip(seg.src.ip);
+    const bool known = peer && peer->isns({seg.src.ip, seg.dst.ip, seg.src.port, seg.dst.port},
+                                          &peer_iss, &peer_irs);
+    bool rel = known;
+    if (r.flags & ACK) {
+        numbers.iss = 0;
+        // A SYN answered gives its sender's ISN even when no connection sent it (a forged SYN).
+        numbers.irs = known ? peer_iss : seg.seq;
+        rel = known || (seg.flags & SYN);
+    } else {
+        numbers.iss = peer_irs;
+        numbers.irs = peer_iss;
+    }
+    emit(std::move(r), std::string(), rel ? &numbers : nullptr, false, w);
+}
+
+}  // namespace tcplab
