@@ -43,8 +43,7 @@ struct LinkSpec {
 struct FaultSpec {
     enum class Type : std::uint8_t { Drop, Duplicate, Delay } type = Type::Drop;
     int from_host = 0;
-    std::optional<std::uint8_t> flags;  // exact flag set; PSH ignored unless named
-    bool flags_name_psh = false;
+    std::optional<std::uint8_t> flags;  // matched by flags_match (tcplab/flag_match.hpp)
     std::optional<bool> with_data;
     int nth = 0;  // 0 = every matching segment
     Time from = 0;

@@ -33,7 +33,6 @@ void Loader::faults(const Node& root) {
                 b.at("flags").fail(
                     "expected flag names joined by commas, like \"FIN,ACK\", found " + quote(text));
             spec.flags = *flags;
-            spec.flags_name_psh = (*flags & PSH) != 0;
         }
         if (b.has("with_data")) spec.with_data = b.at("with_data").boolean();
         if (b.has("nth")) spec.nth = static_cast<int>(b.at("nth").integer(1, 1000000));

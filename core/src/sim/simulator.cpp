@@ -1,4 +1,5 @@
 #include "tcplab/simulator.hpp"
+#include "tcplab/flag_match.hpp"
 
 #include <algorithm>
 
@@ -118,11 +119,7 @@ void Simulator::drop(const Segment& s, const char* reason) {
 namespace {
 bool fault_matches(const FaultSpec& f, const Segment& s, Time now) {
     if (now < f.from || now >= f.until) return false;
-    if (f.flags) {
-        std::uint8_t flags = s.flags;
-        if (!f.flags_name_psh) flags &= static_cast<std::uint8_t>(~PSH);
-        if (flags != *f.flags) return false;
-    }
+    if (f.flags && !flags_match(*f.flags, s.flags)) return false;
     if (f.with_data && (*f.with_data != (s.len() > 0))) return false;
     return true;
 }
