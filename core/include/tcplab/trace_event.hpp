@@ -1,6 +1,7 @@
-// Typed trace events: what a connection or a host reports, as C++ values. They become JSON in
-// one place (trace/event_json.cpp), in the shape CONTRACTS.md ("Trace") describes; the host
-// adds the time, its name and the connection's name.
+// Typed trace events: what a connection reports, as C++ values. The host that owns the
+// connection turns them into JSON (Host::record in sim/host_io.cpp, with the writers of
+// sim/host_trace.cpp), in the shape CONTRACTS.md ("Trace") describes, adding the time, its name
+// and the connection's name.
 #pragma once
 
 #include "tcplab/state.hpp"
