@@ -586,3 +586,152 @@ TEST_CASE("explain: in a capture, the handshake's last step is worded for any AC
                                              {{"host", "s"}, {"from", "c"}}, "en");
     CHECK(probe.find("SYN") == std::string::npos);
 }
+
+namespace {
+
+ordered_json* send_of(ordered_json& tr, uint64_t id) {
+    for (auto& e : tr["events"])
+        if (e["kind"] == "send" && e["seg"]["id"] == id) return &e;
+    return nullptr;
+}
+
+// The TCP header length of packet `n` (1-based) of a little-endian Ethernet/IPv4 pcap, read from
+// its data offset field.
+unsigned raw_tcp_header_length(const std::vector<uint8_t>& b, size_t n) {
+    size_t off = 24;
+    auto le32 = [&](size_t at) {
+        return uint32_t(b[at]) | uint32_t(b[at + 1]) << 8 | uint32_t(b[at + 2]) << 16 |
+               uint32_t(b[at + 3]) << 24;
+    };
+    REQUIRE(le32(20) == 1);  // Ethernet
+    for (size_t i = 1; i < n; ++i) off += 16 + le32(off + 8);
+    const size_t ip = off + 16 + 14;
+    REQUIRE(b[ip] >> 4 == 4);
+    const size_t tcp = ip + (b[ip] & 0x0f) * 4u;
+    return (b[tcp + 12] >> 4) * 4u;
+}
+
+}  // namespace
+
+TEST_CASE("explain: a capture's segments say why their numbers are what they are",
+          "[capture][explain]") {
+    const auto bytes = read_bytes(data_dir() / "normal.pcap");
+    tcplab::ExplainOptions opt;
+    opt.file = "normal.pcap";
+    auto tr = tcplab::explain_capture(bytes, opt);
+    std::vector<ordered_json*> sends;
+    for (auto& e : tr["events"])
+        if (e["kind"] == "send") sends.push_back(&e);
+    REQUIRE(sends.size() >= 3);
+    auto& syn = *sends[0];
+    auto& synack = *sends[1];
+    auto& third = *sends[2];
+    REQUIRE(syn["seg"]["flags"] == ordered_json{"SYN"});
+    REQUIRE(synack["seg"]["flags"] == ordered_json({"SYN", "ACK"}));
+    REQUIRE(third["seg"]["flags"] == ordered_json{"ACK"});
+    // The header length is the captured packet's data offset.
+    CHECK(syn["seg"]["hlen"] == raw_tcp_header_length(bytes, syn["frame"].get<size_t>()));
+    CHECK(third["seg"]["hlen"] == raw_tcp_header_length(bytes, third["frame"].get<size_t>()));
+    CHECK(syn["why"]["seq"] == ordered_json{{"rule", "isn"}});
+    CHECK_FALSE(syn["why"].contains("ack"));
+    CHECK(synack["why"]["seq"]["rule"] == "isn");
+    CHECK(synack["why"]["ack"] == ordered_json({{"rule", "rcv_nxt"}, {"after", syn["seg"]["id"]}}));
+    // The third ACK: SND.NXT, which only the SYN advanced; it acknowledges the SYN+ACK.
+    CHECK(third["why"]["seq"] == ordered_json{{"rule", "snd_nxt"}});
+    CHECK(third["why"]["ack"]["after"] == synack["seg"]["id"]);
+    // The first data segment after the handshake comes after the SYN.
+    for (auto* e : sends)
+        if ((*e)["seg"]["len"].get<uint32_t>() > 0 && (*e)["conn"] == syn["conn"]) {
+            CHECK((*e)["why"]["seq"] ==
+                  ordered_json({{"rule", "next"}, {"after", syn["seg"]["id"]}}));
+            break;
+        }
+    // Every send says why its SEQ is what it is, here: the capture holds the whole connection.
+    for (auto* e : sends) CHECK(e->contains("why"));
+    // State events name the segment their side sent with the transition.
+    std::map<std::string, std::vector<ordered_json*>> states;
+    for (auto& e : tr["events"])
+        if (e["kind"] == "state") states[e["to"].get<std::string>()].push_back(&e);
+    REQUIRE(states.count("SYN_SENT"));
+    CHECK((*states["SYN_SENT"][0])["sent"] == syn["seg"]["id"]);
+    REQUIRE(states.count("SYN_RECEIVED"));
+    CHECK((*states["SYN_RECEIVED"][0])["sent"] == synack["seg"]["id"]);
+    REQUIRE(states.count("ESTABLISHED"));
+    bool third_named = false;
+    for (auto* e : states["ESTABLISHED"]) {
+        if ((*e)["conn"] == syn["conn"])
+            third_named = (*e)["sent"] == third["seg"]["id"];
+        else
+            CHECK_FALSE(e->contains("sent"));  // the server sends nothing then
+    }
+    CHECK(third_named);
+    for (const char* st : {"FIN_WAIT_1", "LAST_ACK"}) {
+        REQUIRE(states.count(st));
+        auto* fin = send_of(tr, (*states[st][0])["sent"].get<uint64_t>());
+        REQUIRE(fin);
+        CHECK((*fin)["seg"]["flags"].dump().find("FIN") != std::string::npos);
+    }
+    for (const char* st : {"CLOSE_WAIT", "TIME_WAIT"}) {
+        REQUIRE(states.count(st));
+        auto& ev = *states[st][0];
+        REQUIRE(ev.contains("sent"));
+        auto* ack = send_of(tr, ev["sent"].get<uint64_t>());
+        REQUIRE(ack);
+        CHECK((*ack)["seg"]["flags"] == ordered_json{"ACK"});
+        CHECK((*ack)["why"]["ack"]["after"] ==
+              std::stoull(ev["cause"].get<std::string>().substr(4)));
+    }
+
+    // A retransmission names the segment that first carried its SEQ.
+    auto loss = explain_file(data_dir() / "loss-client.pcap");
+    int retransmissions = 0;
+    for (auto& e : loss["events"]) {
+        if (e["kind"] != "send" || !e.contains("retransmission")) continue;
+        ++retransmissions;
+        REQUIRE(e.contains("retransmission_of"));
+        auto* orig = send_of(loss, e["retransmission_of"].get<uint64_t>());
+        REQUIRE(orig);
+        CHECK((*orig)["seg"]["seq"] == e["seg"]["seq"]);
+        CHECK((*orig)["conn"] == e["conn"]);
+        CHECK_FALSE(orig->contains("retransmission"));
+        CHECK(e["why"]["seq"] ==
+              ordered_json({{"rule", "retransmission"}, {"after", e["retransmission_of"]}}));
+    }
+    CHECK(retransmissions > 0);
+    bool fin_wait_1 = false;
+    for (auto& e : loss["events"])
+        if (e["kind"] == "state" && e["to"] == "FIN_WAIT_1") {
+            fin_wait_1 = true;
+            auto* fin = send_of(loss, e["sent"].get<uint64_t>());
+            REQUIRE(fin);
+            CHECK((*fin)["seg"]["flags"].dump().find("FIN") != std::string::npos);
+            CHECK((*fin)["conn"] == e["conn"]);
+        }
+    CHECK(fin_wait_1);
+
+    // A refused connect(): the RST,ACK's numbers come from the SYN it answers.
+    auto refused = explain_file(data_dir() / "refused.pcap");
+    bool rst_seen = false;
+    for (auto& e : refused["events"])
+        if (e["kind"] == "send" && e["seg"]["flags"] == ordered_json({"RST", "ACK"})) {
+            rst_seen = true;
+            CHECK(e["why"]["seq"] == ordered_json{{"rule", "zero"}});
+            auto* syn0 = send_of(refused, e["why"]["ack"]["after"].get<uint64_t>());
+            REQUIRE(syn0);
+            CHECK(e["why"]["ack"]["rule"] == "seg_end");
+            CHECK((*syn0)["seg"]["flags"] == ordered_json{"SYN"});
+        }
+    CHECK(rst_seen);
+
+    // A capture that starts mid-connection does not show why the first segments' numbers are
+    // what they are: no rule is guessed.
+    auto full = tcplab::read_capture(read_bytes(data_dir() / "half-close.pcap"), "half-close.pcap");
+    tcplab::Capture mid = full;
+    mid.segments.erase(mid.segments.begin(), mid.segments.begin() + 3);
+    auto tm = tcplab::explain_capture(mid, {});
+    for (auto& e : tm["events"])
+        if (e["kind"] == "send") {
+            CHECK_FALSE(e.contains("why"));
+            break;
+        }
+}

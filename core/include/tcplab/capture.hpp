@@ -55,6 +55,7 @@ struct CapturedSegment {
     uint8_t flags = 0;
     uint16_t win = 0;        // raw window field (not scaled)
     uint32_t len = 0;        // payload length from the IP header (not limited by the snap length)
+    uint8_t hlen = 20;       // TCP header length in bytes: the data offset field times 4
     bool truncated = false;  // the record holds fewer bytes than the packet had
     TcpOptionsSeen opts;
     // Sequence space the segment occupies: data plus one for SYN and one for FIN (RFC 9293 §3.4).

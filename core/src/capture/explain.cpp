@@ -144,9 +144,11 @@ std::string Explainer::identity(uint8_t v, const std::array<uint8_t, 16>& ip, ui
     return per_endpoint_ ? endpoint_string(v, ip, port) : ip_to_string(v, ip);
 }
 
-void Explainer::state(Conn& c, End& x, int64_t t, State to, const std::string& cause,
-                      bool inferred) {
-    if (x.state == to && cause != "capture_start") return;
+size_t Explainer::state(Conn& c, End& x, int64_t t, State to, const std::string& cause,
+                        bool inferred, uint64_t sent) {
+    if (x.state == to && cause != "capture_start") return SIZE_MAX;
+    size_t ev = SIZE_MAX;
+    x.pending_state = SIZE_MAX;  // a new transition: the last one's ACK is no longer awaited
     if (opt_.events && wanted(c)) {
         ordered_json e = {{"t_us", t},
                           {"kind", "state"},
@@ -156,6 +158,8 @@ void Explainer::state(Conn& c, End& x, int64_t t, State to, const std::string& c
                           {"to", state_name(to)},
                           {"cause", cause}};
         if (inferred) e["inferred"] = true;
+        if (sent) e["sent"] = sent;
+        ev = events_.size();
         push(std::move(e));
     }
     State from = x.state;
@@ -174,6 +178,7 @@ void Explainer::state(Conn& c, End& x, int64_t t, State to, const std::string& c
         x.rtx_timer = false;
         timer(c, x, t, "retransmit", "cancel");
     }
+    return ev;
 }
 
 void Explainer::timer(const Conn& c, const End& x, int64_t t, const char* name, const char* action,

@@ -25,6 +25,7 @@
 #include <nlohmann/json.hpp>
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -87,6 +88,31 @@ struct End {
     bool passive = false;   // the listening side
     std::deque<Sent> sent;  // unacknowledged sequence-space segments
     int64_t last_us = 0;
+    // What the capture shows of why this end's numbers are what they are (the trace's "why",
+    // "retransmission_of" and a state event's "sent"), kept only while events are written.
+    struct Began {
+        uint32_t end;  // offset from `anchor`
+        uint64_t id;
+    };
+    bool anchored = false;
+    Seq anchor = 0;                   // the first sequence-space segment's SEQ
+    std::map<uint32_t, Began> began;  // offset of SEQ -> the first segment that carried it
+    // SEG.SEQ+SEG.LEN -> the last segment ending there
+    std::unordered_map<uint32_t, uint64_t> ends;
+    bool adv_known = false;  // adv_*: the segment that last advanced SND.NXT
+    bool adv_syn = false;    // ... was the SYN (adv_id 0: a SYN the capture missed)
+    Seq adv_end = 0;
+    uint64_t adv_id = 0;
+    struct Last {
+        uint64_t id = 0;
+        uint8_t flags = 0;
+        Seq seq = 0, ack = 0;
+        uint32_t seglen = 0;
+    } last_tx;  // the last segment this end sent
+    // A state event waiting for the ACK this end sends as part of its transition (the
+    // handshake's third ACK, the ACK of the peer's FIN): its index in the events, and the ACK.
+    size_t pending_state = SIZE_MAX;
+    Seq pending_ack = 0;
 };
 
 struct Key {
@@ -239,8 +265,17 @@ private:
     void drop_duplicates_and_sort();
     void name_hosts();
     std::string identity(uint8_t v, const std::array<uint8_t, 16>& ip, uint16_t port) const;
-    void state(Conn& c, End& x, int64_t t, State to, const std::string& cause,
-               bool inferred = false);
+    // Returns the state event's index in events_ (SIZE_MAX when none was written). `sent`: the
+    // segment x sent as part of the transition (0: none).
+    size_t state(Conn& c, End& x, int64_t t, State to, const std::string& cause,
+                 bool inferred = false, uint64_t sent = 0);
+    // The state event `ev` gets the next segment x sends, when it is a pure ACK of `ack`.
+    void await_ack(End& x, size_t ev, Seq ack) {
+        if (ev != SIZE_MAX) x.pending_state = ev, x.pending_ack = ack;
+    }
+    // The send event's "why" (null when the capture does not show why SEQ is what it is).
+    ordered_json why_of(const End& x, const End& y, const CapturedSegment& s, bool retrans,
+                        bool keepalive, uint64_t retransmission_of) const;
     void timer(const Conn& c, const End& x, int64_t t, const char* name, const char* action,
                int64_t expires = -1, bool inferred = false);
     void flush_timers(int64_t t);
@@ -265,7 +300,7 @@ private:
     void retransmission(Conn& c, End& x, End& y, const CapturedSegment& s, int64_t t, bool syn,
                         bool fin);
     void sender_rst(Conn& c, End& x, End& y, const CapturedSegment& s, int64_t t,
-                    const std::string& cause, bool answer);
+                    const std::string& cause, bool answer, uint64_t id);
 
     // observer_arrive.cpp: a segment reaches its receiver (RFC 9293 §3.10.7).
     void arrived(uint32_t idx, int64_t t);

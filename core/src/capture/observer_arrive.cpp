@@ -63,7 +63,7 @@ void Explainer::arrived(uint32_t idx, int64_t t) {
         if (syn && ackf && y.state == State::SynSent) {
             if (s.ack == y.iss + 1 || !y.iss_known) {
                 y.snd_una = s.ack, y.una_known = true;
-                state(c, y, t, State::Established, cause);
+                await_ack(y, state(c, y, t, State::Established, cause), s.seq + s.seg_len());
                 c.established_once = true;
                 if (c.syn_us >= 0) c.rtt_us = t - c.syn_us;
                 timer(c, y, t, "syn_retransmit", "cancel");
@@ -245,7 +245,6 @@ void Explainer::receive_ack(Conn& c, End& x, End& y, const CapturedSegment& s, i
 void Explainer::receive_fin(Conn& c, End& x, End& y, const CapturedSegment& s, int64_t t,
                             const std::string& cause) {
     (void)x;
-    (void)s;
     if (y.fin_received) {
         if (y.state == State::TimeWait) {
             note(c, t, &y, "cap_time_wait_restart");
@@ -268,7 +267,8 @@ void Explainer::receive_fin(Conn& c, End& x, End& y, const CapturedSegment& s, i
     note(c, t, &y, "cap_fin_received", [&] {
         return ordered_json{{"from", state_name(from)}, {"to", state_name(to)}};
     });
-    state(c, y, t, to, cause);
+    // CLOSE_WAIT, CLOSING and TIME_WAIT go with the ACK of this FIN.
+    await_ack(y, state(c, y, t, to, cause), s.seq + s.seg_len());
 }
 
 }  // namespace tcplab::observer

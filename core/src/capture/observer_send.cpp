@@ -41,6 +41,9 @@ Conn& Explainer::open(const CapturedSegment& s, const Key& k, int64_t t) {
         r.e[0].iss = r.e[0].base = s.ack - 1;
         r.e[0].snd_nxt = s.ack;
         r.e[0].seen = true;
+        // Its SYN (not captured) advanced SND.NXT to what this SYN+ACK acknowledges.
+        r.e[0].adv_known = r.e[0].adv_syn = true;
+        r.e[0].adv_end = s.ack;
         note(r, t, &r.e[0], "cap_missed_syn");
     } else {
         state(r, r.e[0], t, State::Established, "capture_start", true);
@@ -121,6 +124,13 @@ void Explainer::sent(uint32_t idx, int64_t t) {
     const std::string cause = "seg:" + std::to_string(id);
 
     const bool first_segment = !x.seen;
+    const bool facts = opt_.events && wanted(c);
+    if (x.pending_state != SIZE_MAX) {
+        // The next segment after a transition that sends an ACK: that ACK, if it is one.
+        if ((s.flags & (SYN | FIN | RST | ACK)) == ACK && s.ack == x.pending_ack && facts)
+            events_[x.pending_state]["sent"] = id;
+        x.pending_state = SIZE_MAX;
+    }
     // Sequence bookkeeping before this segment.
     if (!x.seen) {
         x.seen = true;
@@ -178,7 +188,8 @@ void Explainer::sent(uint32_t idx, int64_t t) {
                             {"seq", s.seq},
                             {"ack", s.ack},
                             {"win", s.win},
-                            {"len", s.len}};
+                            {"len", s.len},
+                            {"hlen", s.hlen}};
         if (auto o = options_json(s.opts); !o.empty()) seg["opts"] = std::move(o);
         ordered_json e = {
             {"t_us", t}, {"kind", "send"}, {"host", x.host}, {"conn", x.conn}, {"seg", seg}};
@@ -187,7 +198,19 @@ void Explainer::sent(uint32_t idx, int64_t t) {
         e["rel"] = r;
         // Scaled by the shift both SYNs agreed on (RFC 7323 §2.2-2.3; never on a SYN).
         if (int shift = window_shift(x, y, syn); shift >= 0) e["window"] = uint64_t(s.win) << shift;
+        uint64_t rtx_of = 0;
+        if (retrans && x.anchored) {
+            // The segment that first carried this SEQ, or (re-segmented) the one it began in.
+            const uint32_t off = uint32_t(s.seq - x.anchor);
+            if (auto b = x.began.upper_bound(off); b != x.began.begin()) {
+                --b;
+                if (off < b->second.end) rtx_of = b->second.id;
+            }
+        }
         if (retrans) e["retransmission"] = true;
+        if (rtx_of) e["retransmission_of"] = rtx_of;
+        if (auto w = why_of(x, y, s, retrans, keepalive, rtx_of); !w.is_null())
+            e["why"] = std::move(w);
         e["frame"] = s.frame;
         e["seen_us"] = rel(s.ts_us);
         e["capture_conn"] = c.id;
@@ -228,7 +251,7 @@ void Explainer::sent(uint32_t idx, int64_t t) {
     }
 
     if (rst) {
-        sender_rst(c, x, y, s, t, cause, rst_answers_[idx]);
+        sender_rst(c, x, y, s, t, cause, rst_answers_[idx], id);
     } else if (syn && !ackf) {
         if (x.state == State::Closed || x.state == State::Listen) {
             // A socket that sends a SYN called connect(): it was not the listener assumed
@@ -237,7 +260,7 @@ void Explainer::sent(uint32_t idx, int64_t t) {
                 x.state = State::Closed;
                 x.passive = false;
             }
-            state(c, x, t, State::SynSent, "connect");
+            state(c, x, t, State::SynSent, "connect", false, id);
             if (x.iss_known) c.syn_us = t;
             note(c, t, &x, "cap_syn");
             timer(c, x, t, "syn_retransmit", "set", t + p_.rto_initial, true);
@@ -247,7 +270,7 @@ void Explainer::sent(uint32_t idx, int64_t t) {
         if (x.state == State::Listen || x.state == State::Closed || x.state == State::SynSent) {
             bool simultaneous = x.state == State::SynSent;
             state(c, x, t, State::SynReceived,
-                  simultaneous ? cause : "seg:" + std::to_string(id - 1));
+                  simultaneous ? cause : "seg:" + std::to_string(id - 1), false, id);
             if (!simultaneous) {
                 note(c, t, &x, "cap_syn_ack");
                 timer(c, x, t, "synack_retransmit", "set", t + p_.rto_initial, true);
@@ -264,7 +287,7 @@ void Explainer::sent(uint32_t idx, int64_t t) {
                 to = State::FinWait1;
             else if (from == State::CloseWait)
                 to = State::LastAck;
-            state(c, x, t, to, cause);
+            state(c, x, t, to, cause, false, id);
             note(c, t, &x, "cap_fin", [&] {
                 return ordered_json{{"from", state_name(from)}, {"to", state_name(to)}};
             });
@@ -279,7 +302,15 @@ void Explainer::sent(uint32_t idx, int64_t t) {
             timer(c, x, t, "retransmit", "set", t + rtt + std::max(2 * rtt, p_.rto_min), true);
         }
         x.snd_nxt = end;
+        x.adv_known = true, x.adv_syn = syn, x.adv_end = end, x.adv_id = id;
     }
+    if (facts && seglen > 0) {
+        x.ends[end] = id;
+        if (!x.anchored) x.anchored = true, x.anchor = s.seq;
+        if (!retrans && !keepalive)
+            x.began.emplace(uint32_t(s.seq - x.anchor), End::Began{uint32_t(end - x.anchor), id});
+    }
+    if (facts) x.last_tx = {id, s.flags, s.seq, s.ack, seglen};
 
     x.last_us = t;
     per_seg_[idx] = {&c, xi, id, keepalive};
@@ -350,7 +381,7 @@ void Explainer::retransmission(Conn& c, End& x, End& y, const CapturedSegment& s
 }
 
 void Explainer::sender_rst(Conn& c, End& x, End& y, const CapturedSegment& s, int64_t t,
-                           const std::string& cause, bool answer) {
+                           const std::string& cause, bool answer, uint64_t id) {
     const bool synchronized = x.state == State::Established || x.state == State::CloseWait ||
                               x.state == State::FinWait1 || x.state == State::FinWait2 ||
                               x.state == State::Closing || x.state == State::LastAck;
@@ -384,11 +415,51 @@ void Explainer::sender_rst(Conn& c, End& x, End& y, const CapturedSegment& s, in
     }
     if (x.state ==
         State::SynSent) {  // an aborted connect(): RFC 9293 §3.10.5 sends nothing, Linux may
-        state(c, x, t, State::Closed, cause);
+        state(c, x, t, State::Closed, cause, false, id);
         return;
     }
     note(c, t, &x, "cap_abort", [&] { return ordered_json{{"state", state_name(x.state)}}; });
-    state(c, x, t, State::Closed, cause);
+    state(c, x, t, State::Closed, cause, false, id);
+}
+
+// Why SEQ and ACK are what they are, as far as the capture shows it (docs/CONTRACTS.md, "Trace").
+// Only what the captured segments prove: a rule whose segment the capture does not hold (it
+// started mid-connection, a segment was lost before the capture point) is left out, and so is
+// the whole object when SEQ has no rule (the schema requires one).
+ordered_json Explainer::why_of(const End& x, const End& y, const CapturedSegment& s, bool retrans,
+                               bool keepalive, uint64_t retransmission_of) const {
+    const bool syn = s.flags & SYN, ackf = s.flags & ACK, rst = s.flags & RST;
+    const End::Last& p = y.last_tx;  // the peer's last segment before this one
+    ordered_json seq, ack;
+    if (rst && !ackf && p.id && (p.flags & ACK) && !(p.flags & RST) && s.seq == p.ack) {
+        // <SEQ=SEG.ACK><CTL=RST> (RFC 9293 §3.10.7.1)
+        seq = {{"rule", "from_ack"}, {"after", p.id}};
+    } else if (rst && ackf && s.seq == 0 && p.id && !(p.flags & (ACK | RST)) &&
+               s.ack == p.seq + p.seglen) {
+        // <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK> (RFC 9293 §3.10.7.1)
+        seq = {{"rule", "zero"}};
+        ack = {{"rule", "seg_end"}, {"after", p.id}};
+    } else if (retrans) {
+        seq = {{"rule", "retransmission"}};
+        if (retransmission_of) seq["after"] = retransmission_of;
+    } else if (keepalive) {
+        seq = {{"rule", "probe"}};
+    } else if (syn) {
+        seq = {{"rule", "isn"}};
+    } else if (s.seg_len() > 0) {
+        if (x.adv_known && x.adv_id && s.seq == x.adv_end)
+            seq = {{"rule", "next"}, {"after", x.adv_id}};
+    } else if (x.adv_known && s.seq == x.adv_end && (x.adv_syn || x.adv_id)) {
+        seq = {{"rule", "snd_nxt"}};
+        if (!x.adv_syn) seq["after"] = x.adv_id;
+    }
+    if (seq.is_null()) return nullptr;
+    ordered_json w = {{"seq", std::move(seq)}};
+    if (ackf && ack.is_null())
+        if (auto it = y.ends.find(s.ack); it != y.ends.end())
+            ack = {{"rule", "rcv_nxt"}, {"after", it->second}};
+    if (ackf && !ack.is_null()) w["ack"] = std::move(ack);
+    return w;
 }
 
 }  // namespace tcplab::observer

@@ -135,6 +135,7 @@ void PacketDecoder::tcp(const uint8_t* p, uint32_t n, int64_t l4len, CapturedSeg
     s.flags = p[13];
     s.win = be16(p + 14);
     if (doff < 20) return skip("short");
+    s.hlen = uint8_t(doff);
     s.digest = fnv1a(p, doff < n ? doff : n, s.digest);
     int64_t payload = l4len - doff;
     s.len = payload > 0 ? uint32_t(payload) : 0;
