@@ -5,8 +5,8 @@
 // input.
 #include "commands.hpp"
 #include "tcplab/capture.hpp"
-#include "tcplab/explain.hpp"
 #include "tcplab/error.hpp"
+#include "tcplab/explain.hpp"
 
 #include <algorithm>
 #include <cstdio>

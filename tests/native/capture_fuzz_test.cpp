@@ -3,8 +3,8 @@
 #include "capture_support.hpp"
 
 #include "tcplab/capture.hpp"
-#include "tcplab/explain.hpp"
 #include "tcplab/error.hpp"
+#include "tcplab/explain.hpp"
 
 #include <catch2/catch.hpp>
 
