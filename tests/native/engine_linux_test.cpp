@@ -71,6 +71,11 @@ TEST_CASE(
     Wire w;
     w.listener = w.a->socket();
     w.a->bind(w.listener, 0, 80);
+    // Options set on the listener reach the connection a cookie creates, as they reach any
+    // accepted one: Linux builds it from the listener (cookie_v4_check -> inet_csk_clone_lock).
+    w.a->set_option(w.listener, "TCP_NODELAY", 1);
+    w.a->set_option(w.listener, "TCP_USER_TIMEOUT", 5000);
+    w.a->set_option(w.listener, "TCP_LINGER2", 7);
     w.a->listen(w.listener, 1);
     // Two half-open requests fill the SYN queue (backlog + 1); the third SYN gets a cookie.
     syn_from(w, 40001, 100);
@@ -87,6 +92,9 @@ TEST_CASE(
     const FourTuple t{kA, kPeer, 80, 40003};
     REQUIRE(w.a->find_tcb(t) != nullptr);
     CHECK(w.a->find_tcb(t)->state == State::Established);
+    CHECK(w.a->find_tcb(t)->nodelay);
+    CHECK(w.a->find_tcb(t)->user_timeout == ms(5000));
+    CHECK(w.a->find_tcb(t)->linger2 == 7);
     // A forged ACK with a wrong cookie is answered with a RST.
     ack_from(w, 40004, 401, cookie + 12345);
     auto r = w.out();

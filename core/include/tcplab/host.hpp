@@ -170,6 +170,9 @@ private:
 
     // sim/host.cpp: tables, ports
     Connection& new_tcb(const FourTuple& t, State initial);
+    // The socket options a connection takes from the socket that made it: its own on connect(),
+    // the listener's for an accepted one (Linux clones the listener, inet_csk_clone_lock()).
+    static void copy_options(Connection& c, const Socket& s);
     void free_tcb(Tcb& c);
     int lookup_listener(Addr local) const;
     bool port_in_use(std::uint16_t port) const;

@@ -35,6 +35,17 @@ const Socket* Host::sock(int fd) const {
     return valid_fd(fd) ? &socks_[static_cast<std::size_t>(fd)] : nullptr;
 }
 
+void Host::copy_options(tcp::Connection& c, const Socket& s) {
+    c.keepalive = s.keepalive;
+    c.keepidle = s.keepidle;
+    c.keepintvl = s.keepintvl;
+    c.keepcnt = s.keepcnt;
+    c.user_timeout = s.user_timeout;
+    c.linger2 = s.linger2;
+    c.nodelay = s.nodelay;
+    c.reuse = s.reuseaddr;
+}
+
 tcp::Connection& Host::new_tcb(const FourTuple& t, State initial) {
     std::uint32_t slot;
     tcp::Io& io = *this;

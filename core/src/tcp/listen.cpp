@@ -111,11 +111,7 @@ void Host::rcv_listen(int lfd, Segment& seg) {
                 c.peer_mss = *mss;
                 c.mss = std::min<std::uint16_t>(*mss, static_cast<std::uint16_t>(p_.mtu - 40));
                 c.snd_wnd = seg.window;  // no window scale: the cookie could not keep it
-                c.keepalive = l.keepalive;
-                c.keepidle = l.keepidle;
-                c.keepintvl = l.keepintvl;
-                c.keepcnt = l.keepcnt;
-                c.reuse = l.reuseaddr;
+                copy_options(c, l);
                 c.holds_port = true;
                 port_take(c.tuple.lport, c.reuse, false);
                 note(conn_name(t), "syn_cookie_accepted", {{"mss", *mss}});
@@ -179,14 +175,7 @@ void Host::rcv_listen(int lfd, Segment& seg) {
     Connection& c = new_tcb(t, State::Listen);
     c.passive = true;
     c.listener_fd = lfd;
-    c.keepalive = l.keepalive;
-    c.keepidle = l.keepidle;
-    c.keepintvl = l.keepintvl;
-    c.keepcnt = l.keepcnt;
-    c.user_timeout = l.user_timeout;
-    c.linger2 = l.linger2;
-    c.nodelay = l.nodelay;
-    c.reuse = l.reuseaddr;
+    copy_options(c, l);
     c.holds_port = true;
     port_take(c.tuple.lport, c.reuse, false);
     // RFC 6191 / Linux tcp_timewait_state_process(): a SYN that reopens a TIME-WAIT 4-tuple

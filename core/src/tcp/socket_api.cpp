@@ -131,14 +131,7 @@ SysResult Host::connect(int fd, Addr remote) {
     }
     Connection& c = new_tcb(t, State::Closed);
     c.fd = fd;
-    c.keepalive = s.keepalive;
-    c.keepidle = s.keepidle;
-    c.keepintvl = s.keepintvl;
-    c.keepcnt = s.keepcnt;
-    c.user_timeout = s.user_timeout;
-    c.linger2 = s.linger2;
-    c.nodelay = s.nodelay;
-    c.reuse = s.reuseaddr;
+    copy_options(c, s);
     if (s.bound) {
         c.holds_port = true;  // the bind moves from the socket to the connection
         s.bound = false;
