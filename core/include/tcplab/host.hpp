@@ -234,7 +234,13 @@ private:
     void tw_schedule(TimeWaitSock& tw, Time timeout);
     void tw_send_ack(TimeWaitSock& tw);
 
+    // The clock and the trace this host writes to; the simulator owns both.
+    Time now() const { return clock_; }
+    Trace& trace() const { return trace_; }
+
     Simulator& sim_;
+    const Time& clock_;
+    Trace& trace_;
     int index_;
     std::string name_;
     std::uint32_t ip_;

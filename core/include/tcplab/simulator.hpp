@@ -63,6 +63,7 @@ public:
     std::vector<std::unique_ptr<Host>>& hosts() { return hosts_; }
 
     Time now() const { return now_; }
+    const Time& clock() const { return now_; }
     Trace& trace() { return trace_; }
     Rng& rng() { return rng_; }
     LinkSpec link;

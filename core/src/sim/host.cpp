@@ -14,6 +14,8 @@ std::string listener_name(Addr local) { return addr_string(local) + ">*"; }
 Host::Host(Simulator& sim, int index, std::string name, std::uint32_t ip, Params params,
            IsnSpec isn, std::uint64_t secret)
     : sim_(sim),
+      clock_(sim.clock()),
+      trace_(sim.trace()),
       index_(index),
       name_(std::move(name)),
       ip_(ip),
@@ -170,7 +172,7 @@ bool Host::tw_reusable(const TimeWaitSock& tw) const {
     // default) applies to loopback traffic only.
     if (p_.tw_reuse == 0 || !tw.ts_ok) return false;
     if (p_.tw_reuse == 2 && (tw.tuple.rip >> 24) != 127) return false;
-    return sim_.now() - tw.ts_recent_stamp >= p_.tw_reuse_delay;
+    return now() - tw.ts_recent_stamp >= p_.tw_reuse_delay;
 }
 
 std::optional<std::uint16_t> Host::pick_ephemeral(Addr remote, bool* reused_tw) {
@@ -219,18 +221,18 @@ void Host::crash() {
     // records each one ending so renderers can show it.
     for (auto& c : conns_) {
         if (!c) continue;
-        if (sim_.trace().on()) trace_state(conn_name(c->tuple), c->state, State::Closed, "crash");
+        if (trace().on()) trace_state(conn_name(c->tuple), c->state, State::Closed, "crash");
         free_tcb(*c);
     }
     for (auto& tw : tws_) {
         if (!tw.live) continue;
-        if (sim_.trace().on())
+        if (trace().on())
             trace_state(conn_name(tw.tuple), tw.substate, State::Closed, "crash");
         tw.live = false;
         tw.token = 0;
     }
     for (std::size_t fd = 0; fd < socks_.size(); ++fd) {
-        if (socks_[fd].open && socks_[fd].kind == Socket::Kind::Listener && sim_.trace().on())
+        if (socks_[fd].open && socks_[fd].kind == Socket::Kind::Listener && trace().on())
             trace_state(listener_name(socks_[fd].local.ip ? socks_[fd].local
                                                           : Addr{ip_, socks_[fd].local.port}),
                         State::Listen, State::Closed, "crash");
@@ -254,7 +256,7 @@ void Host::reboot() {
     up_ = true;
     k0_ = k0_ * 6364136223846793005ULL + 1442695040888963407ULL;
     k1_ = k1_ * 6364136223846793005ULL + 1442695040888963407ULL;
-    isn_ = IsnGenerator(isn_.spec(), k0_, k1_, sim_.now());
+    isn_ = IsnGenerator(isn_.spec(), k0_, k1_, now());
 }
 
 }  // namespace tcplab

@@ -16,7 +16,7 @@ void Host::receive(Segment& seg) {
     auto it = demux_.find(t);
     if (it != demux_.end()) {
         if (it->second.tw) return rcv_time_wait(tws_[it->second.slot], seg);
-        return conns_[it->second.slot]->segment_arrives(seg, sim_.now());
+        return conns_[it->second.slot]->segment_arrives(seg, now());
     }
     const int lfd = lookup_listener(seg.dst);
     if (lfd >= 0) return rcv_listen(lfd, seg);
@@ -27,11 +27,11 @@ void Host::receive(Segment& seg) {
 void Host::on_timer(std::uint32_t slot, TimerKind k, std::uint32_t token) {
     if (k == TimerKind::TimeWait) return on_tw_timer(slot, token);
     if (slot >= conns_.size() || !conns_[slot]) return;
-    conns_[slot]->timer_fires(k, token, sim_.now());
+    conns_[slot]->timer_fires(k, token, now());
 }
 
 void Host::connection_done(Connection& c) {
-    c.disarm_all(sim_.now());
+    c.disarm_all(now());
     if (c.listener_fd >= 0 && !c.in_accept_queue) detach_from_listener(c);
     if (c.fd >= 0 || c.in_accept_queue) {
         retire(c);
@@ -44,11 +44,11 @@ void Host::connection_done(Connection& c) {
 
 // ---- tcp::Io ---------------------------------------------------------------------------------
 
-bool Host::tracing() const { return sim_.trace().on(); }
+bool Host::tracing() const { return trace().on(); }
 
 void Host::record(const Connection& c, ConnEvent&& e) {
-    if (!sim_.trace().on()) {
-        if (!std::holds_alternative<ev::Buffers>(e)) sim_.trace().count();
+    if (!trace().on()) {
+        if (!std::holds_alternative<ev::Buffers>(e)) trace().count();
         return;
     }
     const std::string conn = conn_name(c.tuple);
@@ -64,12 +64,12 @@ void Host::record(const Connection& c, ConnEvent&& e) {
             } else if constexpr (std::is_same_v<T, ev::Discard>) {
                 discard_segment(x.seg_id, x.reason);
             } else {
-                auto j = Trace::event(sim_.now(), "buffers");
+                auto j = Trace::event(now(), "buffers");
                 j["host"] = name_;
                 j["conn"] = conn;
                 j["recv_q"] = x.recv_q;
                 j["send_q"] = x.send_q;
-                sim_.trace().add(std::move(j));
+                trace().add(std::move(j));
             }
         },
         e);
@@ -77,7 +77,7 @@ void Host::record(const Connection& c, ConnEvent&& e) {
 
 std::uint32_t Host::transmit(const Connection& c, Segment&& s, bool retransmission,
                              const SendWhy& why, std::uint32_t retransmission_of) {
-    std::string conn = sim_.trace().on() ? conn_name(c.tuple) : std::string();
+    std::string conn = trace().on() ? conn_name(c.tuple) : std::string();
     return emit(std::move(s), conn, &c, retransmission, why, retransmission_of);
 }
 

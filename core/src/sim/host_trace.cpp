@@ -6,7 +6,7 @@
 
 namespace tcplab {
 
-Host::Step Host::step() const { return {sim_.events_executed(), sim_.now()}; }
+Host::Step Host::step() const { return {sim_.events_executed(), now()}; }
 
 bool Host::wanted(Want w, std::uint8_t flags) {
     switch (w) {
@@ -21,7 +21,7 @@ bool Host::wanted(Want w, std::uint8_t flags) {
 
 void Host::trace_state(const std::string& conn, State from, State to, const std::string& cause,
                        const FourTuple* t, bool passive) {
-    auto e = Trace::event(sim_.now(), "state");
+    auto e = Trace::event(now(), "state");
     e["host"] = name_;
     e["conn"] = conn;
     e["from"] = state_name(from);
@@ -55,28 +55,28 @@ void Host::trace_state(const std::string& conn, State from, State to, const std:
             wanted(want, last_sent_.flags)) {
             e["sent"] = last_sent_.id;
         } else if (after) {
-            sent_link_ = SentLink{*t, sim_.trace().recorded(), want, now, true};
+            sent_link_ = SentLink{*t, trace().recorded(), want, now, true};
         }
     }
-    sim_.trace().add(std::move(e));
+    trace().add(std::move(e));
 }
 
 void Host::trace_timer(const std::string& conn, TimerName timer, ev::Timer::Action action,
                        Time expires) {
     static constexpr const char* kActions[] = {"set", "fire", "cancel"};
-    auto e = Trace::event(sim_.now(), "timer");
+    auto e = Trace::event(now(), "timer");
     e["host"] = name_;
     e["conn"] = conn;
     e["timer"] = timer_name(timer);
     e["action"] = kActions[static_cast<std::size_t>(action)];
     if (expires >= 0) e["expires_us"] = expires;
-    sim_.trace().add(std::move(e));
+    trace().add(std::move(e));
 }
 
 void Host::trace_queue(int lfd) {
-    if (!sim_.trace().on()) return sim_.trace().count();
+    if (!trace().on()) return trace().count();
     const Socket& l = sk(lfd);
-    auto e = Trace::event(sim_.now(), "queue");
+    auto e = Trace::event(now(), "queue");
     e["host"] = name_;
     e["listener"] = listener_name(l.local.ip ? l.local : Addr{ip_, l.local.port});
     e["syn_queue"] = l.syn_queue;
@@ -85,35 +85,35 @@ void Host::trace_queue(int lfd) {
     e["accept_queue"] = l.accept_queue.size();
     // Linux sk_acceptq_is_full(): sk_ack_backlog > sk_max_ack_backlog, so backlog + 1 fit.
     e["accept_max"] = l.backlog + 1;
-    sim_.trace().add(std::move(e));
+    trace().add(std::move(e));
 }
 
 void Host::note(const std::string& conn, const char* code, ojson args) {
-    if (!sim_.trace().on()) return sim_.trace().count();
-    auto e = Trace::event(sim_.now(), "note");
+    if (!trace().on()) return trace().count();
+    auto e = Trace::event(now(), "note");
     e["host"] = name_;
     if (!conn.empty()) e["conn"] = conn;
     e["code"] = code;
     e["args"] = std::move(args);
-    sim_.trace().add(std::move(e));
+    trace().add(std::move(e));
 }
 
 void Host::discard_segment(std::uint32_t seg_id, const char* reason) {
-    if (!sim_.trace().on()) return sim_.trace().count();
-    auto e = Trace::event(sim_.now(), "discard");
+    if (!trace().on()) return trace().count();
+    auto e = Trace::event(now(), "discard");
     e["host"] = name_;
     e["seg_id"] = seg_id;
     e["reason"] = reason;
-    sim_.trace().add(std::move(e));
+    trace().add(std::move(e));
 }
 
 std::uint32_t Host::emit(Segment&& seg, const std::string& conn, const Tcb* c, bool retransmission,
                          const SendWhy& why, std::uint32_t retransmission_of) {
     seg.id = sim_.next_segment_id();
     const std::uint32_t id = seg.id;
-    Trace& tr = sim_.trace();
+    Trace& tr = trace();
     if (tr.on()) {
-        auto e = Trace::event(sim_.now(), "send");
+        auto e = Trace::event(now(), "send");
         e["host"] = name_;
         if (!conn.empty()) e["conn"] = conn;
         e["seg"] = segment_json(seg);

@@ -32,7 +32,7 @@ std::uint32_t Host::cookie_make(const Segment& syn, std::uint16_t* mss_out) cons
     for (std::uint32_t i = 0; i < kMssTable.size(); ++i)
         if (kMssTable[i] <= client_mss) mssind = i;
     *mss_out = kMssTable[mssind];
-    const auto count = static_cast<std::uint32_t>(sim_.now() / sec(60));
+    const auto count = static_cast<std::uint32_t>(now() / sec(60));
     const Addr s = syn.src, d = syn.dst;
     const auto h0 = static_cast<std::uint32_t>(hash_tuple(k0_ ^ 0xC0, k1_, s, d, 0));
     const auto h1 = static_cast<std::uint32_t>(hash_tuple(k0_ ^ 0xC1, k1_, s, d, count));
@@ -44,7 +44,7 @@ std::optional<std::uint16_t> Host::cookie_check(const Segment& ack) const {
     const std::uint32_t cookie = ack.ack - 1;
     const std::uint32_t sseq = ack.seq - 1;
     const Addr s = ack.src, d = ack.dst;
-    const auto count = static_cast<std::uint32_t>(sim_.now() / sec(60));
+    const auto count = static_cast<std::uint32_t>(now() / sec(60));
     std::uint32_t v =
         cookie - (static_cast<std::uint32_t>(hash_tuple(k0_ ^ 0xC0, k1_, s, d, 0)) + sseq);
     const std::uint32_t diff = (count - (v >> kCookieBits)) & (0xFFFFFFFFu >> kCookieBits);
@@ -78,7 +78,7 @@ void Host::child_established(Connection& c, const std::string& cause) {
     if (l.syn_queue > 0) --l.syn_queue;
     l.accept_queue.push_back(c.slot);
     c.in_accept_queue = true;
-    c.established(cause, sim_.now());
+    c.established(cause, now());
     trace_queue(c.listener_fd);
     wake(c.listener_fd);
 }
@@ -95,7 +95,7 @@ void Host::rcv_listen(int lfd, Segment& seg) {
         // only shortly after the SYN queue overflowed, or always with tcp_syncookies = 2).
         const bool cookies_recent =
             p_.syncookies == 2 || (p_.syncookies == 1 && l.last_cookie_overflow >= 0 &&
-                                   sim_.now() - l.last_cookie_overflow < sec(120));
+                                   now() - l.last_cookie_overflow < sec(120));
         if (cookies_recent) {
             if (auto mss = cookie_check(seg)) {
                 if (accept_queue_full(l)) return discard("accept_queue_full");
@@ -115,10 +115,10 @@ void Host::rcv_listen(int lfd, Segment& seg) {
                 c.holds_port = true;
                 port_take(c.tuple.lport, c.reuse, false);
                 note(conn_name(t), "syn_cookie_accepted", {{"mss", *mss}});
-                c.set_state(State::SynReceived, "syn_cookie", sim_.now());
+                c.set_state(State::SynReceived, "syn_cookie", now());
                 ++l.syn_queue;
                 child_established(c, "seg:" + std::to_string(seg.id));
-                c.synchronized_segment_arrives(seg, sim_.now());  // data in the third segment
+                c.synchronized_segment_arrives(seg, now());  // data in the third segment
                 return;
             }
         }
@@ -140,9 +140,9 @@ void Host::rcv_listen(int lfd, Segment& seg) {
             return discard("syn_queue_full");
         }
         want_cookie = true;
-        if (l.last_cookie_overflow < 0 || sim_.now() - l.last_cookie_overflow >= sec(60))
+        if (l.last_cookie_overflow < 0 || now() - l.last_cookie_overflow >= sec(60))
             note(listener_name({ip_, l.local.port}), "syn_flood_cookies", {{"port", l.local.port}});
-        l.last_cookie_overflow = sim_.now();
+        l.last_cookie_overflow = now();
     }
     if (accept_queue_full(l)) {
         note(listener_name({ip_, l.local.port}), "accept_queue_full_syn_drop");
@@ -180,11 +180,11 @@ void Host::rcv_listen(int lfd, Segment& seg) {
     port_take(c.tuple.lport, c.reuse, false);
     // RFC 6191 / Linux tcp_timewait_state_process(): a SYN that reopens a TIME-WAIT 4-tuple
     // gets ISN = old SND.NXT + 65535 + 2, so old and new sequence spaces cannot overlap.
-    c.set_iss(isn_hint ? *isn_hint : isn_.next(sim_.now(), t.local(), t.remote()));
-    c.syn_arrives_in_listen(seg, sim_.now());
+    c.set_iss(isn_hint ? *isn_hint : isn_.next(now(), t.local(), t.remote()));
+    c.syn_arrives_in_listen(seg, now());
     ++l.syn_queue;
     trace_queue(lfd);
-    c.send_syn(true, false, sim_.now());
+    c.send_syn(true, false, now());
 }
 
 }  // namespace tcplab

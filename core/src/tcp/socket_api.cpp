@@ -63,7 +63,7 @@ SysResult Host::listen(int fd, int backlog) {
         s.kind = Socket::Kind::Listener;
         ++ports_[s.local.port].listeners;
         listeners_[(static_cast<std::uint64_t>(s.local.ip) << 16) | s.local.port] = fd;
-        if (sim_.trace().on())
+        if (trace().on())
             trace_state(listener_name({ip_, s.local.port}), State::Closed, State::Listen, "listen");
     }
     trace_queue(fd);
@@ -139,8 +139,8 @@ SysResult Host::connect(int fd, Addr remote) {
     s.kind = Socket::Kind::Conn;
     s.tcb = c.slot;
     s.connecting = true;
-    c.set_iss(reuse_isn ? *reuse_isn : isn_.next(sim_.now(), t.local(), t.remote()));
-    c.open(sim_.now());
+    c.set_iss(reuse_isn ? *reuse_isn : isn_.next(now(), t.local(), t.remote()));
+    c.open(now());
     return s.nonblock ? SysResult::fail(Errno::einprogress) : SysResult::wait();
 }
 
@@ -210,7 +210,7 @@ SysResult Host::send(int fd, std::string_view data, bool nosignal) {
                                  : 0;
     if (room == 0) return s.nonblock ? SysResult::fail(Errno::eagain) : SysResult::wait();
     const std::size_t n = std::min(room, data.size());
-    c->send(data.substr(0, n), sim_.now());
+    c->send(data.substr(0, n), now());
     return SysResult::ok(static_cast<long>(n));
 }
 
@@ -221,7 +221,7 @@ SysResult Host::recv(int fd, std::size_t max, std::string* out) {
     if (!c)
         return SysResult::fail(s.kind == Socket::Kind::Conn ? Errno::econnreset : Errno::enotconn);
     if (!c->rcvbuf.empty() && max > 0)
-        return SysResult::ok(static_cast<long>(c->receive(max, out, sim_.now())));
+        return SysResult::ok(static_cast<long>(c->receive(max, out, now())));
     if (c->error != Errno::ok && !c->error_reported) {
         c->error_reported = true;
         return SysResult::fail(c->error);
@@ -237,7 +237,7 @@ SysResult Host::shutdown(int fd, bool rd, bool wr) {
     Connection* c = s.tcb != Socket::kNone ? conns_[s.tcb].get() : nullptr;
     if (!c || c->retired) return SysResult::fail(Errno::enotconn);
     if (rd) c->rcv_shutdown = true;
-    if (wr && !c->snd_shutdown) c->shutdown_write(sim_.now());
+    if (wr && !c->snd_shutdown) c->shutdown_write(now());
     wake(fd);
     return SysResult::ok();
 }
@@ -263,11 +263,11 @@ SysResult Host::close(int fd) {
             c.listener_fd = -1;
             const bool queued = c.in_accept_queue;
             c.in_accept_queue = false;
-            if (queued && !c.retired) c.send_rst(sim_.now());
-            if (!c.retired) c.set_state(State::Closed, "close", sim_.now());
+            if (queued && !c.retired) c.send_rst(now());
+            if (!c.retired) c.set_state(State::Closed, "close", now());
             free_tcb(c);
         }
-        if (sim_.trace().on())
+        if (trace().on())
             trace_state(listener_name({ip_, copy.local.port}), State::Listen, State::Closed,
                         "close");
         return SysResult::ok();
@@ -280,7 +280,7 @@ SysResult Host::close(int fd) {
         free_tcb(c);
         return SysResult::ok();
     }
-    c.close(copy.linger_on && copy.linger_secs == 0, sim_.now());
+    c.close(copy.linger_on && copy.linger_secs == 0, now());
     return SysResult::ok();
 }
 
@@ -292,10 +292,10 @@ SysResult Host::set_option(int fd, const std::string& name, long value, long val
         s.reuseaddr = value != 0;
     else if (name == "SO_KEEPALIVE") {
         s.keepalive = value != 0;
-        if (c && !c->retired) c->set_keepalive(s.keepalive, sim_.now());
+        if (c && !c->retired) c->set_keepalive(s.keepalive, now());
     } else if (name == "TCP_KEEPIDLE") {
         s.keepidle = static_cast<int>(value);
-        if (c) c->set_keepidle(s.keepidle, sim_.now());
+        if (c) c->set_keepidle(s.keepidle, now());
     } else if (name == "TCP_KEEPINTVL") {
         s.keepintvl = static_cast<int>(value);
         if (c) c->keepintvl = s.keepintvl;
@@ -310,7 +310,7 @@ SysResult Host::set_option(int fd, const std::string& name, long value, long val
         if (c) c->linger2 = s.linger2;
     } else if (name == "TCP_NODELAY") {
         s.nodelay = value != 0;
-        if (c) c->set_nodelay(s.nodelay, sim_.now());
+        if (c) c->set_nodelay(s.nodelay, now());
     } else if (name == "SO_LINGER") {
         s.linger_on = value != 0;
         s.linger_secs = static_cast<int>(value2);

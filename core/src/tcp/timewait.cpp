@@ -15,17 +15,17 @@ TimerName tw_timer_name(const TimeWaitSock& tw) {
 }  // namespace
 
 void Host::enter_time_wait(Connection& c, State substate, Time timeout, const std::string& cause) {
-    c.disarm_all(sim_.now());
+    c.disarm_all(now());
     if (static_cast<int>(tw_count_) >= p_.max_tw_buckets) {
         // tcp_time_wait(): "TCP: time wait bucket table overflow" — the socket is destroyed at
         // once, so no TIME-WAIT protects this 4-tuple.
         note(conn_name(c.tuple), "tw_bucket_overflow", {{"max", p_.max_tw_buckets}});
-        c.set_state(State::Closed, cause, sim_.now());
+        c.set_state(State::Closed, cause, now());
         connection_done(c);
         return;
     }
     if (substate == State::TimeWait && c.state != State::TimeWait)
-        c.set_state(State::TimeWait, cause, sim_.now());
+        c.set_state(State::TimeWait, cause, now());
     std::uint32_t slot;
     if (!free_tws_.empty()) {
         slot = free_tws_.back();
@@ -55,7 +55,7 @@ void Host::enter_time_wait(Connection& c, State substate, Time timeout, const st
     if (substate == State::TimeWait) ++stats_.time_wait_entered;
     stats_.peak_time_wait = std::max(stats_.peak_time_wait, tw_count_);
     // Its trace facts, read before the connection is freed.
-    if (sim_.trace().on()) {
+    if (trace().on()) {
         if (tw_facts_.size() < tws_.size()) tw_facts_.resize(tws_.size());
         tw_facts_[slot] = {c.snd_adv_syn ? 0 : c.snd_adv_id, c.rcv_adv_id};
     }
@@ -73,23 +73,23 @@ void Host::enter_time_wait(Connection& c, State substate, Time timeout, const st
 
 void Host::tw_schedule(TimeWaitSock& tw, Time timeout) {
     tw.token = next_token_++;
-    tw.expires = sim_.now() + timeout;
+    tw.expires = now() + timeout;
     const auto slot = static_cast<std::uint32_t>(&tw - tws_.data());
     sim_.schedule_timer(tw.expires, index_, slot, TimerKind::TimeWait, tw.token);
-    if (sim_.trace().on())
+    if (trace().on())
         trace_timer(conn_name(tw.tuple), tw_timer_name(tw), ev::Timer::Action::Set, tw.expires);
     else
-        sim_.trace().count();
+        trace().count();
 }
 
 void Host::on_tw_timer(std::uint32_t slot, std::uint32_t token) {
     if (slot >= tws_.size()) return;
     TimeWaitSock& tw = tws_[slot];
     if (!tw.live || tw.token != token) return;
-    if (sim_.trace().on())
+    if (trace().on())
         trace_timer(conn_name(tw.tuple), tw_timer_name(tw), ev::Timer::Action::Fire, -1);
     else
-        sim_.trace().count();
+        trace().count();
     // TIME-WAIT: "If the time-wait timeout expires on a connection, delete the TCB, enter the
     // CLOSED state" (§3.10.8). An orphaned FIN-WAIT-2 expires the same way, sending nothing.
     if (tw.substate == State::TimeWait) ++stats_.time_wait_expired;
@@ -98,12 +98,12 @@ void Host::on_tw_timer(std::uint32_t slot, std::uint32_t token) {
 
 void Host::tw_kill(TimeWaitSock& tw, const std::string& cause) {
     // A timer that did not fire is cancelled, so renderers can close its bracket.
-    if (sim_.trace().on() && cause.rfind("timer:", 0) != 0)
+    if (trace().on() && cause.rfind("timer:", 0) != 0)
         trace_timer(conn_name(tw.tuple), tw_timer_name(tw), ev::Timer::Action::Cancel, -1);
-    if (sim_.trace().on())
+    if (trace().on())
         trace_state(conn_name(tw.tuple), tw.substate, State::Closed, cause, &tw.tuple);
     else
-        sim_.trace().count();
+        trace().count();
     auto it = demux_.find(tw.tuple);
     if (it != demux_.end() && it->second.tw) demux_.erase(it);
     if (tw.holds_port) port_release(tw.tuple.lport, tw.reuse, false);
@@ -123,7 +123,7 @@ void Host::tw_send_ack(TimeWaitSock& tw) {
     s.flags = ACK;
     s.window = tw.rcv_wnd;
     if (tw.ts_ok) {
-        s.opts.ts_val = static_cast<std::uint32_t>(sim_.now() / 1000) + tw.ts_offset;
+        s.opts.ts_val = static_cast<std::uint32_t>(now() / 1000) + tw.ts_offset;
         s.opts.ts_ecr = tw.ts_recent;
     }
     Tcb numbers;  // only for the trace's relative sequence numbers
@@ -131,7 +131,7 @@ void Host::tw_send_ack(TimeWaitSock& tw) {
     numbers.irs = tw.irs;
     SendWhy why;
     why.ack = SendWhy::AckRule::RcvNxt;
-    const bool tracing = sim_.trace().on();
+    const bool tracing = trace().on();
     const auto slot = static_cast<std::size_t>(&tw - tws_.data());
     if (tracing && slot < tw_facts_.size()) {
         why.seq_after = tw_facts_[slot][0];
@@ -169,13 +169,13 @@ void Host::rcv_time_wait(TimeWaitSock& tw, Segment& seg) {
             tw_facts_[slot][1] = seg.id;
         if (seg.opts.ts_val) {
             tw.ts_recent = *seg.opts.ts_val;
-            tw.ts_recent_stamp = sim_.now();
+            tw.ts_recent_stamp = now();
         }
-        if (sim_.trace().on()) {
+        if (trace().on()) {
             trace_timer(conn_name(tw.tuple), TimerName::FinWait2, ev::Timer::Action::Cancel, -1);
             trace_state(conn_name(tw.tuple), State::FinWait2, State::TimeWait, cause, &tw.tuple);
         } else {
-            sim_.trace().count();
+            trace().count();
         }
         tw.substate = State::TimeWait;
         ++stats_.time_wait_entered;
