@@ -32,7 +32,8 @@ struct Recorder : tcp::Io {
     std::vector<Sent> sent;
     std::vector<ConnEvent> events;
     std::vector<Armed> armed;
-    std::vector<std::string> ends;  // "done", "free", "time_wait 60000000", ...
+    std::vector<std::string> ends;  // "done", "free", "TIME_WAIT 60000000", "tw_bucket", ...
+    bool tw_buckets_full = false;
     std::uint32_t next_id = 100, next_token = 1;
 
     bool tracing() const override { return true; }
@@ -56,8 +57,12 @@ struct Recorder : tcp::Io {
     void detach(Connection&) override {}
     void done(Connection&) override { ends.push_back("done"); }
     void free(Connection&) override { ends.push_back("free"); }
-    void enter_time_wait(Connection&, State substate, Time timeout, const std::string&) override {
-        ends.push_back(std::string(state_name(substate)) + " " + std::to_string(timeout));
+    void enter_time_wait(Connection&, Time timeout, const std::string&, bool ack_fin) override {
+        ends.push_back("TIME_WAIT " + std::to_string(timeout) + (ack_fin ? " ack" : ""));
+    }
+    bool take_tw_bucket(Connection&) override {
+        ends.push_back(tw_buckets_full ? "no tw_bucket" : "tw_bucket");
+        return !tw_buckets_full;
     }
 
     // What happened since the last call, and forget it.
@@ -282,24 +287,22 @@ TEST_CASE("Connection FIN_WAIT_1: a FIN before the ACK of ours -> CLOSING, ACK a
     CHECK(states[0].to == State::Closing);
 }
 
-TEST_CASE("Connection FIN_WAIT_2: FIN -> ACK it, TIME_WAIT for the profile's 2 MSL") {
+TEST_CASE("Connection FIN_WAIT_2: FIN -> TIME_WAIT for the profile's 2 MSL, the record ACKs") {
+    // The ACK of the FIN is the TIME-WAIT record's (engine_states_test.cpp checks it on the
+    // wire): the connection hands over RCV.NXT past the FIN and asks for the ACK.
     SECTION("linux: TCP_TIMEWAIT_LEN, 60 s") {
         Fixture f("linux");
         f.fin_wait_2();
         f.arrives(f.from_peer(FIN | ACK, kPeerIss + 1, kIss + 2));
-        const auto sent = f.io.take_sent();
-        REQUIRE(sent.size() == 1);
-        CHECK(sent[0].seg.flags == ACK);
-        CHECK(sent[0].seg.seq == kIss + 2);
-        CHECK(sent[0].seg.ack == kPeerIss + 2);
-        CHECK(f.io.take_ends() == std::vector<std::string>{"TIME_WAIT 60000000"});
+        CHECK(f.io.sent.empty());
+        CHECK(f.c.rcv_nxt == kPeerIss + 2);
+        CHECK(f.io.take_ends() == std::vector<std::string>{"TIME_WAIT 60000000 ack"});
     }
     SECTION("rfc: 2 MSL of 2 minutes, 240 s (RFC 9293 §3.6.1)") {
         Fixture f("rfc");
         f.fin_wait_2();
         f.arrives(f.from_peer(FIN | ACK, kPeerIss + 1, kIss + 2));
-        CHECK(f.io.take_sent().size() == 1);
-        CHECK(f.io.take_ends() == std::vector<std::string>{"TIME_WAIT 240000000"});
+        CHECK(f.io.take_ends() == std::vector<std::string>{"TIME_WAIT 240000000 ack"});
         CHECK(f.p.time_wait == 2 * f.p.msl);
     }
 }
@@ -314,12 +317,68 @@ TEST_CASE("Connection FIN_WAIT_2: a FIN with data missing before it -> no TIME_W
     CHECK(f.io.ends.empty());
 }
 
-TEST_CASE("Connection FIN_WAIT_2: close() -> the orphan waits tcp_fin_timeout, compactly") {
+TEST_CASE("Connection FIN_WAIT_2: close() -> the orphan waits tcp_fin_timeout, then ends") {
     Fixture f;
     f.fin_wait_2();
+    f.c.fd = -1;
+    f.c.orphan = true;
     f.c.close(false, f.now);
-    CHECK(f.io.take_ends() == std::vector<std::string>{"FIN_WAIT_2 60000000"});
+    CHECK(f.c.state == State::FinWait2);
+    CHECK(f.io.take_ends() == std::vector<std::string>{"tw_bucket"});
+    REQUIRE(f.io.armed.size() == 1);
+    CHECK(f.io.armed[0].kind == TimerKind::FinWait2);
+    CHECK(f.io.armed[0].at == f.now + sec(60));  // Linux tcp_fin_timeout
     CHECK(f.io.sent.empty());
+
+    SECTION("the peer's FIN -> TIME_WAIT, acknowledged, as with a socket still open") {
+        f.arrives(f.from_peer(FIN | ACK, kPeerIss + 1, kIss + 2));
+        CHECK(f.c.rcv_nxt == kPeerIss + 2);
+        CHECK(f.io.take_ends() == std::vector<std::string>{"TIME_WAIT 60000000 ack"});
+    }
+    SECTION("no FIN within tcp_fin_timeout -> CLOSED silently") {
+        f.c.timer_fires(TimerKind::FinWait2, f.io.armed[0].token, f.io.armed[0].at);
+        const auto states = f.io.take_states();
+        REQUIRE(states.size() == 1);
+        CHECK(states[0].from == State::FinWait2);
+        CHECK(states[0].to == State::Closed);
+        CHECK(states[0].cause == "timer:fin_wait_2");
+        CHECK(f.io.sent.empty());
+        CHECK(f.io.take_ends() == std::vector<std::string>{"done"});
+    }
+    SECTION("data after close() -> RST (RFC 1122 via Linux tcp_rcv_state_process)") {
+        f.c.rcv_shutdown = true;
+        f.arrives(f.from_peer(ACK | PSH, kPeerIss + 1, kIss + 2, 10));
+        CHECK(f.io.take_ends().at(0).rfind("reply_rst rst_data_after_close", 0) == 0);
+        CHECK(f.c.state == State::Closed);
+    }
+}
+
+TEST_CASE("Connection FIN_WAIT_2: an orphan with TCP_LINGER2 set") {
+    Fixture f;
+    f.fin_wait_2();
+    f.c.fd = -1;
+    f.c.orphan = true;
+    SECTION("TCP_LINGER2 = 5 -> waits 5 s") {
+        f.c.linger2 = 5;
+        f.c.close(false, f.now);
+        REQUIRE(f.io.armed.size() == 1);
+        CHECK(f.io.armed[0].at == f.now + sec(5));
+    }
+    SECTION("TCP_LINGER2 < 0 -> RST at once, no FIN-WAIT-2 wait") {
+        f.c.linger2 = -1;
+        f.c.close(false, f.now);
+        const auto sent = f.io.take_sent();
+        REQUIRE(sent.size() == 1);
+        CHECK((sent[0].seg.flags & RST) != 0);
+        CHECK(f.c.state == State::Closed);
+    }
+    SECTION("tcp_max_tw_buckets reached -> CLOSED at once (tcp_time_wait() overflow)") {
+        f.io.tw_buckets_full = true;
+        f.c.close(false, f.now);
+        CHECK(f.c.state == State::Closed);
+        CHECK(f.io.take_ends() == std::vector<std::string>{"no tw_bucket", "done"});
+        CHECK(f.io.armed.empty());
+    }
 }
 
 TEST_CASE("Connection LAST_ACK: the ACK of our FIN -> CLOSED, the connection is done") {

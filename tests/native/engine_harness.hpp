@@ -68,7 +68,7 @@ struct Wire {
     // The state of the connection with the peer (CLOSED if host a has none).
     State state() const {
         if (const Tcb* c = a->find_tcb(tuple())) return c->state;
-        if (const TimeWaitSock* tw = a->find_tw(tuple())) return tw->substate;
+        if (a->find_tw(tuple())) return State::TimeWait;
         return State::Closed;
     }
 

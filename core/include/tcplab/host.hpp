@@ -9,7 +9,7 @@
 //   sim/host_io.cpp     a segment or a timer to its connection; tcp::Io for the connections
 //   sim/host_trace.cpp  the host's trace events, its segments, RSTs for no socket (§3.10.7.1)
 //   tcp/listen.cpp      LISTEN state, SYN queue, accept queue, SYN cookies (§3.10.7.2)
-//   tcp/timewait.cpp    compact TIME-WAIT and orphaned FIN-WAIT-2 (§3.10.7.4, RFC 1337, 6191)
+//   tcp/timewait.cpp    the compact TIME-WAIT record (§3.10.7.4, RFC 1337, RFC 6191)
 //   tcp/socket_api.cpp  the BSD socket calls around the connection's OPEN, SEND, RECEIVE, CLOSE
 #pragma once
 
@@ -217,8 +217,9 @@ private:
     void detach(Connection& c) override;
     void done(Connection& c) override;
     void free(Connection& c) override;
-    void enter_time_wait(Connection& c, State substate, Time timeout,
-                         const std::string& cause) override;
+    void enter_time_wait(Connection& c, Time timeout, const std::string& cause,
+                         bool ack_fin) override;
+    bool take_tw_bucket(Connection& c) override;
 
     // tcp/listen.cpp: LISTEN, the SYN queue and the accept queue, SYN cookies
     void rcv_listen(int lfd, Segment& seg);
@@ -227,7 +228,7 @@ private:
     bool accept_queue_full(const Socket& l) const;
     void detach_from_listener(Tcb& c);
 
-    // tcp/timewait.cpp: the compact TIME-WAIT and orphaned FIN-WAIT-2 records
+    // tcp/timewait.cpp: the compact TIME-WAIT record
     void rcv_time_wait(TimeWaitSock& tw, Segment& seg);
     void on_tw_timer(std::uint32_t slot, std::uint32_t token);
     void tw_kill(TimeWaitSock& tw, const std::string& cause);

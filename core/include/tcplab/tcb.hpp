@@ -40,10 +40,11 @@ struct Tcb {
     std::uint32_t slot = 0;
     FourTuple tuple;
     State state = State::Closed;
-    int fd = -1;           // owning socket, -1 when orphaned (closed) or not yet accepted
-    int listener_fd = -1;  // for a passive child until accept(): the listening socket
-    bool passive = false;  // created from a SYN on a listener
-    bool orphan = false;   // close() was called: no process holds it (Linux SOCK_DEAD)
+    int fd = -1;             // owning socket, -1 when orphaned (closed) or not yet accepted
+    int listener_fd = -1;    // for a passive child until accept(): the listening socket
+    bool passive = false;    // created from a SYN on a listener
+    bool orphan = false;     // close() was called: no process holds it (Linux SOCK_DEAD)
+    bool tw_bucket = false;  // an orphan in FIN-WAIT-2 counts against tcp_max_tw_buckets
     bool in_accept_queue = false;
     bool acked_on_overflow = false;  // third ACK dropped on a full accept queue (Linux req->acked)
 
@@ -128,8 +129,8 @@ struct Tcb {
     bool synchronized() const { return state >= State::Established; }
 };
 
-// A connection in TIME-WAIT, or orphaned in FIN-WAIT-2, costs this much and no more: Linux's
-// inet_timewait_sock keeps only what tcp_timewait_state_process needs.
+// A connection in TIME-WAIT costs this much and no more: Linux's inet_timewait_sock keeps only
+// what tcp_timewait_state_process needs.
 struct TimeWaitSock {
     FourTuple tuple;
     Seq snd_nxt = 0, rcv_nxt = 0;
@@ -144,7 +145,6 @@ struct TimeWaitSock {
     bool live = false;
     bool reuse = false;  // SO_REUSEADDR of the socket it came from
     bool holds_port = false;
-    State substate = State::TimeWait;  // TimeWait or FinWait2 (Linux tw_substate)
 };
 
 }  // namespace tcplab

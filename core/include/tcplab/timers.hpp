@@ -6,10 +6,17 @@
 
 namespace tcplab {
 
-// What a timer does when it fires. A full connection has the first four; a compact TIME-WAIT
-// (or orphaned FIN-WAIT-2) record has TimeWait only, as Linux's inet_timewait_sock has its
-// tw_timer (net/ipv4/inet_timewait_sock.c).
-enum class TimerKind : std::uint8_t { Retransmit, DelayedAck, Keepalive, Linger, TimeWait, Count };
+// What a timer does when it fires. A connection has the first four (FinWait2 only while it is
+// an orphan in FIN-WAIT-2: Linux's tcp_fin_timeout); a compact TIME-WAIT record has TimeWait
+// only, as Linux's inet_timewait_sock has its tw_timer (net/ipv4/inet_timewait_sock.c).
+enum class TimerKind : std::uint8_t {
+    Retransmit,
+    DelayedAck,
+    Keepalive,
+    FinWait2,
+    TimeWait,
+    Count
+};
 // The kinds a full connection keeps a token for.
 constexpr std::size_t kTimerKinds = static_cast<std::size_t>(TimerKind::TimeWait);
 

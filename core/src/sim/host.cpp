@@ -81,6 +81,8 @@ void Host::retire(Tcb& c) {
     if (it != demux_.end() && !it->second.tw && it->second.slot == c.slot) demux_.erase(it);
     if (c.holds_port) port_release(c.tuple.lport, c.reuse, false);
     c.holds_port = false;
+    if (c.tw_bucket) --tw_count_;
+    c.tw_bucket = false;
     c.retired = true;
 }
 
@@ -226,8 +228,7 @@ void Host::crash() {
     }
     for (auto& tw : tws_) {
         if (!tw.live) continue;
-        if (trace().on())
-            trace_state(conn_name(tw.tuple), tw.substate, State::Closed, "crash");
+        if (trace().on()) trace_state(conn_name(tw.tuple), State::TimeWait, State::Closed, "crash");
         tw.live = false;
         tw.token = 0;
     }

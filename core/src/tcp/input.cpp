@@ -1,7 +1,7 @@
 // SEGMENT ARRIVES (RFC 9293 §3.10.7) for a connection: dispatched by state, then SYN-SENT
 // (§3.10.7.3) and the synchronized states (§3.10.7.4) in the RFC's order: sequence number, RST,
-// SYN, ACK, segment text, FIN. SYN-RECEIVED is in handshake.cpp; TIME-WAIT and the orphaned
-// FIN-WAIT-2 in the host's compact records (timewait.cpp).
+// SYN, ACK, segment text, FIN. SYN-RECEIVED is in handshake.cpp; TIME-WAIT in the host's compact
+// record (timewait.cpp).
 #include "tcplab/tcp/connection.hpp"
 
 #include <algorithm>
@@ -240,23 +240,14 @@ bool Connection::rcv_ack(Segment& seg) {
                 reset_on_data_after_close(seg);
                 return false;
             }
-            if (c.orphan && !(seg.flags & FIN)) {
-                // Linux tcp_rcv_state_process(): an orphan waits tcp_fin_timeout in a
-                // FIN-WAIT-2 timewait socket; TCP_LINGER2 < 0 resets at once.
-                if (c.linger2 < 0) {
-                    send_rst(now_);
-                    connection_reset(Errno::econnreset, cause);
-                    return false;
-                }
-                const Time tmo = c.linger2 > 0 ? sec(c.linger2) : p_.fin_timeout;
-                io_.enter_time_wait(*this, State::FinWait2, tmo, cause);
-                return false;
-            }
+            // Linux tcp_rcv_state_process(): an orphan now waits for the peer's FIN at most
+            // tcp_fin_timeout (unless this segment brings it).
+            if (c.orphan && !(seg.flags & FIN) && !orphan_fin_wait_2(cause)) return false;
             break;
         case State::Closing:
             if (fin_acked) {
                 // "If the ACK acknowledges our FIN, then enter the TIME-WAIT state".
-                io_.enter_time_wait(*this, State::TimeWait, p_.time_wait, cause);
+                io_.enter_time_wait(*this, p_.time_wait, cause, false);
                 return false;
             }
             break;
@@ -359,8 +350,10 @@ Connection::FinResult Connection::rcv_fin(Segment& seg) {
             return FinResult::Acked;
         case State::FinWait2:
             // "Enter the TIME-WAIT state. Start the time-wait timer, turn off the other timers."
-            send_ack();
-            io_.enter_time_wait(*this, State::TimeWait, p_.time_wait, cause);
+            // The same whether a socket still holds the connection (shutdown()) or it is an
+            // orphan (close()), whose FIN-WAIT-2 timer this turns off. The TIME-WAIT record
+            // sends the ACK of the FIN, as Linux's does (tcp_timewait_state_process(): TCP_TW_ACK).
+            io_.enter_time_wait(*this, p_.time_wait, cause, true);
             return FinResult::Dead;
         default: return FinResult::None;
     }

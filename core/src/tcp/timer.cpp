@@ -1,7 +1,7 @@
 // Timeouts (RFC 9293 §3.10.8), all of a connection's in one place: retransmission with
 // exponential backoff (RFC 6298), SYN and SYN,ACK retry limits, the tail loss probe, delayed
-// ACK, keepalive (§3.8.4) and the user timeout. TIME-WAIT and the orphaned FIN-WAIT-2 expire
-// in the host's compact records (timewait.cpp), on timer kind TimeWait.
+// ACK, keepalive (§3.8.4), the user timeout and the orphan's FIN-WAIT-2 timeout. TIME-WAIT
+// expires in the host's compact record (timewait.cpp), on timer kind TimeWait.
 #include "tcplab/tcp/connection.hpp"
 
 #include <algorithm>
@@ -30,11 +30,11 @@ TimerName Connection::timer_name_of(TimerKind k) const {
         case TimerKind::Retransmit: return retransmit_timer();
         case TimerKind::DelayedAck: return TimerName::DelayedAck;
         case TimerKind::Keepalive: return TimerName::Keepalive;
-        case TimerKind::Linger:
+        case TimerKind::FinWait2: return TimerName::FinWait2;
         case TimerKind::TimeWait:
         case TimerKind::Count: break;
     }
-    return TimerName::FinWait2;
+    return TimerName::TimeWait;
 }
 
 void Connection::arm(TimerKind k, Time at) {
@@ -68,12 +68,37 @@ void Connection::timer_fires(TimerKind k, std::uint32_t token, Time now) {
         case TimerKind::Retransmit: return retransmit_timeout();
         case TimerKind::DelayedAck: return delayed_ack_timeout();
         case TimerKind::Keepalive: return keepalive_timeout();
-        // FIN-WAIT-2 with a socket still open never times out (RFC 9293; Linux only limits
-        // orphans, which wait in the host's compact record).
-        case TimerKind::Linger:
+        case TimerKind::FinWait2: return fin_wait_2_timeout();
         case TimerKind::TimeWait:
         case TimerKind::Count: return;
     }
+}
+
+bool Connection::orphan_fin_wait_2(const std::string& cause) {
+    Tcb& c = *this;
+    // FIN-WAIT-2 with a socket still open never times out (RFC 9293); Linux limits orphans
+    // (tcp_close() and tcp_rcv_state_process(), net/ipv4/tcp.c and tcp_input.c): TCP_LINGER2
+    // < 0 resets at once, else the orphan waits TCP_LINGER2 seconds or tcp_fin_timeout.
+    if (c.linger2 < 0) {
+        send_rst(now_);
+        connection_reset(Errno::econnreset, cause);
+        return false;
+    }
+    disarm_all(now_);
+    if (!io_.take_tw_bucket(*this)) {
+        // tcp_time_wait() found no bucket: the orphan is destroyed at once.
+        set_state(State::Closed, cause, now_);
+        done();
+        return false;
+    }
+    arm(TimerKind::FinWait2, now_ + (c.linger2 > 0 ? sec(c.linger2) : p_.fin_timeout));
+    return true;
+}
+
+void Connection::fin_wait_2_timeout() {
+    // The orphan's timewait socket expires silently (inet_twsk_kill(): nothing is sent).
+    set_state(State::Closed, "timer:fin_wait_2", now_);
+    done();
 }
 
 void Connection::arm_retransmit() {

@@ -1,6 +1,7 @@
-// TIME-WAIT (RFC 9293 §3.10.7.4, §3.6.1) and the orphaned FIN-WAIT-2 that Linux keeps in the
-// same compact form (net/ipv4/tcp_minisocks.c, tcp_time_wait() and
-// tcp_timewait_state_process()).
+// TIME-WAIT (RFC 9293 §3.10.7.4, §3.6.1) in the compact form Linux keeps it
+// (net/ipv4/tcp_minisocks.c, tcp_time_wait() and tcp_timewait_state_process()): a connection
+// that enters TIME-WAIT hands its few remaining facts to a record here and ends. Every segment
+// and the timer of a connection in TIME-WAIT are handled in this file, and only here.
 #include "tcplab/host.hpp"
 #include "tcplab/simulator.hpp"
 
@@ -8,14 +9,26 @@
 
 namespace tcplab {
 
-namespace {
-TimerName tw_timer_name(const TimeWaitSock& tw) {
-    return tw.substate == State::FinWait2 ? TimerName::FinWait2 : TimerName::TimeWait;
+bool Host::take_tw_bucket(Connection& c) {
+    // An orphan in FIN-WAIT-2 is a timewait socket in Linux (tw_substate TCP_FIN_WAIT2) and
+    // takes a bucket of tcp_max_tw_buckets like one in TIME-WAIT; it gives it back when it ends
+    // or enters TIME-WAIT (Host::retire).
+    if (static_cast<int>(tw_count_) >= p_.max_tw_buckets) {
+        note(conn_name(c.tuple), "tw_bucket_overflow", {{"max", p_.max_tw_buckets}});
+        return false;
+    }
+    c.tw_bucket = true;
+    ++tw_count_;
+    stats_.peak_time_wait = std::max(stats_.peak_time_wait, tw_count_);
+    return true;
 }
-}  // namespace
 
-void Host::enter_time_wait(Connection& c, State substate, Time timeout, const std::string& cause) {
+void Host::enter_time_wait(Connection& c, Time timeout, const std::string& cause, bool ack_fin) {
     c.disarm_all(now());
+    if (c.tw_bucket) {        // an orphan leaving FIN-WAIT-2 keeps its bucket (Linux changes the
+        c.tw_bucket = false;  // timewait socket's substate in place)
+        --tw_count_;
+    }
     if (static_cast<int>(tw_count_) >= p_.max_tw_buckets) {
         // tcp_time_wait(): "TCP: time wait bucket table overflow" — the socket is destroyed at
         // once, so no TIME-WAIT protects this 4-tuple.
@@ -24,8 +37,7 @@ void Host::enter_time_wait(Connection& c, State substate, Time timeout, const st
         connection_done(c);
         return;
     }
-    if (substate == State::TimeWait && c.state != State::TimeWait)
-        c.set_state(State::TimeWait, cause, now());
+    if (c.state != State::TimeWait) c.set_state(State::TimeWait, cause, now());
     std::uint32_t slot;
     if (!free_tws_.empty()) {
         slot = free_tws_.back();
@@ -46,13 +58,12 @@ void Host::enter_time_wait(Connection& c, State substate, Time timeout, const st
     tw.ts_recent_stamp = c.ts_recent_stamp;
     tw.ts_offset = c.ts_offset;
     tw.rcv_wnd = c.window_field(false);
-    tw.substate = substate;
     tw.live = true;
     tw.reuse = c.reuse;
     tw.holds_port = c.holds_port;
     c.holds_port = false;  // the port now belongs to the TIME-WAIT socket
     ++tw_count_;
-    if (substate == State::TimeWait) ++stats_.time_wait_entered;
+    ++stats_.time_wait_entered;
     stats_.peak_time_wait = std::max(stats_.peak_time_wait, tw_count_);
     // Its trace facts, read before the connection is freed.
     if (trace().on()) {
@@ -60,7 +71,7 @@ void Host::enter_time_wait(Connection& c, State substate, Time timeout, const st
         tw_facts_[slot] = {c.snd_adv_syn ? 0 : c.snd_adv_id, c.rcv_adv_id};
     }
     // The full socket is gone; an application that still holds it sees a closed socket.
-    c.fin_received = c.fin_received || substate == State::TimeWait;
+    c.fin_received = true;
     if (c.fd >= 0) {
         retire(c);
         wake(c.fd);
@@ -68,6 +79,7 @@ void Host::enter_time_wait(Connection& c, State substate, Time timeout, const st
         free_tcb(c);
     }
     demux_[tw.tuple] = Demux{true, slot};
+    if (ack_fin) tw_send_ack(tw);
     tw_schedule(tw, timeout);
 }
 
@@ -77,7 +89,7 @@ void Host::tw_schedule(TimeWaitSock& tw, Time timeout) {
     const auto slot = static_cast<std::uint32_t>(&tw - tws_.data());
     sim_.schedule_timer(tw.expires, index_, slot, TimerKind::TimeWait, tw.token);
     if (trace().on())
-        trace_timer(conn_name(tw.tuple), tw_timer_name(tw), ev::Timer::Action::Set, tw.expires);
+        trace_timer(conn_name(tw.tuple), TimerName::TimeWait, ev::Timer::Action::Set, tw.expires);
     else
         trace().count();
 }
@@ -87,21 +99,21 @@ void Host::on_tw_timer(std::uint32_t slot, std::uint32_t token) {
     TimeWaitSock& tw = tws_[slot];
     if (!tw.live || tw.token != token) return;
     if (trace().on())
-        trace_timer(conn_name(tw.tuple), tw_timer_name(tw), ev::Timer::Action::Fire, -1);
+        trace_timer(conn_name(tw.tuple), TimerName::TimeWait, ev::Timer::Action::Fire, -1);
     else
         trace().count();
-    // TIME-WAIT: "If the time-wait timeout expires on a connection, delete the TCB, enter the
-    // CLOSED state" (§3.10.8). An orphaned FIN-WAIT-2 expires the same way, sending nothing.
-    if (tw.substate == State::TimeWait) ++stats_.time_wait_expired;
-    tw_kill(tw, std::string("timer:") + timer_name(tw_timer_name(tw)));
+    // "If the time-wait timeout expires on a connection, delete the TCB, enter the CLOSED
+    // state" (§3.10.8).
+    ++stats_.time_wait_expired;
+    tw_kill(tw, std::string("timer:") + timer_name(TimerName::TimeWait));
 }
 
 void Host::tw_kill(TimeWaitSock& tw, const std::string& cause) {
     // A timer that did not fire is cancelled, so renderers can close its bracket.
     if (trace().on() && cause.rfind("timer:", 0) != 0)
-        trace_timer(conn_name(tw.tuple), tw_timer_name(tw), ev::Timer::Action::Cancel, -1);
+        trace_timer(conn_name(tw.tuple), TimerName::TimeWait, ev::Timer::Action::Cancel, -1);
     if (trace().on())
-        trace_state(conn_name(tw.tuple), tw.substate, State::Closed, cause, &tw.tuple);
+        trace_state(conn_name(tw.tuple), State::TimeWait, State::Closed, cause, &tw.tuple);
     else
         trace().count();
     auto it = demux_.find(tw.tuple);
@@ -142,49 +154,10 @@ void Host::tw_send_ack(TimeWaitSock& tw) {
 
 void Host::rcv_time_wait(TimeWaitSock& tw, Segment& seg) {
     const std::string cause = "seg:" + std::to_string(seg.id);
-    const Seq end = seg.seq + seg.seg_len();
     // RFC 7323 §5 PAWS with the timestamp remembered in TIME-WAIT.
     const bool paws_reject = tw.ts_ok && seg.opts.ts_val &&
                              static_cast<std::int32_t>(*seg.opts.ts_val - tw.ts_recent) < 0;
 
-    if (tw.substate == State::FinWait2) {
-        // Orphaned FIN-WAIT-2 (tcp_timewait_state_process(), tw_substate == TCP_FIN_WAIT2).
-        const bool in_window = !paws_reject && seq_ge(end, tw.rcv_nxt) &&
-                               seq_le(seg.seq, tw.rcv_nxt + (static_cast<Seq>(tw.rcv_wnd) << 7));
-        if (!in_window) return tw_send_ack(tw);
-        if (seg.flags & RST) return tw_kill(tw, cause);
-        if ((seg.flags & SYN) && seq_ge(seg.seq, tw.rcv_nxt)) {
-            reply_rst_to(seg, "rst_syn_in_fin_wait_2", std::string());
-            return tw_kill(tw, cause);
-        }
-        if (!(seg.flags & ACK) || seq_le(end, tw.rcv_nxt) || end == seg.seq) return;  // dup ACK
-        // "New data or FIN. If new data arrive after half-duplex close, reset."
-        if (!(seg.flags & FIN) || end != tw.rcv_nxt + 1) {
-            reply_rst_to(seg, "rst_data_after_close", conn_name(tw.tuple));
-            return tw_kill(tw, cause);
-        }
-        // The FIN: enter TIME-WAIT proper and ACK it.
-        tw.rcv_nxt = end;
-        if (const auto slot = static_cast<std::size_t>(&tw - tws_.data()); slot < tw_facts_.size())
-            tw_facts_[slot][1] = seg.id;
-        if (seg.opts.ts_val) {
-            tw.ts_recent = *seg.opts.ts_val;
-            tw.ts_recent_stamp = now();
-        }
-        if (trace().on()) {
-            trace_timer(conn_name(tw.tuple), TimerName::FinWait2, ev::Timer::Action::Cancel, -1);
-            trace_state(conn_name(tw.tuple), State::FinWait2, State::TimeWait, cause, &tw.tuple);
-        } else {
-            trace().count();
-        }
-        tw.substate = State::TimeWait;
-        ++stats_.time_wait_entered;
-        tw_send_ack(tw);
-        tw_schedule(tw, p_.time_wait);
-        return;
-    }
-
-    // Real TIME-WAIT.
     if (!paws_reject && seg.seq == tw.rcv_nxt && (seg.seg_len() == 0 || (seg.flags & RST))) {
         // "In window segment, it may be only reset or bare ack."
         if (seg.flags & RST) {

@@ -105,15 +105,10 @@ void Connection::close(bool abort, Time now) {
             fin_pending = true;
             set_state(state == State::Established ? State::FinWait1 : State::LastAck, "close", now);
             return output();
-        case State::FinWait2: {
+        case State::FinWait2:
             // Already half-closed by shutdown(): now an orphan, it may wait tcp_fin_timeout.
-            if (linger2 < 0) {
-                send_rst(now);
-                return connection_reset(Errno::econnreset, "close");
-            }
-            const Time tmo = linger2 > 0 ? sec(linger2) : p_.fin_timeout;
-            return io_.enter_time_wait(*this, State::FinWait2, tmo, "close");
-        }
+            orphan_fin_wait_2("close");
+            return;
         default: return;  // FIN-WAIT-1, CLOSING, LAST-ACK: the FIN is on its way already
     }
 }

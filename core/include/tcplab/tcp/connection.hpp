@@ -7,12 +7,15 @@
 //
 // Where each rule lives:
 //   tcp/input.cpp     SEGMENT ARRIVES: SYN-SENT (§3.10.7.3) and the synchronized states
-//                     (§3.10.7.4) in the RFC's order; FIN-WAIT-2's FIN in rcv_fin
+//                     (§3.10.7.4) in the RFC's order; the FIN in every state (FIN-WAIT-2's
+//                     too, whether a socket holds the connection or it is an orphan) in rcv_fin
 //   tcp/handshake.cpp SYN-RECEIVED (§3.10.7.4) and the SYN a listener accepted (§3.10.7.2)
 //   tcp/output.cpp    sending: window, Nagle, ACKs and delayed ACK, SYN, RST, the trace's "why"
-//   tcp/timer.cpp     timeouts (§3.10.8): retransmission, delayed ACK, keepalive, in one switch
+//   tcp/timer.cpp     timeouts (§3.10.8): retransmission, delayed ACK, keepalive, the orphan's
+//                     FIN-WAIT-2 timeout, in one switch
 //   tcp/user.cpp      user calls (§3.10.1-3.10.6): OPEN, SEND, RECEIVE, CLOSE, ABORT
-// TIME-WAIT and the orphaned FIN-WAIT-2 live in the host's compact records (tcp/timewait.cpp).
+// TIME-WAIT lives in the host's compact record (tcp/timewait.cpp): a connection that enters it
+// hands over to the host through Io::enter_time_wait and ends.
 #pragma once
 
 #include "tcplab/profile.hpp"
@@ -58,9 +61,13 @@ public:
     virtual void done(Connection& c) = 0;
     // A half-open request dropped: the connection is freed.
     virtual void free(Connection& c) = 0;
-    // Into the host's compact TIME-WAIT (or orphaned FIN-WAIT-2) record.
-    virtual void enter_time_wait(Connection& c, State substate, Time timeout,
-                                 const std::string& cause) = 0;
+    // Into the host's compact TIME-WAIT record for `timeout` (the profile's time_wait); with
+    // `ack_fin`, the record acknowledges the FIN that brought the connection there.
+    virtual void enter_time_wait(Connection& c, Time timeout, const std::string& cause,
+                                 bool ack_fin) = 0;
+    // An orphan enters FIN-WAIT-2: Linux counts it against tcp_max_tw_buckets (it is a
+    // timewait socket there); false when the table is full and the connection must end at once.
+    virtual bool take_tw_bucket(Connection& c) = 0;
 };
 
 class Connection : public Tcb {
@@ -122,6 +129,9 @@ private:
     void reset_on_data_after_close(Segment& seg);
     void connection_reset(Errno err, const std::string& cause);
     void done();
+    // An orphan (closed by its application) in FIN-WAIT-2 waits for the peer's FIN at most
+    // tcp_fin_timeout, or TCP_LINGER2 (timer.cpp). False when it ended instead.
+    bool orphan_fin_wait_2(const std::string& cause);
 
     // output.cpp
     Segment make_segment(std::uint8_t flags, Seq seq);
@@ -141,6 +151,7 @@ private:
     void retransmit_timeout();
     void delayed_ack_timeout();
     void keepalive_timeout();
+    void fin_wait_2_timeout();
     void rtt_sample(Time rtt);
     bool retries_exhausted() const;
     TimerName retransmit_timer() const;
