@@ -10,7 +10,6 @@ import { ProgressStore } from './progress';
 import { findStep, stepOfEvent } from './steps';
 import { byId } from './ui/dom';
 import { ladderGeometry, type LadderGeometry } from './ui/ladder';
-import { QuizView } from './ui/quiz';
 import { StateDiagram } from './ui/statediagram';
 import { mountCapture } from './ui/capture-slot';
 import { renderCaptureNote, type NoteCatalog } from './capture';
@@ -37,7 +36,6 @@ export class App implements EffectHost {
   readonly progress: ProgressStore;
   private readonly effects = new Effects(this);
   private sd!: StateDiagram;
-  private quiz!: QuizView;
   private renderer!: Renderer;
 
   constructor() {
@@ -65,19 +63,7 @@ export class App implements EffectHost {
     document.body.classList.toggle('projection', this.st.projection);
     const words = this.words();
     this.sd = new StateDiagram(byId('sd') as unknown as SVGSVGElement, (k) => t(k), words.stateName);
-    this.quiz = new QuizView(byId('quiz'), {
-      t: (k, a) => t(k, a),
-      stateName: words.stateName,
-      onAnswer: (q, correct) => {
-        if (!this.lesson) return;
-        this.progress.recordQuiz(this.lesson.id, q.id, correct);
-        this.dispatch({ type: 'answered', quiz: q.id });
-        this.relist();
-      },
-      onContinue: () => this.effects.continueAfterQuiz(),
-      onProof: (index) => this.dispatch({ type: 'proof', event: index }),
-    });
-    this.renderer = new Renderer(this.sd, this.quiz, prefersReducedMotion());
+    this.renderer = new Renderer(this.sd, prefersReducedMotion());
     this.effects.bind();
     applyStaticText(this.st.playing);
     if (this.progress.problem) banner(t('progress.corrupt', { why: this.progress.problem }), 'warn');
@@ -167,7 +153,6 @@ export class App implements EffectHost {
     const model = buildModel(lesson.trace);
     this.lesson = lesson;
     this.scene = { model, layout: layoutTime(lesson.trace.events), geom: ladderGeometry(model.hosts.length, compactScreen()) };
-    this.quiz.reset();
     const marks = lesson.quizzes.map((q) => Math.max(0, q.step - 1));
     if (model.stateIndexes.length <= 500) for (const i of model.stateIndexes) marks.push(stepOfEvent(lesson.steps, i));
     fillTimeline(lesson.steps.length, marks);
@@ -188,7 +173,6 @@ export class App implements EffectHost {
     this.sd.relabel((k) => t(k), this.words().stateName);
     fillConnPicker(this.scene?.model, this.st.follow);
     this.relist();
-    this.quiz.refresh();
   }
 
   resized(): void {
@@ -199,7 +183,11 @@ export class App implements EffectHost {
   sdResized(): void { this.sd?.resized(); }
   stepCount(): number { return this.lesson?.steps.length ?? 0; }
   markDone(): void { if (this.lesson) this.progress.markDone(this.lesson.id); }
-  quizFlash(key: string): void { this.quiz.flash(key); }
+  recordQuiz(quiz: string, correct: boolean): void {
+    if (!this.lesson) return;
+    this.progress.recordQuiz(this.lesson.id, quiz, correct);
+    this.relist();
+  }
   reroll(): void { if (this.lesson) void this.open(this.lesson.id, this.st.step, Math.floor(Math.random() * 2 ** 31)); }
   progressExport(): string { return this.progress.exportText(); }
   progressImport(text: string): string {
@@ -247,6 +235,7 @@ export class App implements EffectHost {
     const v = viewOf(this.st, L, scene.model, words);
     const { stepChanged, ySel, refocus } = this.renderer.render(v, scene, words);
     this.effects.refocus(refocus);
+    this.effects.focusQuiz(this.st.quiz.focus);
     if (stepChanged) this.effects.scrollLadder(() => ladderScroll(scene, L.steps[v.step]!, v.now, ySel));
     this.effects.drawn(v.hash);
   }

@@ -1,11 +1,11 @@
 // Every side effect of the player, in one place: the URL, localStorage, timers, focus, and every
-// listener on the page (controls, keys, the hash, the window size). The rest of the player is a
+// listener on the page (controls, keys, the hash, the window size, the quiz panel's forms). The rest of the player is a
 // state (state.ts), a pure view of it (view.ts) and a drawing of that view (render.ts).
 import { detectLang, LANGS, setLang, t, type Lang } from '../i18n';
 import { byId, el } from '../ui/dom';
 import { syncTimeColumn } from '../ui/ladder';
 import { applyStaticText, clearBanners, playButton } from './chrome';
-import type { Action, PlayerState } from './state';
+import { newAnswers, type Action, type PlayerState, type QuizField, type QuizState } from './state';
 import { connectionsOf } from './view';
 import type { Model } from '../model';
 
@@ -60,8 +60,9 @@ export interface EffectHost {
   progressImport(text: string): string;
   progressReset(): void;
   markDone(): void;
+  /** saves an answer to question `quiz` of the open lesson in the learner's progress */
+  recordQuiz(quiz: string, correct: boolean): void;
   reroll(): void;
-  quizFlash(key: string): void;
   stepCount(): number;
 }
 
@@ -70,11 +71,12 @@ export class Effects {
   private copyTimer?: number;
   private flashTimer?: number;
   private sdFrame = 0;
+  private quizFocusSeq = 0;
   private readonly reducedMotion = prefersReducedMotion();
 
   constructor(private readonly host: EffectHost) {}
 
-  /** After every change of state: storage, language, playback timer, notices, URL. */
+  /** After every change of state: storage, language, playback timer, notices, progress. */
   after(prev: PlayerState, next: PlayerState): void {
     if (prev.language !== next.language) {
       setLang(next.language);
@@ -97,13 +99,13 @@ export class Effects {
         this.playTimer = window.setTimeout(() => this.host.dispatch({ type: 'tick' }), delay / next.speed);
       }
     }
+    for (const r of newAnswers(prev, next)) this.host.recordQuiz(r.quiz, r.correct);
     if (next.lesson !== undefined && next.step === this.host.stepCount() - 1 && (prev.step !== next.step || prev.lesson !== next.lesson)) this.host.markDone();
-    if (next.notice && next.notice.seq !== prev.notice?.seq) {
-      if (next.notice.key === 'sd.flash') {
-        byId('sd-panel').classList.add('flash');
-        window.clearTimeout(this.flashTimer);
-        this.flashTimer = window.setTimeout(() => byId('sd-panel').classList.remove('flash'), 1200);
-      } else this.host.quizFlash(next.notice.key);
+    // (A quiz's notice is the quiz panel's: the reducer puts it beside the open question.)
+    if (next.notice && next.notice.seq !== prev.notice?.seq && next.notice.key === 'sd.flash') {
+      byId('sd-panel').classList.add('flash');
+      window.clearTimeout(this.flashTimer);
+      this.flashTimer = window.setTimeout(() => byId('sd-panel').classList.remove('flash'), 1200);
     }
   }
 
@@ -168,6 +170,7 @@ export class Effects {
     byId('lesson-list').addEventListener('click', (ev) => { if ((ev.target as Element).closest('a')) (byId('lessons-dialog') as HTMLDialogElement).close(); });
     byId('banner').addEventListener('click', (ev) => { (ev.target as Element).closest('.banner-close')?.closest('.banner-item')?.remove(); });
     byId('lesson-params').addEventListener('click', (ev) => { if ((ev.target as Element).closest('#btn-reroll')) host.reroll(); });
+    this.bindQuiz();
     for (const id of ['inspector', 'sockets'] as const) on(`tab-${id}`, () => d({ type: 'tab', tab: id }));
     byId('tablist').addEventListener('keydown', (ev) => {
       if (ev.key !== 'ArrowLeft' && ev.key !== 'ArrowRight') return;
@@ -238,6 +241,68 @@ export class Effects {
     });
   }
 
+  /** The quiz panel's forms, one listener per kind of event on the panel: each turns what the
+   *  learner did into an action (ui/quiz.ts marks buttons with data-action, widgets with data-field). */
+  private bindQuiz(): void {
+    const root = byId('quiz');
+    const d = (a: Action): void => this.host.dispatch(a);
+    const quizOf = (n: Element): string | undefined => n.closest<HTMLElement>('[data-quiz]')?.dataset.quiz;
+    root.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      const quiz = quizOf(ev.target as Element);
+      if (quiz !== undefined) d({ type: 'quiz-submit', quiz });
+    });
+    root.addEventListener('input', (ev) => {
+      const n = ev.target;
+      if (!(n instanceof HTMLInputElement || n instanceof HTMLSelectElement)) return;
+      const quiz = quizOf(n), field = n.dataset.field;
+      if (quiz === undefined || field === undefined) return;
+      if (field === 'flag') d({ type: 'quiz-flag', quiz, flag: n.value, on: (n as HTMLInputElement).checked });
+      else d({ type: 'quiz-input', quiz, field: field as QuizField, value: n.value });
+    });
+    root.addEventListener('click', (ev) => {
+      const b = (ev.target as Element).closest<HTMLButtonElement>('button[data-action]');
+      const quiz = b ? quizOf(b) : undefined;
+      if (!b || quiz === undefined) return;
+      const item = b.closest<HTMLElement>('[data-item]')?.dataset.item ?? '';
+      switch (b.dataset.action) {
+        case 'skip': d({ type: 'quiz-skip', quiz }); break;
+        case 'retry': d({ type: 'quiz-retry', quiz }); break;
+        case 'reveal': d({ type: 'quiz-reveal', quiz }); break;
+        case 'continue': d({ type: 'quiz-continue', quiz }); break;
+        case 'proof': d({ type: 'proof', event: Number(b.dataset.event) }); break;
+        case 'up': d({ type: 'quiz-move', quiz, item, by: -1 }); break;
+        case 'down': d({ type: 'quiz-move', quiz, item, by: 1 }); break;
+        default: break;
+      }
+    });
+  }
+
+  /** After the quiz panel is drawn: the focus where the learner's last action there sends it, once. */
+  focusQuiz(f: QuizState['focus']): void {
+    if (!f || f.seq === this.quizFocusSeq) return;
+    this.quizFocusSeq = f.seq;
+    const card = byId('quiz').querySelector<HTMLElement>('.quiz-card.open');
+    const first = card?.querySelector<HTMLElement>(':is(input, select, button):not(:disabled)');
+    const near = (): void => card?.scrollIntoView({ block: 'nearest' });
+    const to = f.to;
+    if (typeof to === 'object') {
+      card?.querySelector<HTMLElement>(`li[data-item="${CSS.escape(to.item)}"] button[data-action="${to.button}"]`)?.focus();
+      return;
+    }
+    switch (to) {
+      case 'flash': first?.focus(); break;
+      case 'first': first?.focus({ preventScroll: true }); near(); break;
+      // The question stays in view above its answer; the next action gets the focus.
+      case 'retry': case 'continue': card?.querySelector<HTMLElement>(`.quiz-feedback button.${to}`)?.focus({ preventScroll: true }); near(); break;
+      case 'answer':
+        card?.querySelector('.quiz-feedback .answer')?.scrollIntoView({ block: 'nearest' });
+        card?.querySelector<HTMLElement>('.quiz-feedback button.continue')?.focus({ preventScroll: true });
+        break;
+      case 'step': byId('btn-next').focus({ preventScroll: true }); break;
+    }
+  }
+
   /** Keeps the keyboard focus on the ladder's segment it was on when that segment was drawn anew. */
   refocus(seg: SVGGElement | undefined): void {
     seg?.focus({ preventScroll: true });
@@ -253,12 +318,6 @@ export class Effects {
     };
     if (navigator.clipboard?.writeText) navigator.clipboard.writeText(location.href).then(() => done(true), () => done(false));
     else done(false);
-  }
-
-  /** The quiz's "Continue": the next step, and the focus back on the step button. */
-  continueAfterQuiz(): void {
-    this.host.dispatch({ type: 'go', step: this.host.state().step + 1, fromUser: true });
-    byId('btn-next').focus({ preventScroll: true });
   }
 
   private onKey(ev: KeyboardEvent): void {

@@ -7,7 +7,7 @@ import type { TimeLayout } from '../layout';
 import { byId, clear, el } from '../ui/dom';
 import { renderInspector } from '../ui/inspector';
 import { hostMark, renderLadder, renderLadderHeader, type LadderGeometry, type LadderView } from '../ui/ladder';
-import type { QuizView } from '../ui/quiz';
+import { renderQuiz } from '../ui/quiz';
 import { renderSockets } from '../ui/sockets';
 import type { StateDiagram } from '../ui/statediagram';
 import type { Step } from '../steps';
@@ -19,7 +19,7 @@ export class Renderer {
   private last?: PlayerView;
   private lastScene?: Scene;
 
-  constructor(private readonly sd: StateDiagram, private readonly quiz: QuizView, private readonly reducedMotion: boolean) {}
+  constructor(private readonly sd: StateDiagram, private readonly reducedMotion: boolean) {}
 
   /** Draws `v`; `words` are the texts in the view's language. Returns the ladder's y of the
    *  selection (for scrolling) and whether the step changed since the last drawing. */
@@ -32,7 +32,7 @@ export class Renderer {
     byId('lesson-title').textContent = v.title;
     byId('step-title').textContent = v.stepTitle;
     this.narration(v, stepChanged, words);
-    this.quiz.show(v.quizzes, (id) => v.answered.includes(id));
+    renderQuiz(byId('quiz'), v.quiz);
 
     const ladder: LadderView = {
       now: v.now, stepFirst: v.first, selected: v.selection?.id, mode: v.mode, animate: stepChanged && !this.reducedMotion,

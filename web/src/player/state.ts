@@ -5,6 +5,7 @@ import type { NumberMode } from '../format';
 import type { Lang } from '../i18n';
 import type { PlayerLesson, Quiz } from '../lessons';
 import type { Model } from '../model';
+import { isCorrect, type Given } from '../quizcheck';
 import { stepOfEvent } from '../steps';
 
 export type Tab = 'inspector' | 'sockets';
@@ -31,10 +32,63 @@ export interface PlayerState {
   answered: readonly string[];
   /** a passing message, shown once per `seq`: a quiz that holds the playback, a proof that must wait */
   notice?: { key: 'quiz.locked' | 'quiz.proofLater' | 'sd.flash'; seq: number };
+  /** the questions that stop the playback at this step, as the learner is answering them */
+  quiz: QuizState;
 }
+
+/** What the learner last did with a question on this page. */
+export interface QuizOutcome { given?: Given; skipped: boolean; correct: boolean; revealed?: boolean }
+
+/** The open question's widgets as the learner has left them (numbers as typed). */
+export interface QuizDraft {
+  quiz: string;
+  choice?: string;
+  state?: string;
+  number?: string;
+  flags?: readonly string[];
+  seq?: string;
+  ack?: string;
+  /** an order question's items, in the learner's order */
+  order?: readonly string[];
+}
+
+export type QuizField = 'choice' | 'state' | 'number' | 'seq' | 'ack';
+
+/** Where the keyboard focus goes once the quiz is drawn. */
+export type QuizFocusTarget =
+  /** the open question's first widget: another question opened, or one is tried again */
+  | 'first'
+  /** the same, scrolled into view: a notice beside it says why the playback waits */
+  | 'flash'
+  /** after an answer: what to do next (Try again after a wrong one, else Continue) */
+  | 'retry' | 'continue'
+  /** the answer, shown on request, in view; the focus on Continue */
+  | 'answer'
+  /** past the last question: the step button */
+  | 'step'
+  /** an order question's item just moved: its button that can move it on */
+  | { item: string; button: 'up' | 'down' };
+
+export interface QuizState {
+  /** the question whose form is open among those at this step (the ones before it are folded) */
+  open?: string;
+  /** answered on this page (right or wrong) or skipped, until tried again */
+  outcomes: Readonly<Record<string, QuizOutcome>>;
+  /** answered on an earlier visit, and now tried again */
+  retrying: readonly string[];
+  draft?: QuizDraft;
+  /** a message key beside the open question */
+  status?: string;
+  /** done once per `seq`, after the drawing */
+  focus?: { to: QuizFocusTarget; seq: number };
+}
+
+/** The flags a predict_segment question offers, in the order they are shown. */
+export const SEGMENT_FLAGS = ['SYN', 'ACK', 'FIN', 'RST', 'PSH'];
 
 export const initialState = (language: Lang, projection: boolean): PlayerState => ({
   step: 0, mode: 'rel', language, tab: 'inspector', playing: false, speed: 1, projection, answered: [],
+  quiz: { outcomes: {}, retrying: [] },
 });
 
 /** What the reducer needs to know about the open lesson. */
@@ -55,7 +109,19 @@ export type Action =
   | { type: 'projection'; on: boolean }
   | { type: 'answered'; quiz: string }
   | { type: 'answers-reset' }
-  | { type: 'proof'; event: number };
+  | { type: 'proof'; event: number }
+  | QuizAction;
+
+/** What the learner does in the quiz panel; `quiz` is the question's id. */
+export type QuizAction =
+  | { type: 'quiz-input'; quiz: string; field: QuizField; value: string }
+  | { type: 'quiz-flag'; quiz: string; flag: string; on: boolean }
+  | { type: 'quiz-move'; quiz: string; item: string; by: -1 | 1 }
+  | { type: 'quiz-submit'; quiz: string }
+  | { type: 'quiz-skip'; quiz: string }
+  | { type: 'quiz-reveal'; quiz: string }
+  | { type: 'quiz-retry'; quiz: string }
+  | { type: 'quiz-continue'; quiz: string };
 
 const SEG_KINDS = new Set(['send', 'deliver', 'drop', 'discard']);
 
@@ -115,6 +181,35 @@ export function quizzesAt(quizzes: readonly Quiz[], s: number): Quiz[] {
   return quizzes.filter((q) => q.step - 1 === s);
 }
 
+/** Whether the quiz panel counts question `id` as answered: on this page, or (unless tried
+ *  again) on an earlier visit. */
+export function quizDone(s: PlayerState, id: string): boolean {
+  return s.quiz.outcomes[id] !== undefined || (!s.quiz.retrying.includes(id) && s.answered.includes(id));
+}
+
+/** The question that opens when the playback stops at a step: the first not answered, else the last. */
+export function firstOpenQuiz(s: PlayerState, list: readonly Quiz[]): string | undefined {
+  return (list.find((q) => !quizDone(s, q.id)) ?? list[list.length - 1])?.id;
+}
+
+const typed = (x: string | undefined): number => (x === undefined || x === '' ? NaN : Number(x));
+
+/** What the learner has given in `q`'s widgets so far; undefined: nothing yet. */
+export function givenOf(q: Quiz, draft: QuizDraft | undefined): Given | undefined {
+  const d = draft?.quiz === q.id ? draft : undefined;
+  if (q.kind === 'order' && q.items) return { value: [...(d?.order ?? q.items.map((i) => i.id))] };
+  if (q.choices && q.choices.length > 0) return d?.choice === undefined ? undefined : { choice: d.choice };
+  if (q.kind === 'predict_segment') return { value: { flags: [...(d?.flags ?? [])], seq: typed(d?.seq), ack: typed(d?.ack) } };
+  if (q.kind === 'predict_state') return d?.state ? { value: d.state } : undefined;
+  return d?.number === undefined || d.number === '' ? undefined : { value: Number(d.number) };
+}
+
+/** The answers the change from `prev` to `next` gave (each is saved as the learner's progress). */
+export function newAnswers(prev: PlayerState, next: PlayerState): { quiz: string; correct: boolean }[] {
+  if (prev.quiz.outcomes === next.quiz.outcomes) return [];
+  return Object.entries(next.quiz.outcomes).filter(([id]) => prev.quiz.outcomes[id] === undefined).map(([quiz, o]) => ({ quiz, correct: o.correct }));
+}
+
 const noticed = (s: PlayerState, key: NonNullable<PlayerState['notice']>['key']): PlayerState['notice'] => ({ key, seq: (s.notice?.seq ?? 0) + 1 });
 
 /** Moves to `target`, or as far as the first unanswered quiz lets a forward move by the learner go. */
@@ -136,9 +231,108 @@ function go(s: PlayerState, ctx: LessonContext, target: number, fromUser: boolea
 
 /** The next state. `ctx` is the open lesson (undefined before one is open). */
 export function reduce(s: PlayerState, a: Action, ctx: LessonContext | undefined): PlayerState {
+  const next = apply(s, a, ctx);
+  if (next === s || !ctx) return next;
+  let out = next;
+  // Another step (or lesson) asks its own questions, from the first one not answered yet.
+  if (next.step !== s.step || next.lesson !== s.lesson || next.seed !== s.seed || a.type === 'open' || a.type === 'answers-reset') {
+    const open = firstOpenQuiz(next, quizzesAt(ctx.lesson.quizzes, next.step));
+    out = { ...out, quiz: { ...out.quiz, open, draft: undefined, status: undefined } };
+  }
+  // Why the playback waits is said beside the open question, and the focus goes there.
+  const n = out.notice;
+  if (n && n.seq !== s.notice?.seq && n.key !== 'sd.flash') {
+    out = { ...out, quiz: { ...out.quiz, status: n.key, focus: focusOn(out.quiz, 'flash') } };
+  }
+  return out;
+}
+
+const focusOn = (q: QuizState, to: QuizFocusTarget): QuizState['focus'] => ({ to, seq: (q.focus?.seq ?? 0) + 1 });
+
+/** `s` with question `q` answered (or skipped) as `o`: the playback may go on past it. */
+function answer(s: PlayerState, q: Quiz, o: QuizOutcome): PlayerState {
+  const qs = s.quiz;
+  // A wrong answer keeps the right one hidden: trying again comes first.
+  const next: QuizFocusTarget = o.correct || o.skipped ? 'continue' : 'retry';
+  return {
+    ...s,
+    answered: s.answered.includes(q.id) ? s.answered : [...s.answered, q.id],
+    quiz: { ...qs, outcomes: { ...qs.outcomes, [q.id]: o }, retrying: qs.retrying.filter((x) => x !== q.id), status: undefined, focus: focusOn(qs, next) },
+  };
+}
+
+/** The open question's draft with one change, or undefined when nothing changes. */
+function drafted(q: Quiz, d: QuizDraft, a: QuizAction): { draft: QuizDraft; focus?: QuizFocusTarget } | undefined {
+  switch (a.type) {
+    case 'quiz-input': return d[a.field] === a.value ? undefined : { draft: { ...d, [a.field]: a.value } };
+    case 'quiz-flag': {
+      if (!SEGMENT_FLAGS.includes(a.flag) || (d.flags?.includes(a.flag) ?? false) === a.on) return undefined;
+      return { draft: { ...d, flags: SEGMENT_FLAGS.filter((f) => (f === a.flag ? a.on : d.flags?.includes(f))) } };
+    }
+    case 'quiz-move': {
+      const order = [...(d.order ?? (q.items ?? []).map((i) => i.id))];
+      const at = order.indexOf(a.item), to = at + a.by;
+      if (at < 0 || to < 0 || to >= order.length) return undefined;
+      [order[at], order[to]] = [order[to]!, order[at]!];
+      // At an end, the button that moves it back the other way (the one it used is disabled there).
+      const button = to === 0 ? 'down' : to === order.length - 1 ? 'up' : a.by < 0 ? 'up' : 'down';
+      return { draft: { ...d, order }, focus: { item: a.item, button } };
+    }
+    default: return undefined;
+  }
+}
+
+/** What the learner does in the quiz panel. Only the questions of this step take part; only
+ *  the open one takes input, and only before it is answered. */
+function quizAction(s: PlayerState, a: QuizAction, ctx: LessonContext): PlayerState {
+  const list = quizzesAt(ctx.lesson.quizzes, s.step);
+  const i = list.findIndex((x) => x.id === a.quiz);
+  const q = list[i];
+  const qs = s.quiz;
+  if (!q) return s;
+  const done = quizDone(s, q.id);
+  if (a.type === 'quiz-retry') {
+    if (!done || list.findIndex((x) => x.id === qs.open) < i) return s;
+    const outcomes = { ...qs.outcomes };
+    delete outcomes[q.id];
+    const retrying = qs.retrying.includes(q.id) ? qs.retrying : [...qs.retrying, q.id];
+    return { ...s, quiz: { ...qs, open: q.id, outcomes, retrying, draft: undefined, status: undefined, focus: focusOn(qs, 'first') } };
+  }
+  if (q.id !== qs.open) return s;
+  switch (a.type) {
+    case 'quiz-submit': {
+      if (done) return s;
+      const g = givenOf(q, qs.draft);
+      if (!g) return qs.status === 'quiz.empty' ? s : { ...s, quiz: { ...qs, status: 'quiz.empty' } };
+      return answer(s, q, { given: g, skipped: false, correct: isCorrect(q, g) });
+    }
+    case 'quiz-skip': return done ? s : answer(s, q, { skipped: true, correct: false });
+    case 'quiz-reveal': {
+      const o = qs.outcomes[q.id];
+      if (!o || o.correct || o.skipped || o.revealed) return s;
+      return { ...s, quiz: { ...qs, outcomes: { ...qs.outcomes, [q.id]: { ...o, revealed: true } }, focus: focusOn(qs, 'answer') } };
+    }
+    case 'quiz-continue': {
+      if (!done) return s;
+      if (i < list.length - 1) return { ...s, quiz: { ...qs, open: list[i + 1]!.id, draft: undefined, status: undefined, focus: focusOn(qs, 'first') } };
+      const moved = go(s, ctx, s.step + 1, true);
+      return { ...moved, quiz: { ...moved.quiz, focus: focusOn(qs, 'step') } };
+    }
+    default: {
+      if (done) return s;
+      const c = drafted(q, qs.draft?.quiz === q.id ? qs.draft : { quiz: q.id }, a);
+      if (!c) return s;
+      return { ...s, quiz: { ...qs, draft: c.draft, focus: c.focus ? focusOn(qs, c.focus) : qs.focus } };
+    }
+  }
+}
+
+function apply(s: PlayerState, a: Action, ctx: LessonContext | undefined): PlayerState {
   switch (a.type) {
     case 'open': {
-      const opened: PlayerState = { ...s, lesson: a.lesson, seed: a.seed, step: -1, selection: undefined, follow: undefined, playing: false, answered: a.answered };
+      // A lesson opened anew asks its questions anew (the focus count goes on: effects do each once).
+      const quiz: QuizState = { outcomes: {}, retrying: [], focus: s.quiz.focus };
+      const opened: PlayerState = { ...s, lesson: a.lesson, seed: a.seed, step: -1, selection: undefined, follow: undefined, playing: false, answered: a.answered, quiz };
       if (!ctx) return { ...opened, step: 0 };
       return go(opened, ctx, a.step, false);
     }
@@ -167,7 +361,8 @@ export function reduce(s: PlayerState, a: Action, ctx: LessonContext | undefined
     case 'answered':
       // Any answer, right or wrong, or a "show me", lets the lesson go on past the question.
       return s.answered.includes(a.quiz) ? s : { ...s, answered: [...s.answered, a.quiz] };
-    case 'answers-reset': return { ...s, answered: [] };
+    // Forgotten progress: the questions are asked again, this page's answers included.
+    case 'answers-reset': return { ...s, answered: [], quiz: { outcomes: {}, retrying: [], focus: s.quiz.focus } };
     case 'proof': {
       if (!ctx) return s;
       const target = stepOfEvent(ctx.lesson.steps, a.event);
@@ -181,5 +376,6 @@ export function reduce(s: PlayerState, a: Action, ctx: LessonContext | undefined
       const isState = ctx.model.events[a.event]?.kind === 'state';
       return isState ? { ...next, notice: noticed(s, 'sd.flash') } : { ...next, tab: 'inspector' };
     }
+    default: return ctx ? quizAction(s, a, ctx) : s;
   }
 }

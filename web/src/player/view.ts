@@ -2,12 +2,13 @@
 // model. No DOM, no storage, no clock: the same inputs always give the same view (render.ts
 // draws it).
 import { dropReason, fmtTime, type NumberMode } from '../format';
-import type { PlayerLesson, Quiz } from '../lessons';
+import type { PlayerLesson } from '../lessons';
 import { endpointStates, focusConn, ipOf, snapshotAt, type Model, type SegInfo, type Snapshot } from '../model';
 import { narrateEvent } from '../narrate';
 import type { StateEvent, StateName } from '../types';
 import type { Cause, Lit } from '../ui/statediagram';
-import { quizzesAt, type ConnRef, type PlayerState, type Tab } from './state';
+import { quizPanel, type QuizPanel } from './quiz-view';
+import type { ConnRef, PlayerState, Tab } from './state';
 
 type T = (key: string, args?: Record<string, string | number>) => string;
 
@@ -34,8 +35,7 @@ export interface PlayerView {
   title: string;
   stepTitle: string;
   narration: { key: string; text: string; lines: string[]; states: { state: string; text: string }[] };
-  quizzes: Quiz[];
-  answered: readonly string[];
+  quiz: QuizPanel;
   mode: NumberMode;
   selection?: SegInfo;
   /** the state shown in each host's lane head */
@@ -168,7 +168,7 @@ export function viewOf(s: PlayerState, L: PlayerLesson, m: Model, w: Words): Pla
     title: w.loc(L.title),
     stepTitle: w.loc(step.title as Record<string, string> | undefined) || `${w.t('ctl.step', { n: s.step + 1, total: L.steps.length })} · ${fmtTime(m.events[now]?.t_us ?? 0)}`,
     narration: { key: `${L.id}|${L.seed ?? ''}|${s.step}|${s.language}|${s.mode}`, text: w.loc(step.text), lines, states },
-    quizzes: quizzesAt(L.quizzes, s.step), answered: s.answered,
+    quiz: quizPanel(s, L.quizzes, w),
     mode: s.mode,
     selection: s.selection !== undefined ? m.segs.get(s.selection) : undefined,
     headStates, lits,
