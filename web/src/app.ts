@@ -17,7 +17,9 @@ import { applyStaticText, banner, clearBanners, fillConnPicker, fillTimeline, re
 import { compactScreen, Effects, prefersReducedMotion, startLanguage, startProjection, storage, type EffectHost } from './player/effects';
 import { ladderScroll, Renderer } from './player/render';
 import { initialState, reduce, type Action, type PlayerState } from './player/state';
+import { quizPanel } from './player/quiz-view';
 import { viewOf, type Words } from './player/view';
+import { renderQuiz } from './ui/quiz';
 
 export { parseHash } from './player/effects';
 export { makeHash } from './player/view';
@@ -55,7 +57,10 @@ export class App implements EffectHost {
     if (next === prev) return;
     this.st = next;
     this.effects.after(prev, next);
-    this.draw();
+    // Typing an answer changes the quiz alone: redraw the quiz panel, not the whole page (a
+    // heavy lesson's snapshot and ladder would cost a keystroke tens of milliseconds).
+    if (onlyQuizChanged(prev, next)) this.drawQuiz();
+    else this.draw();
   }
 
   async start(): Promise<void> {
@@ -228,6 +233,13 @@ export class App implements EffectHost {
     };
   }
 
+  private drawQuiz(): void {
+    const L = this.lesson;
+    if (!L || !this.renderer?.drawn()) return this.draw();
+    renderQuiz(byId('quiz'), quizPanel(this.st, L.quizzes, this.words()));
+    this.effects.focusQuiz(this.st.quiz.focus);
+  }
+
   private draw(): void {
     const L = this.lesson, scene = this.scene;
     if (!L || !scene || !this.renderer) return;
@@ -241,3 +253,8 @@ export class App implements EffectHost {
   }
 }
 
+/** True when `next` differs from `prev` in the quiz's state only. */
+function onlyQuizChanged(prev: PlayerState, next: PlayerState): boolean {
+  for (const k of Object.keys(next) as (keyof PlayerState)[]) if (k !== 'quiz' && next[k] !== prev[k]) return false;
+  return prev.quiz !== next.quiz;
+}

@@ -21,6 +21,9 @@ export class Renderer {
 
   constructor(private readonly sd: StateDiagram, private readonly reducedMotion: boolean) {}
 
+  /** Whether a page has been drawn (a quiz alone can then be redrawn over it). */
+  drawn(): boolean { return this.last !== undefined; }
+
   /** Draws `v`; `words` are the texts in the view's language. Returns the ladder's y of the
    *  selection (for scrolling) and whether the step changed since the last drawing. */
   render(v: PlayerView, scene: Scene, words: Words): { stepChanged: boolean; ySel: number; refocus?: SVGGElement } {
