@@ -51,28 +51,16 @@ void Host::record(const Connection& c, ConnEvent&& e) {
         if (!std::holds_alternative<ev::Buffers>(e)) trace().count();
         return;
     }
-    const std::string conn = conn_name(c.tuple);
+    if (const auto* s = std::get_if<ev::StateChange>(&e))
+        return trace_state(conn_name(c.tuple), s->from, s->to, s->cause, &c.tuple, c.passive);
     std::visit(
-        [&](auto& x) {
+        [&](auto&& x) {
+            // A discard names no connection.
             using T = std::decay_t<decltype(x)>;
-            if constexpr (std::is_same_v<T, ev::StateChange>) {
-                trace_state(conn, x.from, x.to, x.cause, &c.tuple, c.passive);
-            } else if constexpr (std::is_same_v<T, ev::Timer>) {
-                trace_timer(conn, x.timer, x.action, x.expires);
-            } else if constexpr (std::is_same_v<T, ev::Note>) {
-                note(conn, x.code, std::move(x.args));
-            } else if constexpr (std::is_same_v<T, ev::Discard>) {
-                discard_segment(x.seg_id, x.reason);
-            } else {
-                auto j = Trace::event(now(), "buffers");
-                j["host"] = name_;
-                j["conn"] = conn;
-                j["recv_q"] = x.recv_q;
-                j["send_q"] = x.send_q;
-                trace().add(std::move(j));
-            }
+            std::string conn = std::is_same_v<T, ev::Discard> ? std::string() : conn_name(c.tuple);
+            trace().add({now(), name_, std::move(conn), std::move(x)});
         },
-        e);
+        std::move(e));
 }
 
 std::uint32_t Host::transmit(const Connection& c, Segment&& s, bool retransmission,

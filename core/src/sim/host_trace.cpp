@@ -21,19 +21,16 @@ bool Host::wanted(Want w, std::uint8_t flags) {
 
 void Host::trace_state(const std::string& conn, State from, State to, const std::string& cause,
                        const FourTuple* t, bool passive) {
-    auto e = Trace::event(now(), "state");
-    e["host"] = name_;
-    e["conn"] = conn;
-    e["from"] = state_name(from);
-    e["to"] = state_name(to);
-    e["cause"] = cause;
+    ev::StateChange e{from, to, cause};
     sent_link_.pending = false;
+    bool link = false;
+    Want want = Want::None;
+    const Step here = step();
     if (t) {
         // The segment this side sends as part of the transition: a SYN with SYN-SENT and
         // SYN-RECEIVED, the FIN with FIN-WAIT-1 and LAST-ACK, the handshake's third ACK with
         // ESTABLISHED, the ACK of the peer's FIN with CLOSE-WAIT, CLOSING and TIME-WAIT, a RST
         // with CLOSED. Sent before the state event (ACK of a FIN, RST) or after it.
-        Want want = Want::None;
         bool before = false, after = false;
         switch (to) {
             case State::SynSent:
@@ -50,61 +47,44 @@ void Host::trace_state(const std::string& conn, State from, State to, const std:
             case State::Closed: want = Want::Rst, before = true; break;
             default: break;
         }
-        const Step now = step();
-        if (before && last_sent_.id && last_sent_.tuple == *t && last_sent_.step == now &&
+        if (before && last_sent_.id && last_sent_.tuple == *t && last_sent_.step == here &&
             wanted(want, last_sent_.flags)) {
-            e["sent"] = last_sent_.id;
-        } else if (after) {
-            sent_link_ = SentLink{*t, trace().recorded(), want, now, true};
+            e.sent = last_sent_.id;
+        } else {
+            link = after;
         }
     }
-    trace().add(std::move(e));
+    const std::size_t i = trace().add({now(), name_, conn, std::move(e)});
+    if (link) sent_link_ = SentLink{*t, i, want, here, true};
 }
 
 void Host::trace_timer(const std::string& conn, TimerName timer, ev::Timer::Action action,
                        Time expires) {
-    static constexpr const char* kActions[] = {"set", "fire", "cancel"};
-    auto e = Trace::event(now(), "timer");
-    e["host"] = name_;
-    e["conn"] = conn;
-    e["timer"] = timer_name(timer);
-    e["action"] = kActions[static_cast<std::size_t>(action)];
-    if (expires >= 0) e["expires_us"] = expires;
-    trace().add(std::move(e));
+    trace().add({now(), name_, conn, ev::Timer{timer, action, expires}});
 }
 
 void Host::trace_queue(int lfd) {
     if (!trace().on()) return trace().count();
     const Socket& l = sk(lfd);
-    auto e = Trace::event(now(), "queue");
-    e["host"] = name_;
-    e["listener"] = listener_name(l.local.ip ? l.local : Addr{ip_, l.local.port});
-    e["syn_queue"] = l.syn_queue;
-    e["backlog"] = l.backlog;      // what `ss -ltn` shows as Send-Q
-    e["syn_max"] = l.backlog + 1;  // inet_csk_reqsk_queue_is_full(): qlen > backlog
-    e["accept_queue"] = l.accept_queue.size();
+    ev::Queue q;
+    q.listener = listener_name(l.local.ip ? l.local : Addr{ip_, l.local.port});
+    q.syn_queue = l.syn_queue;
+    q.backlog = l.backlog;
+    q.syn_max = l.backlog + 1;  // inet_csk_reqsk_queue_is_full(): qlen > backlog
+    q.accept_queue = l.accept_queue.size();
     // Linux sk_acceptq_is_full(): sk_ack_backlog > sk_max_ack_backlog, so backlog + 1 fit.
-    e["accept_max"] = l.backlog + 1;
-    trace().add(std::move(e));
+    q.accept_max = l.backlog + 1;
+    trace().add({now(), name_, std::string(), std::move(q)});
 }
 
 void Host::note(const std::string& conn, const char* code, ojson args) {
     if (!trace().on()) return trace().count();
-    auto e = Trace::event(now(), "note");
-    e["host"] = name_;
-    if (!conn.empty()) e["conn"] = conn;
-    e["code"] = code;
-    e["args"] = std::move(args);
-    trace().add(std::move(e));
+    trace().add({now(), name_, conn, ev::Note{code, std::move(args)}});
 }
 
 void Host::discard_segment(std::uint32_t seg_id, const char* reason) {
     if (!trace().on()) return trace().count();
-    auto e = Trace::event(now(), "discard");
-    e["host"] = name_;
-    e["seg_id"] = seg_id;
-    e["reason"] = reason;
-    trace().add(std::move(e));
+    trace().add({now(), name_, std::string(), ev::Discard{seg_id, reason}});
 }
 
 std::uint32_t Host::emit(Segment&& seg, const std::string& conn, const Tcb* c, bool retransmission,
@@ -113,27 +93,20 @@ std::uint32_t Host::emit(Segment&& seg, const std::string& conn, const Tcb* c, b
     const std::uint32_t id = seg.id;
     Trace& tr = trace();
     if (tr.on()) {
-        auto e = Trace::event(now(), "send");
-        e["host"] = name_;
-        if (!conn.empty()) e["conn"] = conn;
-        e["seg"] = segment_json(seg);
-        if (c) {
-            ojson rel;
-            rel["seq"] = seg.seq - c->iss;
-            if (seg.flags & ACK) rel["ack"] = seg.ack - c->irs;
-            e["rel"] = std::move(rel);
-        }
-        if (retransmission) e["retransmission"] = true;
-        if (retransmission && retransmission_of) e["retransmission_of"] = retransmission_of;
-        e["why"] = why_json(why);
-        tr.add(std::move(e));
+        ev::Send e;
+        e.seg = ev::Send::header(seg);
+        if (c) e.rel = ev::Send::rel_of(seg, c->iss, c->irs);
+        e.retransmission = retransmission;
+        e.retransmission_of = retransmission_of;
+        e.why = why;
+        tr.add({now(), name_, conn, std::move(e)});
         // The state event of a transition this segment goes with (its "sent").
         const FourTuple from{seg.src.ip, seg.dst.ip, seg.src.port, seg.dst.port};
         const Step now = step();
         last_sent_ = LastSent{from, id, seg.flags, now};
         if (sent_link_.pending && sent_link_.tuple == from && sent_link_.step == now &&
             wanted(sent_link_.want, seg.flags)) {
-            tr.events()[sent_link_.event]["sent"] = id;
+            tr.set_sent(sent_link_.event, id);
             sent_link_.pending = false;
         }
     } else {

@@ -109,11 +109,7 @@ std::uint32_t Simulator::park(Segment&& s, int dst) {
 
 void Simulator::drop(const Segment& s, const char* reason) {
     ++dropped_;
-    if (!trace_.on()) return trace_.count();
-    auto e = Trace::event(now_, "drop");
-    e["seg_id"] = s.id;
-    e["reason"] = reason;
-    trace_.add(std::move(e));
+    trace_.add({now_, std::string(), std::string(), ev::Drop{s.id, reason}});
 }
 
 namespace {
@@ -184,15 +180,10 @@ void Simulator::deliver(std::uint32_t slot) {
     Host& h = *hosts_[static_cast<std::size_t>(dst)];
     if (!h.up()) return drop(seg, "host_down");
     if (unplugged_[static_cast<std::size_t>(dst)]) return drop(seg, "unplugged");
-    if (trace_.on()) {
-        auto e = Trace::event(now_, "deliver");
-        e["host"] = h.name();
-        e["seg_id"] = seg.id;
-        if (duplicate) e["duplicate"] = true;
-        trace_.add(std::move(e));
-    } else {
+    if (trace_.on())
+        trace_.add({now_, h.name(), std::string(), ev::Deliver{seg.id, duplicate}});
+    else
         trace_.count();
-    }
     h.receive(seg);
 }
 
