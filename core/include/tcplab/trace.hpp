@@ -6,9 +6,9 @@
 // time order and ties keep the order in which the engine produced them.
 //
 // Events are recorded as typed values (tcplab/trace_event.hpp) and written as JSON in one place,
-// core/src/trace/trace_json.cpp, when json() is asked for. A state event's "sent" is learnt after
-// the event is recorded (the segment that goes with the transition may be sent just after it),
-// and is set on it by index.
+// core/src/trace/trace_json.cpp, when json() is asked for. Two facts are learnt after their event
+// is recorded, and are set on it by index: a state event's "sent" (the segment that goes with the
+// transition may be sent just after it) and a send that the network dropped at once.
 #pragma once
 
 #include "tcplab/segment.hpp"
@@ -42,8 +42,12 @@ public:
 
     // The segment sent with the transition of state event `i` ("sent").
     void set_sent(std::size_t i, std::uint32_t seg_id);
+    // The relative numbers of send event `i`, when they are known only after it was recorded.
+    void set_rel(std::size_t i, const ev::Send::Rel& rel);
+    // The network dropped the segment of send event `i` as it left: a drop event follows it.
+    void set_dropped(std::size_t i, const char* reason);
 
-    // Every event, recorded or only counted.
+    // Every event, recorded or only counted (a drop set on a send counts as one).
     std::size_t size() const { return count_; }
     const std::vector<TraceEvent>& events() const { return events_; }
     // The "events" array of the trace (trace_json.cpp).

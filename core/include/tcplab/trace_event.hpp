@@ -114,6 +114,9 @@ struct Send {
     std::uint32_t retransmission_of = 0;  // with retransmission; 0 = absent
     std::optional<SendWhy> why;           // absent on an injected segment
     bool injected = false;
+    // The network lost the segment as it left: a "drop" event with this reason follows the
+    // send event at once.
+    const char* dropped = nullptr;
 
     static Header header(const Segment& s);
     // The relative numbers of `s` counted from `iss` and `irs`.

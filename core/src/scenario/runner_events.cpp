@@ -46,18 +46,19 @@ void Runner::host_event(const EventSpec& event) {
             if (event.rel_ack) seg.ack = irs + static_cast<Seq>(*event.rel_ack);
         }
         seg.id = sim_.next_segment_id();
+        std::size_t sent = Trace::kNone;  // its send event
         if (sim_.trace().on()) {
             ev::Send e;
             e.seg = ev::Send::header(seg);
             if (known) e.rel = ev::Send::rel_of(seg, iss, irs);
             e.injected = true;
-            sim_.trace().add({sim_.now(), h.name(),
-                              known
-                                  ? conn_name({seg.src.ip, seg.dst.ip, seg.src.port, seg.dst.port})
-                                  : std::string(),
-                              std::move(e)});
+            sent = sim_.trace().add(
+                {sim_.now(), h.name(),
+                 known ? conn_name({seg.src.ip, seg.dst.ip, seg.src.port, seg.dst.port})
+                       : std::string(),
+                 std::move(e)});
         }
-        sim_.send(event.host, std::move(seg));
+        sim_.send(event.host, std::move(seg), sent);
         return;
     }
     if (sim_.trace().on())

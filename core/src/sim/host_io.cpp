@@ -1,9 +1,8 @@
 // The host around its connections: a segment or a timer goes to the connection it belongs to
 // (or to a listener, a TIME-WAIT record, or a RST), and what a connection asks for (tcp::Io) is
-// done here: segments onto the network, timers into the simulator's queue, events into the
-// trace, and the connection's place in the host's tables.
+// done here: segments and timers as requests to the simulator (HostEnv's outbox), events into
+// the trace, and the connection's place in the host's tables.
 #include "tcplab/host.hpp"
-#include "tcplab/simulator.hpp"
 
 #include <type_traits>
 #include <variant>
@@ -75,7 +74,7 @@ void Host::reply_rst(const Segment& seg, const char* why, const Connection* c) {
 
 std::uint32_t Host::schedule(const Connection& c, TimerKind k, Time at) {
     const std::uint32_t token = next_token_++;
-    sim_.schedule_timer(at, index_, c.slot, k, token);
+    env_.schedule_timer(at, index_, c.slot, k, token);
     return token;
 }
 

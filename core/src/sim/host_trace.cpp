@@ -1,12 +1,12 @@
 // What a host writes into the trace: its own events (queues, notes, discards, the segments it
 // sends, RSTs for segments no connection takes) and its connections' typed events
-// (sim/host_io.cpp), with the host's name, the connection's name and the time.
+// (sim/host_io.cpp), with the host's name, the connection's name and the time. Segments go to
+// the wire as requests in the HostEnv's outbox.
 #include "tcplab/host.hpp"
-#include "tcplab/simulator.hpp"
 
 namespace tcplab {
 
-Host::Step Host::step() const { return {sim_.events_executed(), now()}; }
+Host::Step Host::step() const { return {env_.executed, now()}; }
 
 bool Host::wanted(Want w, std::uint8_t flags) {
     switch (w) {
@@ -87,32 +87,45 @@ void Host::discard_segment(std::uint32_t seg_id, const char* reason) {
     trace().add({now(), name_, std::string(), ev::Discard{seg_id, reason}});
 }
 
+std::size_t Host::trace_send(Segment& seg, const std::string& conn, const Tcb* c,
+                             bool retransmission, const SendWhy& why,
+                             std::uint32_t retransmission_of) {
+    seg.id = env_.next_segment_id();
+    Trace& tr = trace();
+    if (!tr.on()) {
+        tr.count();
+        return Trace::kNone;
+    }
+    ev::Send e;
+    e.seg = ev::Send::header(seg);
+    if (c) e.rel = ev::Send::rel_of(seg, c->iss, c->irs);
+    e.retransmission = retransmission;
+    e.retransmission_of = retransmission_of;
+    e.why = why;
+    const std::size_t event = tr.add({now(), name_, conn, std::move(e)});
+    // The state event of a transition this segment goes with (its "sent").
+    const FourTuple from{seg.src.ip, seg.dst.ip, seg.src.port, seg.dst.port};
+    const Step here = step();
+    last_sent_ = LastSent{from, seg.id, seg.flags, here};
+    if (sent_link_.pending && sent_link_.tuple == from && sent_link_.step == here &&
+        wanted(sent_link_.want, seg.flags)) {
+        tr.set_sent(sent_link_.event, seg.id);
+        sent_link_.pending = false;
+    }
+    return event;
+}
+
 std::uint32_t Host::emit(Segment&& seg, const std::string& conn, const Tcb* c, bool retransmission,
                          const SendWhy& why, std::uint32_t retransmission_of) {
-    seg.id = sim_.next_segment_id();
-    const std::uint32_t id = seg.id;
-    Trace& tr = trace();
-    if (tr.on()) {
-        ev::Send e;
-        e.seg = ev::Send::header(seg);
-        if (c) e.rel = ev::Send::rel_of(seg, c->iss, c->irs);
-        e.retransmission = retransmission;
-        e.retransmission_of = retransmission_of;
-        e.why = why;
-        tr.add({now(), name_, conn, std::move(e)});
-        // The state event of a transition this segment goes with (its "sent").
-        const FourTuple from{seg.src.ip, seg.dst.ip, seg.src.port, seg.dst.port};
-        const Step now = step();
-        last_sent_ = LastSent{from, id, seg.flags, now};
-        if (sent_link_.pending && sent_link_.tuple == from && sent_link_.step == now &&
-            wanted(sent_link_.want, seg.flags)) {
-            tr.set_sent(sent_link_.event, id);
-            sent_link_.pending = false;
-        }
+    std::size_t event = Trace::kNone;
+    if (trace().on()) {
+        event = trace_send(seg, conn, c, retransmission, why, retransmission_of);
     } else {
-        tr.count();
+        seg.id = env_.next_segment_id();
+        trace().count();
     }
-    sim_.send(index_, std::move(seg));
+    const std::uint32_t id = seg.id;
+    env_.send(index_, std::move(seg), event);
     return id;
 }
 
@@ -141,25 +154,26 @@ void Host::reply_rst_to(const Segment& seg, const char* why, const std::string& 
         w.ack = SendWhy::AckRule::SegEnd;
         w.ack_after = seg.id;
     }
-    // The trace's relative numbers, counted as the peer's connection counts them (its ISS is
-    // this reply's IRS), so a learner reads "RST,ACK seq=0 ack=1" beside "SYN seq=0", not a
-    // 32-bit ISN. A RST,ACK's sequence number is a plain 0: it has no sequence space of its own.
-    Tcb numbers;
-    Seq peer_iss = 0, peer_irs = 0;
-    const Host* peer = sim_.host_by_ip(seg.src.ip);
-    const bool known = peer && peer->isns({seg.src.ip, seg.dst.ip, seg.src.port, seg.dst.port},
-                                          &peer_iss, &peer_irs);
-    bool rel = known;
-    if (r.flags & ACK) {
-        numbers.iss = 0;
+    // The trace's relative numbers count from the peer's ISNs (Host::rst_rel), which only the
+    // simulator can look up: it sets them as it puts the RST on the wire.
+    const Seq answered_seq = seg.seq;
+    const bool answered_syn = (seg.flags & SYN) != 0;
+    const std::size_t event = trace_send(r, std::string(), nullptr, false, w, 0);
+    env_.send_rst_reply(index_, std::move(r), event, answered_seq, answered_syn);
+}
+
+std::optional<ev::Send::Rel> Host::rst_rel(const Segment& rst, Seq answered_seq, bool answered_syn,
+                                           bool known, Seq peer_iss, Seq peer_irs) {
+    // Counted as the peer's connection counts them (its ISS is this reply's IRS), so a learner
+    // reads "RST,ACK seq=0 ack=1" beside "SYN seq=0", not a 32-bit ISN. A RST,ACK's sequence
+    // number is a plain 0: it has no sequence space of its own.
+    if (rst.flags & ACK) {
         // A SYN answered gives its sender's ISN even when no connection sent it (a forged SYN).
-        numbers.irs = known ? peer_iss : seg.seq;
-        rel = known || (seg.flags & SYN);
-    } else {
-        numbers.iss = peer_irs;
-        numbers.irs = peer_iss;
+        if (!known && !answered_syn) return std::nullopt;
+        return ev::Send::rel_of(rst, 0, known ? peer_iss : answered_seq);
     }
-    emit(std::move(r), std::string(), rel ? &numbers : nullptr, false, w);
+    if (!known) return std::nullopt;
+    return ev::Send::rel_of(rst, peer_irs, peer_iss);
 }
 
 }  // namespace tcplab

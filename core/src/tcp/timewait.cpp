@@ -2,7 +2,6 @@
 // same compact form (net/ipv4/tcp_minisocks.c, tcp_time_wait() and
 // tcp_timewait_state_process()).
 #include "tcplab/host.hpp"
-#include "tcplab/simulator.hpp"
 
 #include <algorithm>
 
@@ -75,7 +74,7 @@ void Host::tw_schedule(TimeWaitSock& tw, Time timeout) {
     tw.token = next_token_++;
     tw.expires = now() + timeout;
     const auto slot = static_cast<std::uint32_t>(&tw - tws_.data());
-    sim_.schedule_timer(tw.expires, index_, slot, TimerKind::TimeWait, tw.token);
+    env_.schedule_timer(tw.expires, index_, slot, TimerKind::TimeWait, tw.token);
     if (trace().on())
         trace_timer(conn_name(tw.tuple), tw_timer_name(tw), ev::Timer::Action::Set, tw.expires);
     else

@@ -14,6 +14,15 @@ void Trace::set_sent(std::size_t i, std::uint32_t seg_id) {
     std::get<ev::StateChange>(events_[i].what).sent = seg_id;
 }
 
+void Trace::set_rel(std::size_t i, const ev::Send::Rel& rel) {
+    std::get<ev::Send>(events_[i].what).rel = rel;
+}
+
+void Trace::set_dropped(std::size_t i, const char* reason) {
+    ++count_;
+    std::get<ev::Send>(events_[i].what).dropped = reason;
+}
+
 ev::Send::Header ev::Send::header(const Segment& s) {
     Header h;
     h.id = s.id;

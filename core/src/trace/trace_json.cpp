@@ -178,7 +178,12 @@ ojson event_json(const TraceEvent& e) {
 ojson Trace::json() const {
     ojson a = ojson::array();
     a.get_ref<ojson::array_t&>().reserve(events_.size());
-    for (const auto& e : events_) a.push_back(event_json(e));
+    for (const auto& e : events_) {
+        a.push_back(event_json(e));
+        if (const auto* s = std::get_if<ev::Send>(&e.what); s && s->dropped)
+            a.push_back(
+                event_json({e.t, std::string(), std::string(), ev::Drop{s->seg.id, s->dropped}}));
+    }
     return a;
 }
 
