@@ -1,13 +1,18 @@
 // What a host has of the world around it, and how it asks the world for something without
 // knowing the simulator. The simulator owns one HostEnv and shares it with all its hosts: the
-// clock, the trace, the count of events run, the segment-id counter, and an outbox.
+// clock, the trace, the count of events run, the segment-id counter, an outbox of requests and
+// the segments in flight.
 //
 // A host reads the clock, records trace events and numbers the segments it sends itself; what
 // only the simulator can do (put a segment on the wire, schedule a timer, wake a socket's
 // waiters) it leaves in the outbox as a request. The simulator carries the requests out in the
 // order they were made (Simulator::flush) before it queues anything of its own, draws a random
 // number, changes the network or runs the next event, so its event queue and the trace come out
-// exactly as if the host had called it at the moment it asked.
+// exactly as if the host had called it at the moment it asked. Two things the simulator learns
+// then are set on the events they belong to: a drop on the link on its send event, and the
+// relative numbers of a RST from no socket, which count from the peer's ISNs.
+//
+// A segment waits in `segments` from the moment it is sent until it arrives or is lost.
 #pragma once
 
 #include "tcplab/segment.hpp"

@@ -222,7 +222,8 @@ void Host::crash() {
     }
     for (auto& tw : tws_) {
         if (!tw.live) continue;
-        if (trace().on()) trace_state(conn_name(tw.tuple), tw.substate, State::Closed, "crash");
+        if (trace().on())
+            trace_state(conn_name(tw.tuple), tw.substate, State::Closed, "crash");
         tw.live = false;
         tw.token = 0;
     }
