@@ -60,7 +60,7 @@ struct Wire {
     // Segments host a sent since the last call, as the trace recorded them.
     std::vector<nlohmann::ordered_json> out() {
         std::vector<nlohmann::ordered_json> v;
-        auto& ev = sim.trace().events();
+        const auto ev = sim.trace().json();
         for (; seen < ev.size(); ++seen)
             if (ev[seen]["kind"] == "send" && ev[seen]["host"] == "a") v.push_back(ev[seen]);
         return v;

@@ -11,8 +11,14 @@
 //   tcp/listen.cpp      LISTEN state, SYN queue, accept queue, SYN cookies (§3.10.7.2)
 //   tcp/timewait.cpp    the compact TIME-WAIT record (§3.10.7.4, RFC 1337, RFC 6191)
 //   tcp/socket_api.cpp  the BSD socket calls around the connection's OPEN, SEND, RECEIVE, CLOSE
+//
+// The host does not know the simulator that runs it. It reads the clock and writes the trace of
+// a HostEnv (tcplab/host_env.hpp) and leaves there what it asks for: segments for the wire,
+// timers, wake-ups. The simulator calls the host (a segment arrives, a timer fires, an
+// application calls the socket API) and carries the requests out after it returns.
 #pragma once
 
+#include "tcplab/host_env.hpp"
 #include "tcplab/isn.hpp"
 #include "tcplab/profile.hpp"
 #include "tcplab/segment.hpp"
@@ -31,8 +37,6 @@
 #include <vector>
 
 namespace tcplab {
-
-class Simulator;
 
 // A FIFO of TCB slots with the part of std::deque's interface a listener's accept queue uses.
 // libstdc++'s std::deque allocates a 512-byte block and its map as soon as it is constructed,
@@ -117,7 +121,7 @@ struct SysResult {
 
 class Host : private tcp::Io {
 public:
-    Host(Simulator& sim, int index, std::string name, std::uint32_t ip, Params params, IsnSpec isn,
+    Host(HostEnv& env, int index, std::string name, std::uint32_t ip, Params params, IsnSpec isn,
          std::uint64_t secret);
 
     const std::string& name() const { return name_; }
@@ -159,6 +163,13 @@ public:
     const TimeWaitSock* find_tw(const FourTuple& t) const;
     // ISS and IRS of the connection (live or in TIME-WAIT) with this 4-tuple, seen from here.
     bool isns(const FourTuple& t, Seq* iss, Seq* irs) const;
+    // The trace's relative numbers of `rst`, a RST a host sent for a segment no connection took
+    // (its SEQ `answered_seq`, `answered_syn` if a SYN), counted as the peer's connection counts
+    // them; `known` if the peer has that connection, with its ISS and IRS. The simulator asks
+    // the peer and sets them when it puts the RST on the wire (HostEnv::send_rst_reply).
+    static std::optional<ev::Send::Rel> rst_rel(const Segment& rst, Seq answered_seq,
+                                                bool answered_syn, bool known, Seq peer_iss,
+                                                Seq peer_irs);
 
 private:
     friend class HostTestAccess;
@@ -201,6 +212,10 @@ private:
     std::uint32_t emit(Segment&& seg, const std::string& conn, const Tcb* numbers,
                        bool retransmission, const SendWhy& why,
                        std::uint32_t retransmission_of = 0);
+    // Gives `seg` its id and records its send event (emit's first half); returns the event.
+    std::size_t trace_send(Segment& seg, const std::string& conn, const Tcb* numbers,
+                           bool retransmission, const SendWhy& why,
+                           std::uint32_t retransmission_of);
     // RFC 9293 §3.10.7.1; `why` is noted once, on `conn` when a connection answers.
     void reply_rst_to(const Segment& seg, const char* why, const std::string& conn);
 
@@ -235,13 +250,12 @@ private:
     void tw_schedule(TimeWaitSock& tw, Time timeout);
     void tw_send_ack(TimeWaitSock& tw);
 
-    // The clock and the trace this host writes to; the simulator owns both.
-    Time now() const { return clock_; }
-    Trace& trace() const { return trace_; }
+    // The clock and the trace this host writes to, and its requests to the world: the
+    // simulator owns them all (tcplab/host_env.hpp) and the host never calls it.
+    Time now() const { return env_.now; }
+    Trace& trace() const { return env_.trace; }
 
-    Simulator& sim_;
-    const Time& clock_;
-    Trace& trace_;
+    HostEnv& env_;
     int index_;
     std::string name_;
     std::uint32_t ip_;

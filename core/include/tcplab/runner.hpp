@@ -50,11 +50,11 @@ private:
     void begin_step(AppState& a);
     void emit_call(AppState& a, const StepSpec& st);
     void attempt(AppState& a);
-    void finish(AppState& a, SysResult r, ojson extra);
+    void finish(AppState& a, SysResult r, ev::Return&& ret);
     void step_returned(const AppState& done);
     void wake(int host, int fd);
     void kill_process(int host);
-    void host_event(const EventSpec& ev);
+    void host_event(const EventSpec& event);
     int fd_of(const AppState& a, const std::string& handle);
     void new_socket(const AppState& a, int fd);
     void check_run_limits();

@@ -1,9 +1,15 @@
 // The simulator: a virtual clock in microseconds, one event queue, a seeded random number
 // generator, the hosts, and the network between them. Nothing here reads a wall clock or does
 // I/O, so the same scenario and seed give the same trace on every platform.
+//
+// The simulator calls its hosts (a segment arrives, a timer fires, and through the scenario
+// runner the socket API); a host never calls it. What a host asks for waits in the outbox of the
+// HostEnv the simulator shares with its hosts (tcplab/host_env.hpp) until flush() carries it
+// out, which happens before the simulator does anything of its own.
 #pragma once
 
 #include "tcplab/host.hpp"
+#include "tcplab/host_env.hpp"
 #include "tcplab/segment.hpp"
 #include "tcplab/time.hpp"
 #include "tcplab/trace.hpp"
@@ -62,22 +68,24 @@ public:
     Host* host_by_name(const std::string& name);
     std::vector<std::unique_ptr<Host>>& hosts() { return hosts_; }
 
-    Time now() const { return now_; }
-    const Time& clock() const { return now_; }
-    Trace& trace() { return trace_; }
+    Time now() const { return env_.now; }
+    Trace& trace() { return env_.trace; }
     Rng& rng() { return rng_; }
     LinkSpec link;
     std::vector<FaultSpec> faults;
 
-    // Network: `from` puts a segment on the wire. `injected` marks a hand-made segment.
-    void send(int from, Segment&& seg);
-    std::uint32_t next_segment_id() { return ++seg_ids_; }
+    // Network: `from` puts a segment on the wire (a hand-made segment: the hosts' own go through
+    // HostEnv). `event` is its send event in the trace, if it has one: a drop follows it.
+    void send(int from, Segment&& seg, std::size_t event = Trace::kNone);
+    std::uint32_t next_segment_id() { return env_.next_segment_id(); }
     void set_unplugged(int host, bool unplugged);
     bool unplugged(int host) const { return unplugged_[static_cast<std::size_t>(host)]; }
 
+    // Carries out, in order, what the hosts asked for since the last time (HostEnv's outbox).
+    // Every other member that changes the queue, the network or the clock calls it first.
+    void flush();
+
     // Events.
-    void schedule_timer(Time at, int host, std::uint32_t slot, TimerKind k, std::uint32_t token);
-    void schedule_wake(int host, int fd);
     void schedule(Time at, std::function<void()> fn);
     // Called (through a scheduled event, after the current one) when a socket may have changed.
     std::function<void(int host, int fd)> on_wake;
@@ -88,12 +96,12 @@ public:
     // Runs every event up to `t` and leaves the clock at `t` (tests step time this way).
     void run_until(Time t) {
         run(t);
-        if (now_ < t) now_ = t;
+        if (env_.now < t) env_.now = t;
     }
-    std::size_t events_executed() const { return executed_; }
-    std::size_t segments_sent() const { return seg_ids_; }
+    std::size_t events_executed() const { return env_.executed; }
+    std::size_t segments_sent() const { return env_.seg_ids; }
     std::size_t segments_dropped() const { return dropped_; }
-    bool idle() const { return queue_.empty(); }
+    bool idle() const { return queue_.empty() && env_.outbox.empty(); }
 
 private:
     enum class EvType : std::uint8_t { Deliver, Timer, Wake, Callback };
@@ -110,28 +118,30 @@ private:
         }
     };
     void push(Ev e);
+    void transmit(int from, std::uint32_t slot, std::size_t event);
+    void set_rst_rel(const HostEnv::Request& r);
+    // Segment `slot` (HostEnv::segments) goes to host `dst`.
+    void fly(std::uint32_t slot, int dst, bool duplicate) {
+        if (flights_.size() <= slot) flights_.resize(env_.segments.size());
+        flights_[slot] = Flight{dst, duplicate};
+    }
     void deliver(std::uint32_t slot);
-    void drop(const Segment& s, const char* reason);
-    std::uint32_t park(Segment&& s, int dst);
+    void drop(const Segment& s, const char* reason, std::size_t event = Trace::kNone);
 
-    Trace trace_;
+    HostEnv env_;
     Rng rng_;
-    Time now_ = 0;
     std::uint64_t order_ = 0;
-    std::uint32_t seg_ids_ = 0;
-    std::size_t executed_ = 0;
     std::size_t dropped_ = 0;
     std::vector<Ev> queue_;
     std::vector<std::unique_ptr<Host>> hosts_;
     std::vector<bool> unplugged_;
     std::vector<Time> tx_free_;
-    struct InFlight {
-        Segment seg;
+    // Where each parked segment (HostEnv::segments, by slot) is going.
+    struct Flight {
         int dst = -1;
         bool duplicate = false;
     };
-    std::vector<InFlight> inflight_;
-    std::vector<std::uint32_t> free_inflight_;
+    std::vector<Flight> flights_;
     std::vector<std::function<void()>> callbacks_;
     std::vector<std::uint32_t> free_callbacks_;
 };

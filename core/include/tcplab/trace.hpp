@@ -4,15 +4,22 @@
 // Event kinds (CONTRACTS.md, "Trace"): call, return, send, deliver, drop, discard, state, timer,
 // queue, buffers, action, signal, note. Every event starts with "t_us" and "kind"; events are in
 // time order and ties keep the order in which the engine produced them.
+//
+// Events are recorded as typed values (tcplab/trace_event.hpp) and written as JSON in one place,
+// core/src/trace/trace_json.cpp, when json() is asked for. Two facts are learnt after their event
+// is recorded, and are set on it by index: a state event's "sent" (the segment that goes with the
+// transition may be sent just after it) and a send that the network dropped at once.
 #pragma once
 
 #include "tcplab/segment.hpp"
 #include "tcplab/time.hpp"
+#include "tcplab/trace_event.hpp"
 
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
-#include <string>
+#include <limits>
+#include <vector>
 
 namespace tcplab {
 
@@ -20,63 +27,36 @@ using ojson = nlohmann::ordered_json;
 
 class Trace {
 public:
+    // The index add() returns when tracing is off.
+    static constexpr std::size_t kNone = std::numeric_limits<std::size_t>::max();
+
     explicit Trace(bool enabled = true) : on_(enabled) {}
 
     bool on() const { return on_; }
 
-    // A new event with "t_us" and "kind" set; fill the rest and then `add` it.
-    static ojson event(Time t, const char* kind) {
-        ojson e;
-        e["t_us"] = t;
-        e["kind"] = kind;
-        return e;
-    }
-    void add(ojson&& e) {
-        ++count_;
-        if (on_) events_.push_back(std::move(e));
-    }
+    // Records an event; returns its index for the setters below (kNone when tracing is off,
+    // when the event is only counted).
+    std::size_t add(TraceEvent&& e);
     // Counts an event that was not recorded (tracing off) so benchmarks can report totals.
     void count() { ++count_; }
 
+    // The segment sent with the transition of state event `i` ("sent").
+    void set_sent(std::size_t i, std::uint32_t seg_id);
+    // The relative numbers of send event `i`, when they are known only after it was recorded.
+    void set_rel(std::size_t i, const ev::Send::Rel& rel);
+    // The network dropped the segment of send event `i` as it left: a drop event follows it.
+    void set_dropped(std::size_t i, const char* reason);
+
+    // Every event, recorded or only counted (a drop set on a send counts as one).
     std::size_t size() const { return count_; }
-    // How many events are recorded: the next one added gets this index in events().
-    std::size_t recorded() const { return events_.size(); }
-    ojson& events() { return events_; }
+    const std::vector<TraceEvent>& events() const { return events_; }
+    // The "events" array of the trace (trace_json.cpp).
+    ojson json() const;
 
 private:
     bool on_;
     std::size_t count_ = 0;
-    ojson events_ = ojson::array();
+    std::vector<TraceEvent> events_;
 };
-
-// The "seg" object of a send event.
-ojson segment_json(const Segment& s);
-
-// Why a sent segment's numbers are what they are, as the sender knew it: a send event's "why"
-// (CONTRACTS.md, "Trace"). `*_after` are segment ids, 0 = absent.
-struct SendWhy {
-    enum class SeqRule : std::uint8_t {
-        Isn,             // a SYN carries the ISS
-        Next,            // SND.NXT after segment `seq_after`
-        Retransmission,  // repeats segment `seq_after`
-        SndNxt,          // nothing new: SND.NXT (`seq_after` advanced it, if not the SYN)
-        Probe,           // keepalive probe: SND.UNA - 1
-        FromAck,         // RST for a segment with ACK: its SEG.ACK (RFC 9293 §3.10.7.1)
-        Zero,            // RST,ACK for a segment without ACK: 0
-        Cookie,          // a SYN cookie (RFC 4987 §3.6)
-    };
-    enum class AckRule : std::uint8_t {
-        None,    // no ACK flag
-        RcvNxt,  // RCV.NXT, advanced by the peer's segment `ack_after`
-        SegEnd,  // SEG.SEQ + SEG.LEN of segment `ack_after` (RST,ACK for a segment without ACK)
-    };
-    SeqRule seq = SeqRule::SndNxt;
-    std::uint32_t seq_after = 0;
-    AckRule ack = AckRule::None;
-    std::uint32_t ack_after = 0;
-};
-
-// {"seq": {"rule", "after"?}, "ack": {"rule", "after"?}?}
-ojson why_json(const SendWhy& w);
 
 }  // namespace tcplab

@@ -85,14 +85,13 @@ void Runner::emit_call(AppState& a, const StepSpec& st) {
                             " bytes of \"text\" with this step's calls (limit \"echoed text "
                             "bytes\"); send \"bytes\" instead");
     }
-    auto e = Trace::event(sim_.now(), "call");
-    e["host"] = host_of(a).name();
-    e["app"] = spec.name;
-    e["call"] = call_name(st.call);
-    if (!st.sock.empty()) e["sock"] = st.sock;
-    e["args"] = st.args;
-    if (st.repeat > 1 || st.repeat_mode != StepSpec::Repeat::Count) e["iteration"] = a.rep + 1;
-    sim_.trace().add(std::move(e));
+    ev::Call e;
+    e.app = spec.name;
+    e.call = call_name(st.call);
+    e.sock = st.sock;
+    e.args = st.args;
+    if (st.repeat > 1 || st.repeat_mode != StepSpec::Repeat::Count) e.iteration = a.rep + 1;
+    sim_.trace().add({sim_.now(), host_of(a).name(), std::string(), std::move(e)});
 }
 
 void Runner::begin_step(AppState& a) {
@@ -114,8 +113,8 @@ void Runner::begin_step(AppState& a) {
         sim_.schedule(sim_.now() + poll->timeout, [this, idx = a.index, g] {
             AppState& s = apps_[static_cast<std::size_t>(idx)];
             if (s.in_call && s.deadline_gen == g) {
-                ojson extra;
-                extra["revents"] = ojson::array();
+                ev::Return extra;
+                extra.revents.emplace();
                 finish(s, SysResult::ok(0), std::move(extra));
             }
         });
@@ -139,7 +138,7 @@ int Runner::fd_of(const AppState& a, const std::string& handle) {
     return it == m.end() ? -1 : it->second;
 }
 
-void Runner::finish(AppState& a, SysResult r, ojson extra) {
+void Runner::finish(AppState& a, SysResult r, ev::Return&& ret) {
     const AppSpec& spec = sc_.apps[static_cast<std::size_t>(a.index)];
     const StepSpec& st = spec.steps[a.step];
     Host& h = host_of(a);
@@ -147,31 +146,21 @@ void Runner::finish(AppState& a, SysResult r, ojson extra) {
     a.wait_fd = -1;
     a.deadline_gen = 0;
     if (sim_.trace().on()) {
-        auto e = Trace::event(sim_.now(), "return");
-        e["host"] = h.name();
-        e["app"] = spec.name;
-        e["call"] = call_name(st.call);
-        if (!st.sock.empty())
-            e["sock"] = st.sock;
-        else if (!st.as.empty())
-            e["sock"] = st.as;
-        e["result"] = r.value;
-        if (r.err != Errno::ok) e["errno"] = errno_name(r.err);
-        for (auto& [k, v] : extra.items()) e[k] = v;
-        if (st.repeat > 1 || st.repeat_mode != StepSpec::Repeat::Count) e["iteration"] = a.rep + 1;
-        sim_.trace().add(std::move(e));
+        ret.app = spec.name;
+        ret.call = call_name(st.call);
+        ret.sock = !st.sock.empty() ? st.sock : st.as;
+        ret.result = r.value;
+        ret.err = r.err;
+        if (st.repeat > 1 || st.repeat_mode != StepSpec::Repeat::Count) ret.iteration = a.rep + 1;
+        sim_.trace().add({sim_.now(), h.name(), std::string(), std::move(ret)});
     } else {
         sim_.trace().count();
     }
     if (r.sigpipe) {
-        if (sim_.trace().on()) {
-            auto e = Trace::event(sim_.now(), "signal");
-            e["host"] = h.name();
-            e["app"] = spec.name;
-            e["signal"] = "SIGPIPE";
-            e["action"] = spec.sigpipe_ignored ? "ignored" : "terminate";
-            sim_.trace().add(std::move(e));
-        }
+        if (sim_.trace().on())
+            sim_.trace().add(
+                {sim_.now(), h.name(), std::string(),
+                 ev::Signal{spec.name, "SIGPIPE", spec.sigpipe_ignored ? "ignored" : "terminate"}});
         if (!spec.sigpipe_ignored) {
             // SIGPIPE's default action ends the process: every thread (app) on this host stops
             // and the kernel closes every descriptor it held, as exit() does.
@@ -281,7 +270,7 @@ ojson Runner::trace_json() {
     }
     t["hosts"] = std::move(hosts);
     t["end_us"] = sim_.now();
-    t["events"] = std::move(sim_.trace().events());
+    t["events"] = sim_.trace().json();
     return t;
 }
 

@@ -5,12 +5,13 @@
 
 #include <string_view>
 #include <variant>
+#include <vector>
 
 namespace tcplab {
 
 namespace {
-ojson poll_list(unsigned bits) {
-    ojson a = ojson::array();
+std::vector<const char*> poll_list(unsigned bits) {
+    std::vector<const char*> a;
     if (bits & kPollIn) a.push_back("in");
     if (bits & kPollOut) a.push_back("out");
     if (bits & kPollErr) a.push_back("err");
@@ -60,7 +61,7 @@ bool printable(const std::string& s) {
 }  // namespace
 
 // One try of the call of app `a`'s current step on descriptor `fd` (the step's "sock"). Fills
-// `extra` with what the return event reports beyond the result.
+// `ret` with what the return event reports beyond the result.
 struct Runner::CallAttempt {
     Runner& run;
     AppState& a;
@@ -68,7 +69,7 @@ struct Runner::CallAttempt {
     Host& h;
     std::map<std::string, int>& names;  // the host's handles
     int fd;
-    ojson& extra;
+    ev::Return& ret;
 
     SysResult operator()(const calls::Socket&) {
         const int nfd = h.socket();
@@ -83,7 +84,7 @@ struct Runner::CallAttempt {
         SysResult r = h.get_error(fd);
         if (r.err == Errno::ok) {
             const auto e = static_cast<Errno>(r.value);
-            extra["value"] = e == Errno::ok ? ojson(0) : ojson(errno_name(e));
+            ret.value = e;
             r.value = 0;
         }
         return r;
@@ -97,15 +98,15 @@ struct Runner::CallAttempt {
         if (!r.block && r.err == Errno::ok) {
             run.new_socket(a, nfd);
             names[st.as] = nfd;
-            extra["new_sock"] = st.as;
-            extra["peer"] = addr_string(peer);
+            ret.new_sock = st.as;
+            ret.peer = addr_string(peer);
         }
         return r;
     }
     SysResult operator()(const calls::Connect& c) {
         const SysResult r = h.connect(fd, c.to);
         if (!r.block && r.err == Errno::ok) {
-            if (const Socket* s = h.sock(fd)) extra["local"] = addr_string(s->local);
+            if (const Socket* s = h.sock(fd)) ret.local = addr_string(s->local);
         }
         return r;
     }
@@ -128,7 +129,7 @@ struct Runner::CallAttempt {
         std::string data;
         const SysResult r = h.recv(fd, c.max, &data);
         if (!r.block && r.err == Errno::ok && r.value > 0 && data.size() <= 256 && printable(data))
-            extra["data"] = data;
+            ret.data = std::move(data);
         return r;
     }
     SysResult operator()(const calls::Shutdown& c) { return h.shutdown(fd, c.rd, c.wr); }
@@ -140,11 +141,11 @@ struct Runner::CallAttempt {
     SysResult operator()(const calls::Poll& c) {
         const unsigned ready = h.poll(fd) & (c.events | kPollErr | kPollHup);
         if (ready) {
-            extra["revents"] = poll_list(ready);
+            ret.revents = poll_list(ready);
             return SysResult::ok(1);
         }
         if (c.timeout == 0) {
-            extra["revents"] = ojson::array();
+            ret.revents.emplace();
             return SysResult::ok(0);
         }
         return SysResult::wait();
@@ -158,17 +159,17 @@ void Runner::attempt(AppState& a) {
     Host& h = host_of(a);
     auto& names = handles_[static_cast<std::size_t>(spec.host)];
     const int fd = st.sock.empty() ? -1 : fd_of(a, st.sock);
-    ojson extra = ojson::object();
+    ev::Return ret;
     const SysResult r = !st.sock.empty() && fd < 0
                             ? SysResult::fail(Errno::ebadf)
-                            : std::visit(CallAttempt{*this, a, st, h, names, fd, extra}, st.call);
+                            : std::visit(CallAttempt{*this, a, st, h, names, fd, ret}, st.call);
     if (r.block) {
         a.wait_host = spec.host;
         a.wait_fd = fd;
         fd_waiters_[fd_key(spec.host, fd)].push_back(a.index);
         return;
     }
-    finish(a, r, std::move(extra));
+    finish(a, r, std::move(ret));
 }
 
 }  // namespace tcplab

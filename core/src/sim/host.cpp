@@ -1,8 +1,6 @@
 // Host tables: sockets, connections, TIME-WAIT records, demultiplexing and ports.
 #include "tcplab/host.hpp"
 
-#include "tcplab/simulator.hpp"
-
 namespace tcplab {
 
 std::string conn_name(const FourTuple& t) {
@@ -11,11 +9,9 @@ std::string conn_name(const FourTuple& t) {
 
 std::string listener_name(Addr local) { return addr_string(local) + ">*"; }
 
-Host::Host(Simulator& sim, int index, std::string name, std::uint32_t ip, Params params,
-           IsnSpec isn, std::uint64_t secret)
-    : sim_(sim),
-      clock_(sim.clock()),
-      trace_(sim.trace()),
+Host::Host(HostEnv& env, int index, std::string name, std::uint32_t ip, Params params, IsnSpec isn,
+           std::uint64_t secret)
+    : env_(env),
       index_(index),
       name_(std::move(name)),
       ip_(ip),
@@ -205,7 +201,7 @@ std::optional<std::uint16_t> Host::pick_ephemeral(Addr remote, bool* reused_tw) 
 }
 
 void Host::wake(int fd) {
-    if (fd >= 0) sim_.schedule_wake(index_, fd);
+    if (fd >= 0) env_.wake(index_, fd);
 }
 
 void Host::wake_tcb(const Tcb& c) {

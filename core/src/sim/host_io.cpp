@@ -1,9 +1,8 @@
 // The host around its connections: a segment or a timer goes to the connection it belongs to
 // (or to a listener, a TIME-WAIT record, or a RST), and what a connection asks for (tcp::Io) is
-// done here: segments onto the network, timers into the simulator's queue, events into the
-// trace, and the connection's place in the host's tables.
+// done here: segments and timers as requests to the simulator (HostEnv's outbox), events into
+// the trace, and the connection's place in the host's tables.
 #include "tcplab/host.hpp"
-#include "tcplab/simulator.hpp"
 
 #include <type_traits>
 #include <variant>
@@ -51,28 +50,16 @@ void Host::record(const Connection& c, ConnEvent&& e) {
         if (!std::holds_alternative<ev::Buffers>(e)) trace().count();
         return;
     }
-    const std::string conn = conn_name(c.tuple);
+    if (const auto* s = std::get_if<ev::StateChange>(&e))
+        return trace_state(conn_name(c.tuple), s->from, s->to, s->cause, &c.tuple, c.passive);
     std::visit(
-        [&](auto& x) {
+        [&](auto&& x) {
+            // A discard names no connection.
             using T = std::decay_t<decltype(x)>;
-            if constexpr (std::is_same_v<T, ev::StateChange>) {
-                trace_state(conn, x.from, x.to, x.cause, &c.tuple, c.passive);
-            } else if constexpr (std::is_same_v<T, ev::Timer>) {
-                trace_timer(conn, x.timer, x.action, x.expires);
-            } else if constexpr (std::is_same_v<T, ev::Note>) {
-                note(conn, x.code, std::move(x.args));
-            } else if constexpr (std::is_same_v<T, ev::Discard>) {
-                discard_segment(x.seg_id, x.reason);
-            } else {
-                auto j = Trace::event(now(), "buffers");
-                j["host"] = name_;
-                j["conn"] = conn;
-                j["recv_q"] = x.recv_q;
-                j["send_q"] = x.send_q;
-                trace().add(std::move(j));
-            }
+            std::string conn = std::is_same_v<T, ev::Discard> ? std::string() : conn_name(c.tuple);
+            trace().add({now(), name_, std::move(conn), std::move(x)});
         },
-        e);
+        std::move(e));
 }
 
 std::uint32_t Host::transmit(const Connection& c, Segment&& s, bool retransmission,
@@ -87,7 +74,7 @@ void Host::reply_rst(const Segment& seg, const char* why, const Connection* c) {
 
 std::uint32_t Host::schedule(const Connection& c, TimerKind k, Time at) {
     const std::uint32_t token = next_token_++;
-    sim_.schedule_timer(at, index_, c.slot, k, token);
+    env_.schedule_timer(at, index_, c.slot, k, token);
     return token;
 }
 

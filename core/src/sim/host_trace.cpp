@@ -1,12 +1,12 @@
 // What a host writes into the trace: its own events (queues, notes, discards, the segments it
 // sends, RSTs for segments no connection takes) and its connections' typed events
-// (sim/host_io.cpp), with the host's name, the connection's name and the time.
+// (sim/host_io.cpp), with the host's name, the connection's name and the time. Segments go to
+// the wire as requests in the HostEnv's outbox.
 #include "tcplab/host.hpp"
-#include "tcplab/simulator.hpp"
 
 namespace tcplab {
 
-Host::Step Host::step() const { return {sim_.events_executed(), now()}; }
+Host::Step Host::step() const { return {env_.executed, now()}; }
 
 bool Host::wanted(Want w, std::uint8_t flags) {
     switch (w) {
@@ -21,19 +21,16 @@ bool Host::wanted(Want w, std::uint8_t flags) {
 
 void Host::trace_state(const std::string& conn, State from, State to, const std::string& cause,
                        const FourTuple* t, bool passive) {
-    auto e = Trace::event(now(), "state");
-    e["host"] = name_;
-    e["conn"] = conn;
-    e["from"] = state_name(from);
-    e["to"] = state_name(to);
-    e["cause"] = cause;
+    ev::StateChange e{from, to, cause};
     sent_link_.pending = false;
+    bool link = false;
+    Want want = Want::None;
+    const Step here = step();
     if (t) {
         // The segment this side sends as part of the transition: a SYN with SYN-SENT and
         // SYN-RECEIVED, the FIN with FIN-WAIT-1 and LAST-ACK, the handshake's third ACK with
         // ESTABLISHED, the ACK of the peer's FIN with CLOSE-WAIT, CLOSING and TIME-WAIT, a RST
         // with CLOSED. Sent before the state event (ACK of a FIN, RST) or after it.
-        Want want = Want::None;
         bool before = false, after = false;
         switch (to) {
             case State::SynSent:
@@ -50,96 +47,85 @@ void Host::trace_state(const std::string& conn, State from, State to, const std:
             case State::Closed: want = Want::Rst, before = true; break;
             default: break;
         }
-        const Step now = step();
-        if (before && last_sent_.id && last_sent_.tuple == *t && last_sent_.step == now &&
+        if (before && last_sent_.id && last_sent_.tuple == *t && last_sent_.step == here &&
             wanted(want, last_sent_.flags)) {
-            e["sent"] = last_sent_.id;
-        } else if (after) {
-            sent_link_ = SentLink{*t, trace().recorded(), want, now, true};
+            e.sent = last_sent_.id;
+        } else {
+            link = after;
         }
     }
-    trace().add(std::move(e));
+    const std::size_t i = trace().add({now(), name_, conn, std::move(e)});
+    if (link) sent_link_ = SentLink{*t, i, want, here, true};
 }
 
 void Host::trace_timer(const std::string& conn, TimerName timer, ev::Timer::Action action,
                        Time expires) {
-    static constexpr const char* kActions[] = {"set", "fire", "cancel"};
-    auto e = Trace::event(now(), "timer");
-    e["host"] = name_;
-    e["conn"] = conn;
-    e["timer"] = timer_name(timer);
-    e["action"] = kActions[static_cast<std::size_t>(action)];
-    if (expires >= 0) e["expires_us"] = expires;
-    trace().add(std::move(e));
+    trace().add({now(), name_, conn, ev::Timer{timer, action, expires}});
 }
 
 void Host::trace_queue(int lfd) {
     if (!trace().on()) return trace().count();
     const Socket& l = sk(lfd);
-    auto e = Trace::event(now(), "queue");
-    e["host"] = name_;
-    e["listener"] = listener_name(l.local.ip ? l.local : Addr{ip_, l.local.port});
-    e["syn_queue"] = l.syn_queue;
-    e["backlog"] = l.backlog;      // what `ss -ltn` shows as Send-Q
-    e["syn_max"] = l.backlog + 1;  // inet_csk_reqsk_queue_is_full(): qlen > backlog
-    e["accept_queue"] = l.accept_queue.size();
+    ev::Queue q;
+    q.listener = listener_name(l.local.ip ? l.local : Addr{ip_, l.local.port});
+    q.syn_queue = l.syn_queue;
+    q.backlog = l.backlog;
+    q.syn_max = l.backlog + 1;  // inet_csk_reqsk_queue_is_full(): qlen > backlog
+    q.accept_queue = l.accept_queue.size();
     // Linux sk_acceptq_is_full(): sk_ack_backlog > sk_max_ack_backlog, so backlog + 1 fit.
-    e["accept_max"] = l.backlog + 1;
-    trace().add(std::move(e));
+    q.accept_max = l.backlog + 1;
+    trace().add({now(), name_, std::string(), std::move(q)});
 }
 
 void Host::note(const std::string& conn, const char* code, ojson args) {
     if (!trace().on()) return trace().count();
-    auto e = Trace::event(now(), "note");
-    e["host"] = name_;
-    if (!conn.empty()) e["conn"] = conn;
-    e["code"] = code;
-    e["args"] = std::move(args);
-    trace().add(std::move(e));
+    trace().add({now(), name_, conn, ev::Note{code, std::move(args)}});
 }
 
 void Host::discard_segment(std::uint32_t seg_id, const char* reason) {
     if (!trace().on()) return trace().count();
-    auto e = Trace::event(now(), "discard");
-    e["host"] = name_;
-    e["seg_id"] = seg_id;
-    e["reason"] = reason;
-    trace().add(std::move(e));
+    trace().add({now(), name_, std::string(), ev::Discard{seg_id, reason}});
+}
+
+std::size_t Host::trace_send(Segment& seg, const std::string& conn, const Tcb* c,
+                             bool retransmission, const SendWhy& why,
+                             std::uint32_t retransmission_of) {
+    seg.id = env_.next_segment_id();
+    Trace& tr = trace();
+    if (!tr.on()) {
+        tr.count();
+        return Trace::kNone;
+    }
+    ev::Send e;
+    e.seg = ev::Send::header(seg);
+    if (c) e.rel = ev::Send::rel_of(seg, c->iss, c->irs);
+    e.retransmission = retransmission;
+    e.retransmission_of = retransmission_of;
+    e.why = why;
+    const std::size_t event = tr.add({now(), name_, conn, std::move(e)});
+    // The state event of a transition this segment goes with (its "sent").
+    const FourTuple from{seg.src.ip, seg.dst.ip, seg.src.port, seg.dst.port};
+    const Step here = step();
+    last_sent_ = LastSent{from, seg.id, seg.flags, here};
+    if (sent_link_.pending && sent_link_.tuple == from && sent_link_.step == here &&
+        wanted(sent_link_.want, seg.flags)) {
+        tr.set_sent(sent_link_.event, seg.id);
+        sent_link_.pending = false;
+    }
+    return event;
 }
 
 std::uint32_t Host::emit(Segment&& seg, const std::string& conn, const Tcb* c, bool retransmission,
                          const SendWhy& why, std::uint32_t retransmission_of) {
-    seg.id = sim_.next_segment_id();
-    const std::uint32_t id = seg.id;
-    Trace& tr = trace();
-    if (tr.on()) {
-        auto e = Trace::event(now(), "send");
-        e["host"] = name_;
-        if (!conn.empty()) e["conn"] = conn;
-        e["seg"] = segment_json(seg);
-        if (c) {
-            ojson rel;
-            rel["seq"] = seg.seq - c->iss;
-            if (seg.flags & ACK) rel["ack"] = seg.ack - c->irs;
-            e["rel"] = std::move(rel);
-        }
-        if (retransmission) e["retransmission"] = true;
-        if (retransmission && retransmission_of) e["retransmission_of"] = retransmission_of;
-        e["why"] = why_json(why);
-        tr.add(std::move(e));
-        // The state event of a transition this segment goes with (its "sent").
-        const FourTuple from{seg.src.ip, seg.dst.ip, seg.src.port, seg.dst.port};
-        const Step now = step();
-        last_sent_ = LastSent{from, id, seg.flags, now};
-        if (sent_link_.pending && sent_link_.tuple == from && sent_link_.step == now &&
-            wanted(sent_link_.want, seg.flags)) {
-            tr.events()[sent_link_.event]["sent"] = id;
-            sent_link_.pending = false;
-        }
+    std::size_t event = Trace::kNone;
+    if (trace().on()) {
+        event = trace_send(seg, conn, c, retransmission, why, retransmission_of);
     } else {
-        tr.count();
+        seg.id = env_.next_segment_id();
+        trace().count();
     }
-    sim_.send(index_, std::move(seg));
+    const std::uint32_t id = seg.id;
+    env_.send(index_, std::move(seg), event);
     return id;
 }
 
@@ -168,25 +154,26 @@ void Host::reply_rst_to(const Segment& seg, const char* why, const std::string& 
         w.ack = SendWhy::AckRule::SegEnd;
         w.ack_after = seg.id;
     }
-    // The trace's relative numbers, counted as the peer's connection counts them (its ISS is
-    // this reply's IRS), so a learner reads "RST,ACK seq=0 ack=1" beside "SYN seq=0", not a
-    // 32-bit ISN. A RST,ACK's sequence number is a plain 0: it has no sequence space of its own.
-    Tcb numbers;
-    Seq peer_iss = 0, peer_irs = 0;
-    const Host* peer = sim_.host_by_ip(seg.src.ip);
-    const bool known = peer && peer->isns({seg.src.ip, seg.dst.ip, seg.src.port, seg.dst.port},
-                                          &peer_iss, &peer_irs);
-    bool rel = known;
-    if (r.flags & ACK) {
-        numbers.iss = 0;
+    // The trace's relative numbers count from the peer's ISNs (Host::rst_rel), which only the
+    // simulator can look up: it sets them as it puts the RST on the wire.
+    const Seq answered_seq = seg.seq;
+    const bool answered_syn = (seg.flags & SYN) != 0;
+    const std::size_t event = trace_send(r, std::string(), nullptr, false, w, 0);
+    env_.send_rst_reply(index_, std::move(r), event, answered_seq, answered_syn);
+}
+
+std::optional<ev::Send::Rel> Host::rst_rel(const Segment& rst, Seq answered_seq, bool answered_syn,
+                                           bool known, Seq peer_iss, Seq peer_irs) {
+    // Counted as the peer's connection counts them (its ISS is this reply's IRS), so a learner
+    // reads "RST,ACK seq=0 ack=1" beside "SYN seq=0", not a 32-bit ISN. A RST,ACK's sequence
+    // number is a plain 0: it has no sequence space of its own.
+    if (rst.flags & ACK) {
         // A SYN answered gives its sender's ISN even when no connection sent it (a forged SYN).
-        numbers.irs = known ? peer_iss : seg.seq;
-        rel = known || (seg.flags & SYN);
-    } else {
-        numbers.iss = peer_irs;
-        numbers.irs = peer_iss;
+        if (!known && !answered_syn) return std::nullopt;
+        return ev::Send::rel_of(rst, 0, known ? peer_iss : answered_seq);
     }
-    emit(std::move(r), std::string(), rel ? &numbers : nullptr, false, w);
+    if (!known) return std::nullopt;
+    return ev::Send::rel_of(rst, peer_irs, peer_iss);
 }
 
 }  // namespace tcplab

@@ -3,7 +3,6 @@
 // tcp_conn_request(), net/ipv4/tcp_minisocks.c tcp_check_req()) and SYN cookies
 // (net/ipv4/syncookies.c).
 #include "tcplab/host.hpp"
-#include "tcplab/simulator.hpp"
 
 #include <algorithm>
 #include <array>

@@ -2,7 +2,6 @@
 // results: OPEN is connect()/listen(), SEND is send(), RECEIVE is recv(), CLOSE is close() or
 // shutdown(SHUT_WR), ABORT is close() with SO_LINGER {1, 0}.
 #include "tcplab/host.hpp"
-#include "tcplab/simulator.hpp"
 
 #include <algorithm>
 

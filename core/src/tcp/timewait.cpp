@@ -3,7 +3,6 @@
 // that enters TIME-WAIT hands its few remaining facts to a record here and ends. Every segment
 // and the timer of a connection in TIME-WAIT are handled in this file, and only here.
 #include "tcplab/host.hpp"
-#include "tcplab/simulator.hpp"
 
 #include <algorithm>
 
@@ -87,7 +86,7 @@ void Host::tw_schedule(TimeWaitSock& tw, Time timeout) {
     tw.token = next_token_++;
     tw.expires = now() + timeout;
     const auto slot = static_cast<std::uint32_t>(&tw - tws_.data());
-    sim_.schedule_timer(tw.expires, index_, slot, TimerKind::TimeWait, tw.token);
+    env_.schedule_timer(tw.expires, index_, slot, TimerKind::TimeWait, tw.token);
     if (trace().on())
         trace_timer(conn_name(tw.tuple), TimerName::TimeWait, ev::Timer::Action::Set, tw.expires);
     else
