@@ -76,6 +76,11 @@ const isLesson = (file) => {
 const scenarioFiles = jsonFiles('tests/scenarios');
 const lessonFiles = jsonFiles('lessons').filter(isLesson);
 
+test('there is something to check: the lessons and the example scenarios', () => {
+    assert.ok(lessonFiles.length >= 20, `only ${lessonFiles.length} lessons in lessons/`);
+    assert.ok(scenarioFiles.length >= 1, 'no scenario in tests/scenarios/');
+});
+
 // Invariants the schema cannot express: time order, and segment ids that refer to sent segments.
 function checkTraceInvariants(trace, file) {
     let last = 0;

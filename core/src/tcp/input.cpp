@@ -14,7 +14,17 @@ void Connection::segment_arrives(Segment& seg, Time now) {
     switch (state) {
         case State::SynSent: return syn_sent(seg);
         case State::SynReceived: return syn_received(seg);
-        default: return synchronized_states(seg);
+        case State::Established:
+        case State::FinWait1:
+        case State::FinWait2:
+        case State::CloseWait:
+        case State::Closing:
+        case State::LastAck: return synchronized_states(seg);
+        // The host handles the rest: LISTEN (tcp/listen.cpp), TIME-WAIT (tcp/timewait.cpp), and
+        // CLOSED, which no segment reaches (§3.10.7.1: the host answers with a RST).
+        case State::Closed:
+        case State::Listen:
+        case State::TimeWait: return;
     }
 }
 
@@ -372,7 +382,7 @@ void Connection::synchronized_states(Segment& seg) {
     // first: sequence number check.
     if (!acceptable(seg)) {
         // "If an incoming segment is not acceptable, an acknowledgment should be sent in reply
-        // (unless the RST bit is set ...)" (§3.10.7.4, MUST-??; RFC 5961 drops RSTs silently).
+        // (unless the RST bit is set ...)" (§3.10.7.4; RFC 5961 drops RSTs silently).
         drop("out_of_window");
         if (!(seg.flags & RST)) send_ack();
         return;

@@ -132,6 +132,11 @@ void Connection::send_syn(bool with_ack, bool retransmission, Time now) {
 
 void Connection::send_ack() { transmit(make_segment(ACK, snd_max)); }
 
+void Connection::ack_now(Time now) {
+    now_ = now;
+    send_ack();
+}
+
 void Connection::send_rst(Time now) {
     now_ = now;
     // Linux tcp_send_active_reset(): <SEQ=SND.NXT><CTL=RST,ACK>.

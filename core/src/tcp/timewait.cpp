@@ -30,7 +30,8 @@ void Host::enter_time_wait(Connection& c, Time timeout, const std::string& cause
     }
     if (static_cast<int>(tw_count_) >= p_.max_tw_buckets) {
         // tcp_time_wait(): "TCP: time wait bucket table overflow" — the socket is destroyed at
-        // once, so no TIME-WAIT protects this 4-tuple.
+        // once, so no TIME-WAIT protects this 4-tuple. tcp_fin() has ACKed the FIN already.
+        if (ack_fin) c.ack_now(now());
         note(conn_name(c.tuple), "tw_bucket_overflow", {{"max", p_.max_tw_buckets}});
         c.set_state(State::Closed, cause, now());
         connection_done(c);

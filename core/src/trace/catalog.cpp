@@ -177,9 +177,6 @@ ordered_json catalog() {
     n["rst_bad_ack_syn_received"] =
         text("The ACK does not acknowledge our SYN,ACK: answered with a RST.",
              "这个 ACK 并没有确认我们的 SYN,ACK：用 RST 回应。");
-    n["rst_syn_in_fin_wait_2"] = text(
-        "A new SYN for an orphaned FIN_WAIT_2 connection: RST, and the old connection is dropped.",
-        "孤儿 FIN_WAIT_2 连接收到新的 SYN：回 RST，并丢弃旧连接。");
     n["tw_bucket_overflow"] = text(
         "More than tcp_max_tw_buckets ({max}) TIME_WAIT sockets: this one is destroyed at once, "
         "without TIME_WAIT's protection.",

@@ -1,5 +1,6 @@
-// The one place trace JSON is written: each typed event of tcplab/trace_event.hpp as the object
-// CONTRACTS.md ("Trace") describes, members in this order (the trace is ordered JSON).
+// The one place a trace event's JSON is written: each typed event of tcplab/trace_event.hpp as
+// the object CONTRACTS.md ("Trace") describes, members in this order (the trace is ordered JSON).
+// The trace's outer object (title, hosts, end time) is the runner's (scenario/runner.cpp).
 #include "tcplab/trace.hpp"
 
 #include <type_traits>

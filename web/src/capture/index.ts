@@ -1,7 +1,7 @@
 /**
  * Captures in the browser: read a pcap/pcapng file dropped by the user, explain it, and turn a
  * trace into a downloadable capture. Documented in docs/CAPTURES.md ("Web API"). One reader: the
- * engine's (core/src/capture_read.cpp) through wasm.
+ * engine's (core/src/capture/capture_read.cpp) through wasm.
  *
  *   openCapture(file, {file, onProgress})   -> Promise<CaptureFile>      (in a Web Worker: .info, .connections(), .explain(), .read())
  *   parseCapture(bytes, onProgress?, file?) -> Promise<ParsedCapture>    (the same, every segment, then closed)
@@ -40,7 +40,7 @@ export interface CapturePoint {
 
 /**
  * The capture points of a file, as the explainer groups interfaces (select_capture_interfaces in
- * core/src/capture_read.cpp): interfaces with the same non-empty name are one point (the same
+ * core/src/capture/capture_read.cpp): interfaces with the same non-empty name are one point (the same
  * interface in several sections); an unnamed interface is a point of its own.
  */
 export function capturePoints(parsed: { interfaces: CaptureInterface[] }): CapturePoint[] {

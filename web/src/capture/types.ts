@@ -1,5 +1,5 @@
 /**
- * What the engine's capture reader (core/src/capture_read.cpp, through wasm) says about a file:
+ * What the engine's capture reader (core/src/capture/capture_read.cpp, through wasm) says about a file:
  * the JSON of tcplab::capture_to_json, as `tcplab explain --segments` prints it, typed.
  */
 

@@ -103,6 +103,7 @@ public:
     void established(const std::string& cause, Time now);
     void send_syn(bool with_ack, bool retransmission, Time now);
     void send_rst(Time now);  // active reset, <SEQ=SND.NXT><CTL=RST,ACK>
+    void ack_now(Time now);   // <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>, at once
     void disarm(TimerKind k, Time now);
     void disarm_all(Time now);
     std::uint16_t window_field(bool syn) const;
